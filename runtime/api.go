@@ -1,0 +1,241 @@
+package runtime
+
+// This file is the contract between generated code and the runtime.
+// TODO(runtime): the bodies are placeholders until the socket engine lands.
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Type is a ZeroMQ socket type.
+type Type int
+
+const (
+	PAIR Type = iota + 1
+	PUB
+	SUB
+	REQ
+	REP
+	DEALER
+	ROUTER
+	PULL
+	PUSH
+	XPUB
+	XSUB
+)
+
+// Msg is one ZeroMQ message: its frames, in order.
+type Msg [][]byte
+
+// Errors returned by sockets.
+var (
+	ErrClosed  = errors.New("zmq: socket closed")
+	ErrNoReply = errors.New("zmq: no reply") // a Lazy Pirate request gave up
+)
+
+// An Option configures a socket at creation.
+type Option func(*options)
+
+type options struct {
+	name        string
+	logger      *slog.Logger
+	sendHWM     int
+	recvHWM     int
+	linger      time.Duration
+	identity    []byte
+	maxMsgSize  int64
+	sendTimeout time.Duration
+	recvTimeout time.Duration
+	subscribe   []string
+	reconnect   Backoff
+	heartbeat   Heartbeat
+	plainUser   string
+	plainPass   string
+	plainServer func(user, password string) bool
+}
+
+// WithName names the socket in logs and errors, conventionally "node.socket".
+func WithName(name string) Option { return func(o *options) { o.name = name } }
+
+// WithLogger sets the logger for connects, disconnects, retries and drops.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithSendHWM sets the high-water mark of each peer's outgoing queue
+// (default 1000 messages; 0 means no limit).
+func WithSendHWM(n int) Option { return func(o *options) { o.sendHWM = n } }
+
+// WithRecvHWM sets the high-water mark of the incoming queue (default 1000).
+func WithRecvHWM(n int) Option { return func(o *options) { o.recvHWM = n } }
+
+// WithLinger sets how long Close waits to flush pending messages.
+func WithLinger(d time.Duration) Option { return func(o *options) { o.linger = d } }
+
+// WithIdentity sets the routing identity the socket announces to ROUTER peers.
+func WithIdentity(id []byte) Option { return func(o *options) { o.identity = id } }
+
+// WithMaxMsgSize sets the largest message accepted from a peer, in bytes;
+// a peer announcing a larger frame is disconnected.
+func WithMaxMsgSize(n int64) Option { return func(o *options) { o.maxMsgSize = n } }
+
+// WithSendTimeout bounds how long Send waits when no peer can take a message.
+func WithSendTimeout(d time.Duration) Option { return func(o *options) { o.sendTimeout = d } }
+
+// WithRecvTimeout bounds how long Recv waits for a message.
+func WithRecvTimeout(d time.Duration) Option { return func(o *options) { o.recvTimeout = d } }
+
+// WithSubscribe subscribes a SUB socket to each prefix ("" is everything).
+func WithSubscribe(prefixes ...string) Option {
+	return func(o *options) { o.subscribe = append(o.subscribe, prefixes...) }
+}
+
+// Backoff is a reconnect backoff: the first wait after a lost or refused
+// connection is Initial, doubling on each failure up to Max.
+type Backoff struct {
+	Initial time.Duration
+	Max     time.Duration
+}
+
+// WithReconnect sets the reconnect backoff (default 100ms, no doubling, as libzmq).
+func WithReconnect(b Backoff) Option { return func(o *options) { o.reconnect = b } }
+
+// Heartbeat is a ZMTP heartbeat policy: a PING every Interval; a peer not
+// heard from in Liveness intervals is disconnected (and reconnected, if
+// this side connected).
+type Heartbeat struct {
+	Interval time.Duration
+	Liveness int
+}
+
+// WithHeartbeat turns on ZMTP heartbeats.
+func WithHeartbeat(h Heartbeat) Option { return func(o *options) { o.heartbeat = h } }
+
+// WithPlainClient makes the socket authenticate with ZMTP PLAIN.
+func WithPlainClient(user, password string) Option {
+	return func(o *options) { o.plainUser, o.plainPass = user, password }
+}
+
+// WithPlainServer makes the socket a PLAIN server that accepts a peer only
+// when check returns true.
+func WithPlainServer(check func(user, password string) bool) Option {
+	return func(o *options) { o.plainServer = check }
+}
+
+// Socket is a ZeroMQ socket. It is safe for use by several goroutines.
+type Socket struct {
+	typ  Type
+	opts options
+}
+
+// NewSocket returns a socket of type typ with no endpoints.
+func NewSocket(typ Type, opts ...Option) *Socket {
+	s := &Socket{typ: typ}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	return s
+}
+
+// Type returns the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// Name returns the name given by WithName.
+func (s *Socket) Name() string { return s.opts.name }
+
+// Bind listens on endpoint (tcp://host:port, tcp://*:port, tcp://[::1]:port,
+// ipc://path, inproc://name). Port 0 picks a free port; Addrs reports it.
+func (s *Socket) Bind(endpoint string) error { panic("unimplemented") }
+
+// Connect connects to endpoint, now or, if nothing listens there yet,
+// later: it retries with the reconnect backoff until Close.
+func (s *Socket) Connect(endpoint string) error { panic("unimplemented") }
+
+// Addrs returns the addresses the socket is bound to, with real ports.
+func (s *Socket) Addrs() []string { panic("unimplemented") }
+
+// Send sends m according to the socket type's routing. It waits while no
+// peer can take it, until ctx is done or the send timeout passes.
+func (s *Socket) Send(ctx context.Context, m Msg) error { panic("unimplemented") }
+
+// Recv returns the next message, waiting until ctx is done or the receive
+// timeout passes. ROUTER prepends the sender's identity frame; REQ and REP
+// strip and keep the envelope as libzmq does.
+func (s *Socket) Recv(ctx context.Context) (Msg, error) { panic("unimplemented") }
+
+// Subscribe adds a prefix filter to a SUB socket.
+func (s *Socket) Subscribe(prefix string) error { panic("unimplemented") }
+
+// Unsubscribe removes a prefix filter from a SUB socket.
+func (s *Socket) Unsubscribe(prefix string) error { panic("unimplemented") }
+
+// Close flushes pending messages for up to the linger time, closes every
+// connection and listener, and stops every goroutine of the socket.
+func (s *Socket) Close() error { panic("unimplemented") }
+
+// Poller waits on several sockets at once, as zmq_poll does for POLLIN.
+type Poller struct{ socks []*Socket }
+
+// NewPoller returns a poller over socks.
+func NewPoller(socks ...*Socket) *Poller { return &Poller{socks: socks} }
+
+// Poll waits until at least one socket has a message to receive, or ctx is
+// done, and returns the indexes (into the NewPoller arguments) of every
+// socket that has one, in increasing order.
+func (p *Poller) Poll(ctx context.Context) ([]int, error) { panic("unimplemented") }
+
+// Codecs: generated message types implement Marshaler and Unmarshaler.
+
+// Marshaler is a value that encodes itself as a message.
+type Marshaler interface{ MarshalZMQ() (Msg, error) }
+
+// Unmarshaler is a value that decodes itself from a message.
+type Unmarshaler interface{ UnmarshalZMQ(Msg) error }
+
+// SendValue encodes v and sends it.
+func SendValue(ctx context.Context, s *Socket, v Marshaler) error {
+	m, err := v.MarshalZMQ()
+	if err != nil {
+		return err
+	}
+	return s.Send(ctx, m)
+}
+
+// RecvValue receives a message and decodes it into a T. A message that
+// does not decode is logged with the socket's name and dropped, and
+// RecvValue waits for the next one.
+func RecvValue[T any, PT interface {
+	*T
+	Unmarshaler
+}](ctx context.Context, s *Socket) (T, error) {
+	panic("unimplemented")
+}
+
+// Retry is a Lazy Pirate policy for a REQ socket: wait Timeout for a reply;
+// try Attempts times in all; with Reopen, close the socket and open a new
+// one before each new try (libzmq's REQ cannot resend otherwise).
+type Retry struct {
+	Timeout  time.Duration
+	Attempts int
+	Reopen   bool
+	// OnRetry, if not nil, is called after each try that timed out, with
+	// the number of tries left (0 when the request is abandoned).
+	OnRetry func(left int)
+}
+
+// Requester sends requests through a REQ socket with a Retry policy,
+// connecting to every endpoint given.
+type Requester struct{}
+
+// NewRequester returns a Requester; opts configure each REQ socket it opens.
+func NewRequester(endpoints []string, retry Retry, opts ...Option) (*Requester, error) {
+	panic("unimplemented")
+}
+
+// Request sends req and returns the reply, applying the retry policy.
+// It returns an error wrapping ErrNoReply when every try timed out.
+func (r *Requester) Request(ctx context.Context, req Msg) (Msg, error) { panic("unimplemented") }
+
+// Close closes the current socket.
+func (r *Requester) Close() error { panic("unimplemented") }
