@@ -209,7 +209,7 @@ func RecvValue[T any, PT interface {
 	*T
 	Unmarshaler
 }](ctx context.Context, s *Socket) (T, error) {
-	panic("unimplemented")
+	return recvValue[T, PT](ctx, s) // codec.go
 }
 
 // Retry is a Lazy Pirate policy for a REQ socket: wait Timeout for a reply;
@@ -226,16 +226,16 @@ type Retry struct {
 
 // Requester sends requests through a REQ socket with a Retry policy,
 // connecting to every endpoint given.
-type Requester struct{}
+type Requester struct{ requester } // requester.go
 
 // NewRequester returns a Requester; opts configure each REQ socket it opens.
 func NewRequester(endpoints []string, retry Retry, opts ...Option) (*Requester, error) {
-	panic("unimplemented")
+	return newRequester(endpoints, retry, opts)
 }
 
 // Request sends req and returns the reply, applying the retry policy.
 // It returns an error wrapping ErrNoReply when every try timed out.
-func (r *Requester) Request(ctx context.Context, req Msg) (Msg, error) { panic("unimplemented") }
+func (r *Requester) Request(ctx context.Context, req Msg) (Msg, error) { return r.request(ctx, req) }
 
 // Close closes the current socket.
-func (r *Requester) Close() error { panic("unimplemented") }
+func (r *Requester) Close() error { return r.close() }
