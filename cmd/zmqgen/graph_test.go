@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// topoBuilder builds models by hand for tests that pin the renderers on
+// inputs the language may not even accept (odd names, colliding ids).
+type topoBuilder struct{ t *model.Topology }
+
+func newTopo(name string) *topoBuilder { return &topoBuilder{&model.Topology{Name: name}} }
+
+func (b *topoBuilder) node(name string, replicas int) *model.Node {
+	n := &model.Node{Name: name, Replicas: replicas}
+	b.t.Nodes = append(b.t.Nodes, n)
+	return n
+}
+
+func (b *topoBuilder) msg(name string) *model.Message {
+	m := &model.Message{Name: name, Kind: model.String}
+	b.t.Messages = append(b.t.Messages, m)
+	return m
+}
+
+func sock(n *model.Node, name string, typ model.SocketType, send, recv *model.Message) *model.Socket {
+	s := &model.Socket{Name: name, Node: n, Type: typ, Send: send, Recv: recv}
+	n.Sockets = append(n.Sockets, s)
+	return s
+}
+
+// link makes from connect to what to binds, by reference.
+func (b *topoBuilder) link(from, to *model.Socket) {
+	addr := to.Binds[0].Addr
+	from.Connects = append(from.Connects, &model.Endpoint{Addr: strings.Replace(addr, "*", "localhost", 1), Ref: to})
+	b.t.Edges = append(b.t.Edges, &model.Edge{From: from, To: to, Addr: addr})
+}
+
+func bind(s *model.Socket, addr string) { s.Binds = append(s.Binds, &model.Endpoint{Addr: addr}) }
+
+func handReqRep() *model.Topology {
+	b := newTopo("reqrep")
+	order, answer := b.msg("Order"), b.msg("Answer")
+	var reps []*model.Socket
+	for _, name := range []string{"server1", "server2"} {
+		rep := sock(b.node(name, 1), "rep", model.REP, answer, order)
+		bind(rep, map[string]string{"server1": "tcp://*:5000", "server2": "tcp://*:6000"}[name])
+		reps = append(reps, rep)
+	}
+	req := sock(b.node("client", 1), "req", model.REQ, order, answer)
+	for _, rep := range reps {
+		b.link(req, rep)
+	}
+	return b.t
+}
+
+func TestGraphMermaidReqRep(t *testing.T) {
+	got := renderMermaid(handReqRep())
+	want := `---
+title: "reqrep"
+---
+flowchart LR
+    subgraph n_server1 ["server1"]
+        s_server1_rep["rep REP<br>bind tcp://*:5000"]
+    end
+    subgraph n_server2 ["server2"]
+        s_server2_rep["rep REP<br>bind tcp://*:6000"]
+    end
+    subgraph n_client ["client"]
+        s_client_req["req REQ<br>connect server1.rep<br>connect server2.rep"]
+    end
+    s_client_req <-->|"Order →<br>← Answer"| s_server1_rep
+    s_client_req <-->|"Order →<br>← Answer"| s_server2_rep
+`
+	if got != want {
+		t.Errorf("mermaid:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestGraphFlowDirection checks that edges point the way messages go, not
+// the way sockets connect: a subscriber that connects still receives.
+func TestGraphFlowDirection(t *testing.T) {
+	b := newTopo("pubsub")
+	upd := b.msg("Update")
+	pub := sock(b.node("publisher", 1), "out", model.PUB, upd, nil)
+	bind(pub, "tcp://*:5556")
+	sub := sock(b.node("subscriber", 3), "in", model.SUB, nil, upd)
+	sub.Subscribe = []string{"10001", ""}
+	b.link(sub, pub)
+	odd := sock(b.node("odd", 1), "pair", model.PAIR, nil, nil) // no messages declared: no arrow
+	b.link(odd, pub)
+
+	mmd := renderMermaid(b.t)
+	for _, want := range []string{
+		`subgraph n_subscriber ["subscriber ×3"]`,
+		`s_publisher_out -->|"Update<br>subscribe #quot;10001#quot;<br>subscribe #quot;#quot;"| s_subscriber_in`,
+		"s_odd_pair --- s_publisher_out\n",
+	} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("mermaid lacks %q:\n%s", want, mmd)
+		}
+	}
+	dot := renderDot(b.t)
+	for _, want := range []string{
+		`label="subscriber ×3";`,
+		`s_publisher_out -> s_subscriber_in [label="Update\nsubscribe \"10001\"\nsubscribe \"\""];`,
+		"s_odd_pair -> s_publisher_out [dir=none];\n",
+	} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("dot lacks %q:\n%s", want, dot)
+		}
+	}
+}
+
+// TestGraphEscaping feeds the renderers text that would break their syntax
+// unescaped.
+func TestGraphEscaping(t *testing.T) {
+	b := newTopo("esc")
+	m := b.msg("M")
+	s := sock(b.node("a", 1), "x", model.PUSH, m, nil)
+	bind(s, `ipc:///tmp/a"b|c<d>#e&f`+"`g\\h")
+	r := sock(b.node("b", 1), "y", model.PULL, nil, m)
+	b.link(r, s)
+
+	mmd := renderMermaid(b.t)
+	want := `s_a_x["x PUSH<br>bind ipc:///tmp/a#quot;b#124;c#lt;d#gt;#35;e#amp;f#96;g\h"]`
+	if !strings.Contains(mmd, want) {
+		t.Errorf("mermaid lacks %s:\n%s", want, mmd)
+	}
+	dot := renderDot(b.t)
+	want = `s_a_x [label="x PUSH\nbind ipc:///tmp/a\"b|c<d>#e&f` + "`g\\\\h\"];"
+	if !strings.Contains(dot, want) {
+		t.Errorf("dot lacks %s:\n%s", want, dot)
+	}
+}
+
+// TestGraphIDCollision checks the fallback to numbered identifiers when
+// readable ones would collide.
+func TestGraphIDCollision(t *testing.T) {
+	b := newTopo("clash")
+	sock(b.node("a_b", 1), "c", model.PUSH, nil, nil)
+	sock(b.node("a", 1), "b_c", model.PULL, nil, nil)
+	b.node("lonely", 1)
+	mmd := renderMermaid(b.t)
+	for _, want := range []string{"s0_0[", "s1_0[", `n2["lonely"]`} {
+		if !strings.Contains(mmd, want) {
+			t.Errorf("mermaid lacks %q:\n%s", want, mmd)
+		}
+	}
+	if strings.Contains(mmd, "s_a_b_c") {
+		t.Errorf("mermaid kept colliding ids:\n%s", mmd)
+	}
+}
+
+func TestGraphUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"graph", "-h"}, nil, &out, &errb); code != exitOK || out.String() != graphUsage {
+		t.Errorf("graph -h: exit %d, stdout %q", code, out.String())
+	}
+	for _, args := range [][]string{{"graph"}, {"graph", "-format", "png", "x.ztopo"}, {"graph", "-bogus", "x"}, {"graph", "a", "b"}} {
+		out.Reset()
+		errb.Reset()
+		if code := run(args, nil, &out, &errb); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d; stderr %s", args, code, exitUsage, errb.String())
+		}
+		if out.Len() != 0 {
+			t.Errorf("%q: wrote to stdout: %s", args, out.String())
+		}
+	}
+}
