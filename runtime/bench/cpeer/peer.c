@@ -1,0 +1,208 @@
+/*
+ * peer: the libzmq side of zmqgen's benchmark (go run ./runtime/bench).
+ *
+ * One process plays one end of one scenario, so that both ends of a libzmq
+ * measurement are libzmq, as libzmq's own local_thr/remote_thr do it. The
+ * Go and Python peers of the benchmark speak the same command line and print
+ * the same lines, so the harness can pair any two of them.
+ *
+ * usage: peer MODE ENDPOINT COUNT SIZE
+ *
+ *   pull   bind; receive COUNT messages; time first to last
+ *   push   connect; send COUNT messages of SIZE bytes; flush and exit
+ *   pub    bind; after a "go" line on stdin publish COUNT messages, then
+ *          empty end markers every 10 ms for up to 5 s
+ *   sub    connect, subscribe to everything; receive until an end marker;
+ *          time first to last data message
+ *   rep    bind; echo every request until killed
+ *   req    connect; WARMUP untimed round trips, then COUNT timed ones
+ *   flood  bind a PUB; after "go" on stdin publish SIZE-byte messages
+ *          until killed (the memory scenario samples this process)
+ *   stall  connect a SUB, subscribe to everything, never receive; exit
+ *          when stdin closes
+ *
+ * A binding peer prints "READY <endpoint>" with the real port once bound.
+ * A measuring peer prints "RESULT count=<n> ns=<elapsed>". Errors go to
+ * stderr with exit status 1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "cpeer: %s: %s\n", what, zmq_strerror(zmq_errno()));
+	exit(1);
+}
+
+/* open_socket binds or connects a socket of type typ to endpoint; a bound
+ * socket announces its real endpoint on stdout. */
+static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
+{
+	void *s = zmq_socket(ctx, typ);
+	if (s == NULL)
+		fail("zmq_socket");
+	if (bind) {
+		char real[256];
+		size_t len = sizeof real;
+		if (zmq_bind(s, endpoint) != 0)
+			fail("zmq_bind");
+		if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, real, &len) != 0)
+			fail("zmq_getsockopt(ZMQ_LAST_ENDPOINT)");
+		printf("READY %s\n", real);
+		fflush(stdout);
+	} else if (zmq_connect(s, endpoint) != 0) {
+		fail("zmq_connect");
+	}
+	return s;
+}
+
+static void set_int(void *s, int opt, int v, const char *what)
+{
+	if (zmq_setsockopt(s, opt, &v, sizeof v) != 0)
+		fail(what);
+}
+
+/* wait_go blocks until the harness writes a line on stdin. */
+static void wait_go(void)
+{
+	char line[64];
+	if (fgets(line, sizeof line, stdin) == NULL) {
+		fprintf(stderr, "cpeer: stdin closed before go\n");
+		exit(1);
+	}
+}
+
+static void result(long long count, long long ns)
+{
+	printf("RESULT count=%lld ns=%lld\n", count, ns);
+	fflush(stdout);
+}
+
+static void recv_msg(void *s, zmq_msg_t *m)
+{
+	if (zmq_msg_recv(m, s, 0) < 0)
+		fail("zmq_msg_recv");
+}
+
+static void send_buf(void *s, const char *buf, size_t size)
+{
+	if (zmq_send(s, buf, size, 0) < 0)
+		fail("zmq_send");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: peer pull|push|pub|sub|rep|req|flood|stall ENDPOINT COUNT SIZE\n");
+		return 2;
+	}
+	const char *mode = argv[1], *endpoint = argv[2];
+	long long count = atoll(argv[3]);
+	size_t size = (size_t)atoll(argv[4]);
+	char *buf = calloc(size > 0 ? size : 1, 1);
+	void *ctx = zmq_ctx_new();
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+
+	if (strcmp(mode, "pull") == 0) {
+		void *s = open_socket(ctx, ZMQ_PULL, endpoint, 1);
+		recv_msg(s, &m);
+		long long t0 = now_ns();
+		for (long long i = 1; i < count; i++)
+			recv_msg(s, &m);
+		result(count, now_ns() - t0);
+		zmq_close(s);
+	} else if (strcmp(mode, "push") == 0) {
+		void *s = open_socket(ctx, ZMQ_PUSH, endpoint, 0);
+		for (long long i = 0; i < count; i++)
+			send_buf(s, buf, size);
+		zmq_close(s); /* default linger: zmq_ctx_term flushes the queue */
+	} else if (strcmp(mode, "pub") == 0) {
+		void *s = open_socket(ctx, ZMQ_PUB, endpoint, 1);
+		set_int(s, ZMQ_LINGER, 0, "ZMQ_LINGER");
+		wait_go();
+		for (long long i = 0; i < count; i++)
+			send_buf(s, buf, size);
+		/* End markers go out repeatedly: a subscriber whose queue was
+		 * full when one was published never saw it. */
+		for (int i = 0; i < 500; i++) {
+			send_buf(s, buf, 0);
+			usleep(10000);
+		}
+		zmq_close(s);
+	} else if (strcmp(mode, "sub") == 0) {
+		void *s = open_socket(ctx, ZMQ_SUB, endpoint, 0);
+		if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0)
+			fail("ZMQ_SUBSCRIBE");
+		printf("READY %s\n", endpoint);
+		fflush(stdout);
+		long long n = 0, t0 = 0, t1 = 0;
+		for (;;) {
+			recv_msg(s, &m);
+			if (zmq_msg_size(&m) == 0) {
+				if (n > 0)
+					break;
+				continue;
+			}
+			t1 = now_ns();
+			if (n++ == 0)
+				t0 = t1;
+		}
+		result(n, t1 - t0);
+		set_int(s, ZMQ_LINGER, 0, "ZMQ_LINGER");
+		zmq_close(s);
+	} else if (strcmp(mode, "rep") == 0) {
+		void *s = open_socket(ctx, ZMQ_REP, endpoint, 1);
+		for (;;) {
+			recv_msg(s, &m);
+			if (zmq_msg_send(&m, s, 0) < 0)
+				fail("zmq_msg_send");
+		}
+	} else if (strcmp(mode, "req") == 0) {
+		void *s = open_socket(ctx, ZMQ_REQ, endpoint, 0);
+		long long warm = count / 10 < 1000 ? count / 10 : 1000, t0 = 0;
+		for (long long i = 0; i < warm + count; i++) {
+			if (i == warm)
+				t0 = now_ns();
+			send_buf(s, buf, size);
+			recv_msg(s, &m);
+		}
+		result(count, now_ns() - t0);
+		zmq_close(s);
+	} else if (strcmp(mode, "flood") == 0) {
+		void *s = open_socket(ctx, ZMQ_PUB, endpoint, 1);
+		set_int(s, ZMQ_LINGER, 0, "ZMQ_LINGER");
+		wait_go();
+		for (;;)
+			send_buf(s, buf, size);
+	} else if (strcmp(mode, "stall") == 0) {
+		void *s = open_socket(ctx, ZMQ_SUB, endpoint, 0);
+		set_int(s, ZMQ_LINGER, 0, "ZMQ_LINGER");
+		if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0)
+			fail("ZMQ_SUBSCRIBE");
+		printf("READY %s\n", endpoint);
+		fflush(stdout);
+		while (getchar() != EOF)
+			;
+		zmq_close(s);
+	} else {
+		fprintf(stderr, "cpeer: unknown mode %s\n", mode);
+		return 2;
+	}
+	zmq_msg_close(&m);
+	zmq_ctx_term(ctx);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	rt "github.com/zmqgen/zmqgen/runtime"
+)
+
+// The Go peers run inside this binary ("bench peer IMPL MODE ENDPOINT COUNT
+// SIZE"), so the runtime and zmq4 are measured exactly as the C and Python
+// peers are: one process per end, the same modes and the same output lines
+// (cpeer/peer.c documents them).
+
+// peerEnv marks a process started as a Go peer; TestMain looks for it, since
+// under `go test` the executable is the test binary.
+const peerEnv = "ZMQGEN_BENCH_PEER"
+
+// exitUnimplemented is a Go peer's exit status when the runtime panicked
+// with "unimplemented": the harness reports n/a instead of a failure.
+const exitUnimplemented = 3
+
+// A goSocket is what the peer loops need from a socket, so one loop drives
+// both the runtime and zmq4. Each implementation builds its message once,
+// as a C peer would reuse its buffer, so no per-message allocation of the
+// harness is counted against the library.
+type goSocket interface {
+	bind(endpoint string) (string, error)
+	connect(endpoint string) error
+	sendPayload() error    // send the fixed payload
+	sendEmpty() error      // send one empty frame (PUB end marker)
+	recvLen() (int, error) // receive a message; the length of its first frame
+	echo() error           // receive a message and send it back (REP)
+	close() error
+}
+
+// runPeer runs one Go peer and returns its exit status.
+func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	if len(args) != 5 {
+		fmt.Fprintln(stderr, "usage: bench peer runtime|zmq4 MODE ENDPOINT COUNT SIZE")
+		return 2
+	}
+	impl, mode, endpoint := args[0], args[1], args[2]
+	count, err1 := strconv.ParseInt(args[3], 10, 64)
+	size, err2 := strconv.Atoi(args[4])
+	if err1 != nil || err2 != nil {
+		fmt.Fprintln(stderr, "bench peer: COUNT and SIZE must be integers")
+		return 2
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if strings.Contains(fmt.Sprint(r), "unimplemented") {
+				fmt.Fprintf(stderr, "bench peer: %s %s: %v\n", impl, mode, r)
+				code = exitUnimplemented
+				return
+			}
+			panic(r)
+		}
+	}()
+	payload := make([]byte, size)
+	var s goSocket
+	switch impl {
+	case "runtime":
+		s, err1 = newRuntimeSocket(mode, payload)
+	case "zmq4":
+		s, err1 = newZmq4Socket(mode, payload)
+	default:
+		fmt.Fprintf(stderr, "bench peer: unknown implementation %q\n", impl)
+		return 2
+	}
+	if err1 != nil {
+		fmt.Fprintf(stderr, "bench peer: %v\n", err1)
+		return 2
+	}
+	if err := peerLoop(s, mode, endpoint, count, stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "bench peer: %s %s: %v\n", impl, mode, err)
+		return 1
+	}
+	return 0
+}
+
+// peerLoop plays one mode of the peer protocol on s.
+func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, stdout io.Writer) error {
+	in := bufio.NewReader(stdin)
+	ready := func(bind bool) error {
+		ep := endpoint
+		if bind {
+			var err error
+			if ep, err = s.bind(endpoint); err != nil {
+				return err
+			}
+		} else if err := s.connect(endpoint); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "READY %s\n", ep)
+		return err
+	}
+	result := func(n int64, d time.Duration) {
+		fmt.Fprintf(stdout, "RESULT count=%d ns=%d\n", n, d.Nanoseconds())
+	}
+	waitGo := func() error {
+		_, err := in.ReadString('\n')
+		return err
+	}
+	switch mode {
+	case "pull":
+		if err := ready(true); err != nil {
+			return err
+		}
+		if _, err := s.recvLen(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		for i := int64(1); i < count; i++ {
+			if _, err := s.recvLen(); err != nil {
+				return err
+			}
+		}
+		result(count, time.Since(t0))
+		return s.close()
+	case "push":
+		if err := ready(false); err != nil {
+			return err
+		}
+		for i := int64(0); i < count; i++ {
+			if err := s.sendPayload(); err != nil {
+				return err
+			}
+		}
+		return s.close()
+	case "pub":
+		if err := ready(true); err != nil {
+			return err
+		}
+		if err := waitGo(); err != nil {
+			return err
+		}
+		for i := int64(0); i < count; i++ {
+			if err := s.sendPayload(); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < 500; i++ { // repeated: a full subscriber queue drops one
+			if err := s.sendEmpty(); err != nil {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return s.close()
+	case "sub":
+		if err := ready(false); err != nil {
+			return err
+		}
+		var n int64
+		var t0, t1 time.Time
+		for {
+			l, err := s.recvLen()
+			if err != nil {
+				return err
+			}
+			if l == 0 {
+				if n > 0 {
+					break
+				}
+				continue
+			}
+			t1 = time.Now()
+			if n == 0 {
+				t0 = t1
+			}
+			n++
+		}
+		result(n, t1.Sub(t0))
+		return s.close()
+	case "rep":
+		if err := ready(true); err != nil {
+			return err
+		}
+		for {
+			if err := s.echo(); err != nil {
+				return err
+			}
+		}
+	case "req":
+		if err := ready(false); err != nil {
+			return err
+		}
+		warm := min(count/10, 1000)
+		var t0 time.Time
+		for i := int64(0); i < warm+count; i++ {
+			if i == warm {
+				t0 = time.Now()
+			}
+			if err := s.sendPayload(); err != nil {
+				return err
+			}
+			if _, err := s.recvLen(); err != nil {
+				return err
+			}
+		}
+		result(count, time.Since(t0))
+		return s.close()
+	case "flood":
+		if err := ready(true); err != nil {
+			return err
+		}
+		if err := waitGo(); err != nil {
+			return err
+		}
+		go reportHeap(stdout)
+		for {
+			if err := s.sendPayload(); err != nil {
+				return err
+			}
+		}
+	case "stall":
+		if err := ready(false); err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, in)
+		return s.close()
+	}
+	return fmt.Errorf("unknown mode %q", mode)
+}
+
+// reportHeap prints the Go heap once a second for the memory scenario
+// (the harness reads RSS from /proc itself, for every implementation).
+func reportHeap(w io.Writer) {
+	for range time.Tick(time.Second) {
+		var ms goruntime.MemStats
+		goruntime.ReadMemStats(&ms)
+		fmt.Fprintf(w, "HEAP bytes=%d\n", ms.HeapInuse)
+	}
+}
+
+// runtimeSocket adapts the zmqgen runtime.
+type runtimeSocket struct {
+	s       *rt.Socket
+	ctx     context.Context
+	payload rt.Msg
+	empty   rt.Msg
+}
+
+func newRuntimeSocket(mode string, payload []byte) (goSocket, error) {
+	var typ rt.Type
+	opts := []rt.Option{rt.WithName("bench." + mode)}
+	switch mode {
+	case "pull":
+		typ = rt.PULL
+	case "push":
+		typ = rt.PUSH
+		// Flush everything before exiting, as libzmq's default linger does.
+		opts = append(opts, rt.WithLinger(time.Minute))
+	case "pub", "flood":
+		typ = rt.PUB
+	case "sub", "stall":
+		typ = rt.SUB
+		opts = append(opts, rt.WithSubscribe(""))
+	case "req":
+		typ = rt.REQ
+	case "rep":
+		typ = rt.REP
+	default:
+		return nil, fmt.Errorf("unknown mode %q", mode)
+	}
+	return &runtimeSocket{
+		s:       rt.NewSocket(typ, opts...),
+		ctx:     context.Background(),
+		payload: rt.Msg{payload},
+		empty:   rt.Msg{{}},
+	}, nil
+}
+
+func (r *runtimeSocket) bind(ep string) (string, error) {
+	if err := r.s.Bind(ep); err != nil {
+		return "", err
+	}
+	addrs := r.s.Addrs()
+	if len(addrs) == 0 {
+		return "", fmt.Errorf("runtime: Addrs is empty after Bind(%q)", ep)
+	}
+	return addrs[0], nil
+}
+
+func (r *runtimeSocket) connect(ep string) error { return r.s.Connect(ep) }
+func (r *runtimeSocket) sendPayload() error      { return r.s.Send(r.ctx, r.payload) }
+func (r *runtimeSocket) sendEmpty() error        { return r.s.Send(r.ctx, r.empty) }
+func (r *runtimeSocket) close() error            { return r.s.Close() }
+
+func (r *runtimeSocket) recvLen() (int, error) {
+	m, err := r.s.Recv(r.ctx)
+	if err != nil || len(m) == 0 {
+		return 0, err
+	}
+	return len(m[0]), nil
+}
+
+func (r *runtimeSocket) echo() error {
+	m, err := r.s.Recv(r.ctx)
+	if err != nil {
+		return err
+	}
+	return r.s.Send(r.ctx, m)
+}
+
+// zmq4Socket adapts github.com/go-zeromq/zmq4's own sockets.
+type zmq4Socket struct {
+	s       zmq4.Socket
+	payload zmq4.Msg
+	empty   zmq4.Msg
+}
+
+func newZmq4Socket(mode string, payload []byte) (goSocket, error) {
+	ctx := context.Background()
+	var s zmq4.Socket
+	switch mode {
+	case "pull":
+		s = zmq4.NewPull(ctx)
+	case "push":
+		s = zmq4.NewPush(ctx)
+	case "pub", "flood":
+		s = zmq4.NewPub(ctx)
+	case "sub", "stall":
+		s = zmq4.NewSub(ctx)
+		if err := s.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+			return nil, err
+		}
+	case "req":
+		s = zmq4.NewReq(ctx)
+	case "rep":
+		s = zmq4.NewRep(ctx)
+	default:
+		return nil, fmt.Errorf("unknown mode %q", mode)
+	}
+	return &zmq4Socket{s: s, payload: zmq4.NewMsg(payload), empty: zmq4.NewMsg([]byte{})}, nil
+}
+
+func (z *zmq4Socket) bind(ep string) (string, error) {
+	if err := z.s.Listen(ep); err != nil {
+		return "", err
+	}
+	return "tcp://" + z.s.Addr().String(), nil
+}
+
+func (z *zmq4Socket) connect(ep string) error { return z.s.Dial(ep) }
+func (z *zmq4Socket) sendPayload() error      { return z.s.Send(z.payload) }
+func (z *zmq4Socket) sendEmpty() error        { return z.s.Send(z.empty) }
+func (z *zmq4Socket) close() error            { return z.s.Close() }
+
+func (z *zmq4Socket) recvLen() (int, error) {
+	m, err := z.s.Recv()
+	if err != nil || len(m.Frames) == 0 {
+		return 0, err
+	}
+	return len(m.Frames[0]), nil
+}
+
+func (z *zmq4Socket) echo() error {
+	m, err := z.s.Recv()
+	if err != nil {
+		return err
+	}
+	return z.s.Send(m)
+}
+
+// isPeerProcess reports whether this process was started as a Go peer.
+func isPeerProcess() bool { return os.Getenv(peerEnv) == "1" }

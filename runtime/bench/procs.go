@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed cpeer/peer.c pypeer/peer.py
+var peerSources embed.FS
+
+// Implementations measured. Each runs one end of a scenario in a process of
+// its own (see impl.command).
+const (
+	implRuntime = "runtime"
+	implZmq4    = "zmq4"
+	implC       = "c"
+	implPy      = "py"
+)
+
+var allImpls = []string{implRuntime, implZmq4, implC, implPy}
+
+// implLabel is an implementation's column heading.
+var implLabel = map[string]string{
+	implRuntime: "runtime",
+	implZmq4:    "zmq4",
+	implC:       "libzmq C",
+	implPy:      "pyzmq",
+}
+
+// errNA marks a measurement that cannot be made: the runtime is not
+// implemented yet, or a peer's toolchain is missing.
+var errNA = errors.New("n/a")
+
+// peers knows how to start a peer process of each implementation.
+type peers struct {
+	dir     string // temp dir holding the C binary and the Python script
+	self    string // this executable, for the Go peers
+	cpeer   string // built C peer, "" if it could not be built
+	cErr    error
+	python  string
+	pyErr   error
+	verbose io.Writer
+}
+
+// newPeers prepares the peers of impls: builds the C peer with cc and
+// pkg-config into a temp dir, writes the Python script next to it.
+// Missing toolchains are recorded, not fatal: those columns say n/a.
+func newPeers(impls []string, verbose io.Writer) (*peers, error) {
+	dir, err := os.MkdirTemp("", "zmqgen-bench-")
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	p := &peers{dir: dir, self: self, verbose: verbose}
+	for _, impl := range impls {
+		switch {
+		case impl == implC && p.cpeer == "" && p.cErr == nil:
+			p.cpeer, p.cErr = buildCPeer(dir)
+		case impl == implPy && p.python == "" && p.pyErr == nil:
+			p.python, p.pyErr = writePyPeer(dir)
+		}
+	}
+	return p, nil
+}
+
+func (p *peers) cleanup() { os.RemoveAll(p.dir) }
+
+// buildCPeer compiles cpeer/peer.c against libzmq into dir.
+func buildCPeer(dir string) (string, error) {
+	src, err := peerSources.ReadFile("cpeer/peer.c")
+	if err != nil {
+		return "", err
+	}
+	cfile := filepath.Join(dir, "peer.c")
+	if err := os.WriteFile(cfile, src, 0o644); err != nil {
+		return "", err
+	}
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "libzmq").Output()
+	if err != nil {
+		return "", fmt.Errorf("pkg-config --cflags --libs libzmq: %v (install libzmq3-dev and pkg-config)", err)
+	}
+	bin := filepath.Join(dir, "cpeer")
+	args := append([]string{"-O2", "-o", bin, cfile}, strings.Fields(string(flags))...)
+	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cc: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// pythonPath is Debian's python3, the one with python3-zmq.
+const pythonPath = "/usr/bin/python3"
+
+// writePyPeer writes the Python peer into dir, after checking that pyzmq
+// imports.
+func writePyPeer(dir string) (string, error) {
+	if out, err := exec.Command(pythonPath, "-c", "import zmq").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s cannot import zmq: %v\n%s (install python3-zmq)", pythonPath, err, out)
+	}
+	src, err := peerSources.ReadFile("pypeer/peer.py")
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, "peer.py")
+	return file, os.WriteFile(file, src, 0o644)
+}
+
+// command returns the command line of a peer of impl.
+func (p *peers) command(impl, mode, endpoint string, count int64, size int) (*exec.Cmd, error) {
+	args := []string{mode, endpoint, strconv.FormatInt(count, 10), strconv.Itoa(size)}
+	switch impl {
+	case implC:
+		if p.cpeer == "" {
+			return nil, fmt.Errorf("%w: C peer: %v", errNA, p.cErr)
+		}
+		return exec.Command(p.cpeer, args...), nil
+	case implPy:
+		if p.python == "" {
+			return nil, fmt.Errorf("%w: Python peer: %v", errNA, p.pyErr)
+		}
+		return exec.Command(pythonPath, append([]string{p.python}, args...)...), nil
+	case implRuntime, implZmq4:
+		cmd := exec.Command(p.self, append([]string{"peer", impl}, args...)...)
+		cmd.Env = append(os.Environ(), peerEnv+"=1")
+		return cmd, nil
+	}
+	return nil, fmt.Errorf("unknown implementation %q", impl)
+}
+
+// A proc is a running peer process.
+type proc struct {
+	name  string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan string // stdout, line by line; closed at EOF
+	errb  bytes.Buffer
+	done  chan struct{} // closed when the process has exited
+	err   error         // exit error, valid after done
+	once  sync.Once
+}
+
+// start starts a peer.
+func (p *peers) start(impl, mode, endpoint string, count int64, size int) (*proc, error) {
+	cmd, err := p.command(impl, mode, endpoint, count, size)
+	if err != nil {
+		return nil, err
+	}
+	pr := &proc{name: impl + " " + mode, cmd: cmd, lines: make(chan string, 64), done: make(chan struct{})}
+	cmd.Stderr = &pr.errb
+	if pr.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if p.verbose != nil {
+		fmt.Fprintf(p.verbose, "  start %s (pid %d): %s\n", pr.name, cmd.Process.Pid, strings.Join(cmd.Args[1:], " "))
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			pr.lines <- sc.Text()
+		}
+		close(pr.lines)
+		pr.err = cmd.Wait()
+		close(pr.done)
+	}()
+	return pr, nil
+}
+
+// expect waits for the next stdout line starting with prefix and returns
+// the rest of it. Other lines are passed to other, if not nil.
+func (pr *proc) expect(prefix string, timeout time.Duration, other func(string)) (string, error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case line, ok := <-pr.lines:
+			if !ok {
+				<-pr.done
+				return "", pr.failure(fmt.Sprintf("exited before %s", prefix))
+			}
+			if rest, found := strings.CutPrefix(line, prefix+" "); found {
+				return rest, nil
+			}
+			if other != nil {
+				other(line)
+			}
+		case <-timer.C:
+			return "", fmt.Errorf("%s: no %s line within %v", pr.name, prefix, timeout)
+		}
+	}
+}
+
+// failure describes why the process stopped, mapping the Go peers'
+// "unimplemented" exit status to errNA.
+func (pr *proc) failure(what string) error {
+	var ee *exec.ExitError
+	if errors.As(pr.err, &ee) && ee.ExitCode() == exitUnimplemented {
+		return fmt.Errorf("%w: %s: %s", errNA, pr.name, strings.TrimSpace(pr.errb.String()))
+	}
+	return fmt.Errorf("%s %s (%v): %s", pr.name, what, pr.err, strings.TrimSpace(pr.errb.String()))
+}
+
+// result waits for the RESULT line and returns its count and elapsed time.
+func (pr *proc) result(timeout time.Duration) (int64, time.Duration, error) {
+	rest, err := pr.expect("RESULT", timeout, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	var n, ns int64
+	if _, err := fmt.Sscanf(rest, "count=%d ns=%d", &n, &ns); err != nil {
+		return 0, 0, fmt.Errorf("%s: bad RESULT line %q", pr.name, rest)
+	}
+	return n, time.Duration(ns), nil
+}
+
+// send writes a line to the process's stdin.
+func (pr *proc) send(line string) error {
+	_, err := io.WriteString(pr.stdin, line+"\n")
+	return err
+}
+
+// wait waits up to timeout for the process to exit by itself, then kills it.
+// Output lines nobody asked for are discarded.
+func (pr *proc) wait(timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case _, ok := <-pr.lines:
+			if ok {
+				continue
+			}
+			<-pr.done
+			if pr.err != nil {
+				return pr.failure("failed")
+			}
+			return nil
+		case <-deadline:
+			pr.kill()
+			return fmt.Errorf("%s did not exit within %v", pr.name, timeout)
+		}
+	}
+}
+
+// kill ends the process (only this one, by its pid) and reaps it.
+func (pr *proc) kill() {
+	pr.once.Do(func() {
+		pr.stdin.Close()
+		_ = pr.cmd.Process.Kill() // an error means it has exited already
+		for range pr.lines {
+		}
+		<-pr.done
+	})
+}
+
+// rssBytes reads a process's resident set size from /proc.
+func rssBytes(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest) // "1234 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10, err
+			}
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}

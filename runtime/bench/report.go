@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// memFlatSlack is how much a publisher's RSS may grow between the first
+// and the last sample of the memory scenario and still count as flat: a
+// bounded queue is full within the first second, so later growth means an
+// unbounded one (zmq4's PUB grew by hundreds of MiB in issue 3).
+const memFlatSlack = 8 << 20
+
+// A target is one of issue 3's speed targets for a scenario.
+type target struct {
+	label string
+	check func(r *row) (ok bool, known bool)
+}
+
+// ratio returns runtime / other for the row, if both were measured.
+func (r *row) ratio(other string) (float64, bool) {
+	a, b := r.cells[implRuntime], r.cells[other]
+	if a.err != nil || b.err != nil || a.value == 0 || b.value == 0 || r.mem != nil {
+		return 0, false
+	}
+	return a.value / b.value, true
+}
+
+// targets returns the targets for a row's scenario.
+func targets(sc string) []target {
+	atLeast := func(other string, x float64) func(r *row) (bool, bool) {
+		return func(r *row) (bool, bool) {
+			v, ok := r.ratio(other)
+			return v >= x, ok
+		}
+	}
+	switch sc {
+	case scPush16:
+		return []target{{"≥ 1.0× C", atLeast(implC, 1.0)}, {"≥ 20× zmq4", atLeast(implZmq4, 20)}}
+	case scPush1K:
+		return []target{{"≥ 0.9× C", atLeast(implC, 0.9)}}
+	case scPubSub:
+		return []target{{"≥ 0.8× C", atLeast(implC, 0.8)}}
+	case scReqRep:
+		return []target{{"≤ 1.1× C", func(r *row) (bool, bool) {
+			v, ok := r.ratio(implC)
+			return v <= 1.1, ok
+		}}}
+	case scMemory:
+		return []target{{"flat (≤ +8 MiB)", func(r *row) (bool, bool) {
+			s := r.mem[implRuntime]
+			if len(s) < 2 {
+				return false, false
+			}
+			return s[len(s)-1].rss-s[0].rss <= memFlatSlack, true
+		}}}
+	}
+	return nil
+}
+
+// write prints the report as markdown.
+func (rep *report) write(w io.Writer, c *config, p *peers) {
+	fmt.Fprintf(w, "## zmqgen runtime benchmark, %s\n\n", rep.start.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "%s; libzmq %s; %s; loopback tcp; %d run(s) per cell, median; ~%v per run.\n\n",
+		goEnv(), toolVersion("pkg-config", "--modversion", "libzmq"),
+		"pyzmq "+toolVersion(pythonPath, "-c", "import zmq; print(zmq.__version__)"), c.runs, c.target)
+
+	fmt.Fprint(w, "| Scenario | Unit |")
+	for _, impl := range c.impls {
+		fmt.Fprintf(w, " %s |", implLabel[impl])
+	}
+	fmt.Fprint(w, " runtime / C | runtime / zmq4 | Target | Result |\n|---|---|")
+	for range c.impls {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprint(w, "---:|---:|---|---|\n")
+
+	var notes []string
+	for i, r := range rep.rows {
+		sc := c.scenarios[i]
+		fmt.Fprintf(w, "| %s | %s |", r.scenario, r.unit)
+		for _, impl := range c.impls {
+			fmt.Fprintf(w, " %s |", r.cellText(impl))
+			if m := r.cells[impl]; m.err != nil {
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", r.scenario, implLabel[impl], oneLine(m.err.Error())))
+			}
+		}
+		fmt.Fprintf(w, " %s | %s |", ratioText(r, implC), ratioText(r, implZmq4))
+		var labels, verdicts []string
+		for _, t := range targets(sc) {
+			labels = append(labels, t.label)
+			ok, known := t.check(r)
+			switch {
+			case !known:
+				verdicts = append(verdicts, "n/a")
+			case ok:
+				verdicts = append(verdicts, "PASS")
+			default:
+				verdicts = append(verdicts, "FAIL")
+			}
+		}
+		fmt.Fprintf(w, " %s | %s |\n", strings.Join(labels, "; "), strings.Join(verdicts, "; "))
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Method: every end is a process of its own for every implementation (a runtime PUSH→PULL is two runtime processes, as a libzmq one is two C processes); binding side: PULL, PUB, REP. Throughput is timed by the receiver from its first to its last message. PUB→SUB is the mean over the subscribers of the messages per second each one received (aggregate = that × subscribers); a PUB drops for a full subscriber, so the fraction delivered is given below. REQ→REP is the mean round trip after 10% (≤ 1000) untimed warm-up round trips. Memory: the publisher floods one subscriber that never reads; RSS is read from /proc every second, start = first sample (1 s), end = last. The 20× zmq4 target is checked at 16 B only: at 1 KiB libzmq itself is far below 20× zmq4 (see the ratio below).")
+
+	for i, r := range rep.rows {
+		sc := c.scenarios[i]
+		switch sc {
+		case scPubSub:
+			var parts []string
+			for _, impl := range c.impls {
+				if m := r.cells[impl]; m.err == nil {
+					parts = append(parts, fmt.Sprintf("%s %s (aggregate %s msgs/s)", implLabel[impl], m.note, rateText(m.value*float64(c.subs))))
+				}
+			}
+			if len(parts) > 0 {
+				notes = append(notes, r.scenario+", last run: "+strings.Join(parts, "; "))
+			}
+		case scPush1K, scPush16:
+			cm, zm := r.cells[implC], r.cells[implZmq4]
+			if cm.err == nil && zm.err == nil && cm.value > 0 && zm.value > 0 {
+				notes = append(notes, fmt.Sprintf("%s: libzmq C / zmq4 = %.1f×", r.scenario, cm.value/zm.value))
+			}
+		case scMemory:
+			for _, impl := range c.impls {
+				s := r.mem[impl]
+				if len(s) == 0 {
+					continue
+				}
+				var rss, heap []string
+				for _, x := range s {
+					rss = append(rss, fmt.Sprintf("%.1f", mib(x.rss)))
+					if x.heap >= 0 {
+						heap = append(heap, fmt.Sprintf("%.1f", mib(x.heap)))
+					}
+				}
+				line := fmt.Sprintf("%s, %s: RSS MiB each second: %s", r.scenario, implLabel[impl], strings.Join(rss, " "))
+				if len(heap) > 0 {
+					line += "; Go heap in use MiB: " + strings.Join(heap, " ")
+				}
+				notes = append(notes, line)
+			}
+		}
+		for _, mc := range r.mixed {
+			if mc.m.err != nil {
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", r.scenario, mc.ends, oneLine(mc.m.err.Error())))
+			}
+		}
+	}
+
+	var mixed []string
+	for _, r := range rep.rows {
+		for _, mc := range r.mixed {
+			mixed = append(mixed, fmt.Sprintf("| %s | %s | %s | %s |", r.scenario, mc.ends, r.unit, valueText(r, mc.m)))
+		}
+	}
+	if len(mixed) > 0 {
+		fmt.Fprintln(w, "\nInterop (sender → receiver; for REQ→REP, REQ → REP):")
+		fmt.Fprintln(w, "\n| Scenario | Ends | Unit | Value |\n|---|---|---|---:|")
+		for _, l := range mixed {
+			fmt.Fprintln(w, l)
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+		for _, n := range notes {
+			fmt.Fprintf(w, "- %s\n", n)
+		}
+	}
+	fmt.Fprintf(w, "\nTook %v.\n", rep.took.Round(time.Second))
+}
+
+// cellText formats one implementation's cell of a row.
+func (r *row) cellText(impl string) string {
+	m := r.cells[impl]
+	if r.mem != nil && m.err == nil {
+		s := r.mem[impl]
+		return fmt.Sprintf("%.1f → %.1f", mib(s[0].rss), mib(s[len(s)-1].rss))
+	}
+	return valueText(r, m)
+}
+
+// valueText formats a measurement in the row's unit.
+func valueText(r *row, m measurement) string {
+	switch {
+	case m.na():
+		return "n/a"
+	case m.err != nil:
+		return "error"
+	case r.lowerIsBetter:
+		return fmt.Sprintf("%.1f", m.value)
+	}
+	return rateText(m.value)
+}
+
+func rateText(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2f M", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.0f k", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func ratioText(r *row, other string) string {
+	v, ok := r.ratio(other)
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// toolVersion runs a command and returns its trimmed output, or "?".
+func toolVersion(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario names, as -scenarios takes them.
+const (
+	scPush16 = "push16"
+	scPush1K = "push1k"
+	scPubSub = "pubsub"
+	scReqRep = "reqrep"
+	scMemory = "mem"
+)
+
+var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scMemory}
+
+// config is the parsed command line.
+type config struct {
+	scenarios []string
+	impls     []string
+	runs      int
+	count     int64 // fixed message count; 0 = calibrate
+	target    time.Duration
+	subs      int
+	pubSize   int
+	rttSize   int
+	memTime   time.Duration
+	memSize   int
+	stall     string
+	mixed     bool
+	verbose   bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	c := &config{}
+	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run: "+strings.Join(allScenarios, ","))
+	impls := fs.String("impls", strings.Join(allImpls, ","), "implementations to measure: "+strings.Join(allImpls, ","))
+	fs.IntVar(&c.runs, "runs", 3, "runs per cell; the cell is their median")
+	fs.Int64Var(&c.count, "n", 0, "messages (round trips) per run; 0 calibrates each cell to -target")
+	fs.DurationVar(&c.target, "target", time.Second, "how long one calibrated run should last")
+	fs.IntVar(&c.subs, "subs", 4, "subscribers in the PUB→SUB fan-out")
+	fs.IntVar(&c.pubSize, "pubsize", 16, "PUB→SUB message size, bytes")
+	fs.IntVar(&c.rttSize, "rttsize", 16, "REQ→REP message size, bytes")
+	fs.DurationVar(&c.memTime, "memtime", 10*time.Second, "how long the memory scenario publishes")
+	fs.IntVar(&c.memSize, "memsize", 1024, "memory scenario message size, bytes")
+	fs.StringVar(&c.stall, "stall", implC, "implementation of the stalled subscriber in the memory scenario (or \"same\")")
+	fs.BoolVar(&c.mixed, "mixed", false, "also measure runtime ↔ libzmq C pairs (interop speed)")
+	quick := fs.Bool("quick", false, "one short run per cell (-runs 1 -target 250ms -memtime 3s)")
+	fs.BoolVar(&c.verbose, "v", false, "log every run to stderr")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["runs"] {
+			c.runs = 1
+		}
+		if !set["target"] {
+			c.target = 250 * time.Millisecond
+		}
+		if !set["memtime"] {
+			c.memTime = 3 * time.Second
+		}
+	}
+	var err error
+	if c.scenarios, err = list(*scen, allScenarios, "scenario"); err != nil {
+		return nil, err
+	}
+	if c.impls, err = list(*impls, allImpls, "implementation"); err != nil {
+		return nil, err
+	}
+	if c.stall != "same" && !slices.Contains(allImpls, c.stall) {
+		return nil, fmt.Errorf("unknown -stall %q", c.stall)
+	}
+	if c.runs < 1 || c.subs < 1 || c.memTime < 2*time.Second || c.target <= 0 {
+		return nil, errors.New("-runs and -subs must be ≥ 1, -memtime ≥ 2s, -target > 0")
+	}
+	return c, nil
+}
+
+// list parses a comma-separated list of names from known.
+func list(s string, known []string, what string) ([]string, error) {
+	var out []string
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("unknown %s %q (known: %s)", what, name, strings.Join(known, ","))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no %s given", what)
+	}
+	return out, nil
+}
+
+// run is the benchmark command; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	var verbose io.Writer
+	if c.verbose {
+		verbose = stderr
+	}
+	need := slices.Clone(c.impls)
+	if c.mixed {
+		need = append(need, implC)
+	}
+	if slices.Contains(c.scenarios, scMemory) && c.stall != "same" {
+		need = append(need, c.stall)
+	}
+	p, err := newPeers(need, verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	defer p.cleanup()
+	for _, e := range []error{p.cErr, p.pyErr} {
+		if e != nil {
+			fmt.Fprintf(stderr, "bench: warning: %v\n", e)
+		}
+	}
+	b := &bench{cfg: c, peers: p, progress: stderr}
+	rep := b.measureAll()
+	rep.write(stdout, c, p)
+	return 0
+}
+
+// bench runs the measurements of one invocation.
+type bench struct {
+	cfg      *config
+	peers    *peers
+	progress io.Writer
+}
+
+// A row is one scenario's line in the table.
+type row struct {
+	scenario      string
+	unit          string
+	lowerIsBetter bool
+	cells         map[string]measurement // by implementation
+	mem           map[string][]memSample // memory scenario only
+	mixed         []mixedCell
+}
+
+// A mixedCell is a measurement between a runtime and a libzmq C peer.
+type mixedCell struct {
+	ends pair
+	m    measurement
+}
+
+// report is everything measured.
+type report struct {
+	rows  []*row
+	start time.Time
+	took  time.Duration
+}
+
+func (b *bench) measureAll() *report {
+	rep := &report{start: time.Now()}
+	for _, sc := range b.cfg.scenarios {
+		rep.rows = append(rep.rows, b.measureScenario(sc))
+	}
+	rep.took = time.Since(rep.start)
+	return rep
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, format, args...)
+}
+
+func (b *bench) measureScenario(sc string) *row {
+	r := &row{cells: map[string]measurement{}}
+	var cell func(ends pair) measurement
+	switch sc {
+	case scPush16, scPush1K:
+		size := 16
+		r.scenario = "PUSH→PULL 16 B"
+		if sc == scPush1K {
+			size = 1024
+			r.scenario = "PUSH→PULL 1 KiB"
+		}
+		r.unit = "msgs/s"
+		cell = func(ends pair) measurement {
+			return b.cell(ends, 20000, func(n int64) (float64, time.Duration, string, error) {
+				rate, d, err := b.peers.pushPull(ends, n, size)
+				return rate, d, "", err
+			})
+		}
+	case scPubSub:
+		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", b.cfg.subs, b.cfg.pubSize)
+		r.unit = "msgs/s per sub"
+		cell = func(ends pair) measurement {
+			return b.cell(ends, 20000, func(n int64) (float64, time.Duration, string, error) {
+				rate, deliv, d, err := b.peers.pubSub(ends, b.cfg.subs, n, b.cfg.pubSize)
+				return rate, d, fmt.Sprintf("%.0f%% delivered", deliv*100), err
+			})
+		}
+	case scReqRep:
+		r.scenario = fmt.Sprintf("REQ→REP %d B", b.cfg.rttSize)
+		r.unit = "µs round trip"
+		r.lowerIsBetter = true
+		cell = func(ends pair) measurement {
+			return b.cell(ends, 2000, func(n int64) (float64, time.Duration, string, error) {
+				rtt, d, err := b.peers.reqRep(ends, n, b.cfg.rttSize)
+				return float64(rtt.Nanoseconds()) / 1000, d, "", err
+			})
+		}
+	case scMemory:
+		r.scenario = fmt.Sprintf("PUB memory, stalled SUB, %d B, %v", b.cfg.memSize, b.cfg.memTime)
+		r.unit = "RSS MiB start → end"
+		r.lowerIsBetter = true
+		r.mem = map[string][]memSample{}
+		for _, impl := range b.cfg.impls {
+			stall := b.cfg.stall
+			if stall == "same" || (stall == implC && b.peers.cpeer == "") {
+				stall = impl
+			}
+			b.logf("%s: %s (stalled subscriber: %s)\n", r.scenario, implLabel[impl], implLabel[stall])
+			samples, err := b.peers.pubMemory(impl, stall, b.cfg.memTime, b.cfg.memSize)
+			m := measurement{err: err}
+			if err == nil {
+				r.mem[impl] = samples
+				m.value = float64(samples[len(samples)-1].rss)
+			} else {
+				b.logf("  %v\n", err)
+			}
+			r.cells[impl] = m
+		}
+		return r
+	}
+	for _, impl := range b.cfg.impls {
+		b.logf("%s: %s\n", r.scenario, implLabel[impl])
+		r.cells[impl] = cell(pair{impl, impl})
+	}
+	if b.cfg.mixed && sc != scPubSub {
+		for _, ends := range []pair{{implRuntime, implC}, {implC, implRuntime}} {
+			b.logf("%s: %s\n", r.scenario, ends)
+			r.mixed = append(r.mixed, mixedCell{ends, cell(ends)})
+		}
+	}
+	return r
+}
+
+// cell calibrates a count (unless -n is given) and returns the median of
+// the runs. run returns the run's figure, how long it measured, and a note.
+func (b *bench) cell(ends pair, pilot int64, run func(n int64) (float64, time.Duration, string, error)) measurement {
+	n := b.cfg.count
+	if n == 0 {
+		var err error
+		n, err = calibrate(pilot, 200_000_000, b.cfg.target, func(n int64) (time.Duration, error) {
+			_, d, _, err := run(n)
+			return d, err
+		})
+		if err != nil {
+			b.logf("  %v\n", err)
+			return measurement{err: err}
+		}
+	}
+	var m measurement
+	for i := 0; i < b.cfg.runs; i++ {
+		v, d, note, err := run(n)
+		if err != nil {
+			b.logf("  %v\n", err)
+			return measurement{err: err}
+		}
+		if b.cfg.verbose {
+			b.logf("  run %d: n=%d %.4g in %v %s\n", i+1, n, v, d.Round(time.Millisecond), note)
+		}
+		m.runs = append(m.runs, v)
+		m.note = note
+	}
+	m.value = median(m.runs)
+	return m
+}
+
+// goEnv describes the machine in the report header.
+func goEnv() string {
+	return fmt.Sprintf("%s %s/%s, %d CPUs", goruntime.Version(), goruntime.GOOS, goruntime.GOARCH, goruntime.NumCPU())
+}
