@@ -1,0 +1,130 @@
+package dsl
+
+import (
+	"net"
+	"strconv"
+	"strings"
+)
+
+// addr is a checked endpoint address.
+type addr struct {
+	text      string // as written
+	transport string // tcp, ipc or inproc
+	host      string // tcp only; "*" for the wildcard
+	port      string // tcp only; "*" or a number
+	path      string // ipc and inproc: what follows "://"
+}
+
+// wildcardHost reports whether h means "every interface" in a bind.
+func wildcardHost(h string) bool { return h == "*" || h == "0.0.0.0" || h == "::" }
+
+// localHost reports whether h names this machine.
+func localHost(h string) bool { return h == "localhost" || h == "127.0.0.1" || h == "::1" }
+
+// ephemeral reports whether a bind lets the system choose the port.
+func (a addr) ephemeral() bool { return a.transport == "tcp" && (a.port == "*" || a.port == "0") }
+
+// connectForm is the address a peer connects to for this bind: a wildcard
+// host becomes localhost; everything else is used as is.
+func (a addr) connectForm() string {
+	if a.transport == "tcp" && wildcardHost(a.host) {
+		return "tcp://localhost:" + a.port
+	}
+	return a.text
+}
+
+// reaches reports whether a connect to c reaches the bind b.
+func (c addr) reaches(b addr) bool {
+	if c.transport != b.transport {
+		return false
+	}
+	if c.transport != "tcp" {
+		return c.path == b.path
+	}
+	if c.port != b.port || b.ephemeral() {
+		return false
+	}
+	if c.host == b.host {
+		return true
+	}
+	// A connect to this machine reaches a bind on every interface or on
+	// loopback, however each spells it.
+	return localHost(c.host) && (wildcardHost(b.host) || localHost(b.host))
+}
+
+// overlaps reports whether two binds would claim the same address.
+func (a addr) overlaps(b addr) bool {
+	if a.transport != b.transport {
+		return false
+	}
+	if a.transport != "tcp" {
+		return a.path == b.path
+	}
+	if a.port != b.port || a.ephemeral() {
+		return false
+	}
+	return a.host == b.host || wildcardHost(a.host) || wildcardHost(b.host)
+}
+
+// address checks a literal endpoint; bind says whether it is a bind.
+func (r *resolver) address(a *Address, bind bool) (addr, bool) {
+	text, msg := readString(&Value{String: a.Literal})
+	if msg != "" {
+		r.errorf(a, "%s", msg)
+		return addr{}, false
+	}
+	out := addr{text: text}
+	scheme, rest, ok := strings.Cut(text, "://")
+	if !ok {
+		r.errorf(a, "address %q has no transport; write tcp://host:port, ipc://path or inproc://name", text)
+		return out, false
+	}
+	if strings.ContainsAny(text, " \t\n") {
+		r.errorf(a, "address %q contains a space", text)
+		return out, false
+	}
+	out.transport = scheme
+	switch scheme {
+	case "tcp":
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil || host == "" {
+			r.errorf(a, "tcp address %q must be tcp://host:port", text)
+			return out, false
+		}
+		out.host, out.port = host, port
+		if port == "*" {
+			if !bind {
+				r.errorf(a, "cannot connect to port \"*\"; name the port")
+				return out, false
+			}
+		} else {
+			n, err := strconv.Atoi(port)
+			if err != nil || n < 0 || n > 65535 || strings.HasPrefix(port, "+") {
+				r.errorf(a, "port %q in %q is not a number from 0 to 65535", port, text)
+				return out, false
+			}
+			out.port = strconv.Itoa(n)
+			if n == 0 && !bind {
+				r.errorf(a, "cannot connect to port 0; name the port")
+				return out, false
+			}
+		}
+		if !bind && wildcardHost(host) {
+			r.errorf(a, "cannot connect to wildcard host %q; use localhost or a host name", host)
+			return out, false
+		}
+	case "ipc", "inproc":
+		if rest == "" {
+			r.errorf(a, "%s address %q needs a name after %s://", scheme, text, scheme)
+			return out, false
+		}
+		out.path = rest
+	case "pgm", "epgm", "udp", "ws", "wss", "vmci", "tipc", "norm":
+		r.errorf(a, "transport %q is not supported; use tcp, ipc or inproc", scheme)
+		return out, false
+	default:
+		r.errorf(a, "unknown transport %q in %q; use tcp, ipc or inproc%s", scheme, text, didYouMean(scheme, []string{"tcp", "ipc", "inproc"}))
+		return out, false
+	}
+	return out, true
+}

@@ -1,0 +1,230 @@
+package dsl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// This file holds the checks that need the whole topology: which sockets
+// are connected (edges), whether each pair of socket types may talk,
+// whether messages agree on both ends, and whether addresses collide.
+
+// edgeInfo is an edge with the connect statement it came from.
+type edgeInfo struct {
+	e    *model.Edge
+	from *sockInfo
+	to   *sockInfo
+	conn *connInfo
+}
+
+// peers lists the socket types each type may be connected to, as the
+// ZeroMQ RFCs (23/ZMTP, 28/REQREP, 29/PUBSUB, 30/PIPELINE, 31/EXPAIR) pair
+// them.
+var peers = map[model.SocketType][]model.SocketType{
+	model.PAIR:   {model.PAIR},
+	model.REQ:    {model.REP, model.ROUTER},
+	model.REP:    {model.REQ, model.DEALER},
+	model.DEALER: {model.REP, model.DEALER, model.ROUTER},
+	model.ROUTER: {model.REQ, model.DEALER, model.ROUTER},
+	model.PUB:    {model.SUB, model.XSUB},
+	model.XPUB:   {model.SUB, model.XSUB},
+	model.SUB:    {model.PUB, model.XPUB},
+	model.XSUB:   {model.PUB, model.XPUB},
+	model.PUSH:   {model.PULL},
+	model.PULL:   {model.PUSH},
+}
+
+func canPair(a, b model.SocketType) bool {
+	for _, p := range peers[a] {
+		if p == b {
+			return true
+		}
+	}
+	return false
+}
+
+// carriesData reports whether data messages flow from a socket of type a
+// to a peer of type b. Subscriptions going upstream (SUB to PUB) are not
+// data, so XSUB's sends and XPUB's receives are not checked here.
+func carriesData(a, b model.SocketType) bool {
+	switch a {
+	case model.SUB, model.XSUB, model.PULL:
+		return false
+	}
+	switch b {
+	case model.PUB, model.XPUB, model.PUSH:
+		return false
+	}
+	return true
+}
+
+func sockName(si *sockInfo) string { return si.node.n.Name + "." + si.s.Name }
+
+func (r *resolver) checkTopology() {
+	r.checkBinds()
+	edges := r.buildEdges()
+	for _, ed := range edges {
+		r.checkEdge(ed)
+	}
+	r.checkPairPeers(edges)
+	sort.Slice(edges, func(i, j int) bool { return edgeLess(edges[i].e, edges[j].e) })
+	for _, ed := range edges {
+		r.topo.Edges = append(r.topo.Edges, ed.e)
+	}
+}
+
+func edgeLess(a, b *model.Edge) bool {
+	ka := []string{a.From.Node.Name, a.From.Name, a.To.Node.Name, a.To.Name, a.Addr}
+	kb := []string{b.From.Node.Name, b.From.Name, b.To.Node.Name, b.To.Name, b.Addr}
+	for i := range ka {
+		if ka[i] != kb[i] {
+			return ka[i] < kb[i]
+		}
+	}
+	return false
+}
+
+// checkBinds reports an address bound twice, and a node with replicas
+// that binds a fixed address (each copy would try to bind it).
+func (r *resolver) checkBinds() {
+	type owner struct {
+		si *sockInfo
+		b  *bindInfo
+	}
+	var all []owner
+	for _, ni := range r.nodeList {
+		for _, si := range ni.list {
+			for _, b := range si.binds {
+				for _, o := range all {
+					if o.b.addr.overlaps(b.addr) && o.si != si {
+						r.errorf(b.stmt.Addr, "address %q already bound by %s at %s", b.addr.text, sockName(o.si), r.at(o.b.stmt.Addr))
+						break
+					}
+				}
+				all = append(all, owner{si, b})
+				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" {
+					r.errorf(b.stmt.Addr, "node %q has %d replicas but binds the fixed address %q; the copies would collide",
+						ni.n.Name, ni.n.Replicas, b.addr.text)
+				}
+			}
+		}
+	}
+}
+
+// buildEdges finds every connection: references, and literal connects
+// that reach a bind in the topology.
+func (r *resolver) buildEdges() []*edgeInfo {
+	var out []*edgeInfo
+	for _, ni := range r.nodeList {
+		for _, si := range ni.list {
+			for _, c := range si.connects {
+				if c.to != nil {
+					for _, b := range c.to.binds {
+						if b.addr.ephemeral() {
+							continue
+						}
+						out = append(out, &edgeInfo{e: &model.Edge{From: si.s, To: c.to.s, Addr: b.addr.text}, from: si, to: c.to, conn: c})
+					}
+					continue
+				}
+				if c.ref != nil {
+					continue // unresolved; already reported
+				}
+				for _, oi := range r.nodeList {
+					for _, ti := range oi.list {
+						for _, b := range ti.binds {
+							if ti != si && c.addr.reaches(b.addr) {
+								out = append(out, &edgeInfo{e: &model.Edge{From: si.s, To: ti.s, Addr: b.addr.text}, from: si, to: ti, conn: c})
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func typeList(ts []model.SocketType) string {
+	var names []string
+	for _, t := range ts {
+		names = append(names, t.String())
+	}
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " or " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// checkEdge checks that the two socket types may talk and that what one
+// end sends is what the other receives, in each direction data flows.
+func (r *resolver) checkEdge(ed *edgeInfo) {
+	a, b := ed.from.s, ed.to.s
+	at := ed.conn.stmt.Addr
+	if a.Type == 0 || b.Type == 0 {
+		return // unknown type, already reported
+	}
+	if !canPair(a.Type, b.Type) {
+		r.errorf(at, "%s socket %s cannot connect to %s socket %s; %s pairs with %s",
+			a.Type, sockName(ed.from), b.Type, sockName(ed.to), a.Type, typeList(peers[a.Type]))
+		return
+	}
+	r.checkFlow(at, ed.from, ed.to)
+	r.checkFlow(at, ed.to, ed.from)
+}
+
+// checkFlow checks messages going from socket x to socket y.
+func (r *resolver) checkFlow(at Node, x, y *sockInfo) {
+	if !carriesData(x.s.Type, y.s.Type) {
+		return
+	}
+	// A declaration that failed to resolve is already reported.
+	if x.send != nil && x.s.Send == nil || y.recv != nil && y.s.Recv == nil {
+		return
+	}
+	if !canSend[x.s.Type] || !canRecv[y.s.Type] {
+		return
+	}
+	send, recv := x.s.Send, y.s.Recv
+	switch {
+	case send == nil && recv == nil:
+	case send == nil:
+		r.errorf(at, "%s receives %s but %s sends nothing", sockName(y), recv.Name, sockName(x))
+	case recv == nil:
+		r.errorf(at, "%s sends %s but %s receives nothing", sockName(x), send.Name, sockName(y))
+	case send != recv:
+		r.errorf(at, "%s sends %s but %s receives %s", sockName(x), send.Name, sockName(y), recv.Name)
+	}
+}
+
+// checkPairPeers reports a PAIR socket with more than one peer: PAIR is
+// an exclusive one-to-one link. A peer node's replicas count as peers.
+func (r *resolver) checkPairPeers(edges []*edgeInfo) {
+	count := map[*sockInfo]int{}
+	first := map[*sockInfo]*edgeInfo{}
+	for _, ed := range edges {
+		if ed.from.s.Type != model.PAIR || ed.to.s.Type != model.PAIR {
+			continue
+		}
+		count[ed.from] += ed.to.node.n.Replicas
+		count[ed.to] += ed.from.node.n.Replicas
+		for _, si := range []*sockInfo{ed.from, ed.to} {
+			if count[si] > 1 {
+				if _, done := first[si]; !done {
+					first[si] = ed
+					what := fmt.Sprintf("PAIR socket %s has more than one peer", sockName(si))
+					if ed.from.node.n.Replicas > 1 && si == ed.to {
+						what += fmt.Sprintf(" (%s has %d replicas)", ed.from.node.n.Name, ed.from.node.n.Replicas)
+					}
+					r.errorf(ed.conn.stmt.Addr, "%s; PAIR connects exactly two sockets", what)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,369 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// lexDef is the .ztopo lexer. The last three rules never match valid
+// input: they turn an unterminated string or comment and a stray character
+// into tokens, so that lexing never fails and the parser reports a
+// positioned, specific error instead of participle's "invalid input text".
+var lexDef = lexer.MustSimple([]lexer.SimpleRule{
+	{Name: "Comment", Pattern: `//[^\n]*|/\*([^*]|\*+[^*/])*\*+/`},
+	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
+	{Name: "Quantity", Pattern: `-?[0-9]+(\.[0-9]+)?[a-zA-Z]+([0-9]+(\.[0-9]+)?[a-zA-Z]+)*`},
+	{Name: "Float", Pattern: `-?[0-9]+\.[0-9]+`},
+	{Name: "Int", Pattern: `-?[0-9]+`},
+	{Name: "Ident", Pattern: `[a-zA-Z_][a-zA-Z0-9_]*`},
+	{Name: "Punct", Pattern: `[{}\[\]=.]`},
+	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
+	{Name: "BadString", Pattern: `"(\\.|[^"\\\n])*`},
+	{Name: "BadComment", Pattern: `/\*(.|\n)*`},
+	{Name: "Bad", Pattern: `.`},
+})
+
+var tokenTypes = lexDef.Symbols()
+
+var parser = participle.MustBuild[File](
+	participle.Lexer(lexDef),
+	participle.Elide("Comment", "Whitespace"),
+	participle.Union[Decl](&MessageDecl{}, &NodeDecl{}),
+	participle.Union[NodeStmt](&Replicas{}, &ParamDecl{}, &SocketDecl{}),
+	// Policy comes before OptionStmt: both start with an identifier and
+	// only the next token ('{' or a value) tells them apart.
+	participle.Union[SocketStmt](&Bind{}, &Connect{}, &Send{}, &Recv{}, &Subscribe{}, &Policy{}, &OptionStmt{}),
+)
+
+// Grammar returns the grammar in participle's EBNF notation.
+func Grammar() string { return parser.String() }
+
+// parseFile parses src. On a syntax error it returns a nil File and one
+// diagnostic.
+func parseFile(filename string, src []byte) (f *File, diags Diagnostics) {
+	defer func() {
+		// The parser must never take the tool down; turn a panic inside
+		// participle into a diagnostic so the user still gets an answer.
+		if r := recover(); r != nil {
+			f = nil
+			diags = Diagnostics{{Severity: Error, Range: Range{File: filename, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
+				Message: fmt.Sprintf("internal parser failure: %v", r)}}
+		}
+	}()
+	f, err := parser.ParseBytes(filename, src)
+	if err == nil {
+		return f, nil
+	}
+	return nil, Diagnostics{syntaxDiagnostic(filename, src, err)}
+}
+
+// tokens lexes src completely, comments included.
+func tokens(filename string, src []byte) []lexer.Token {
+	lx, err := lexDef.LexString(filename, string(src))
+	if err != nil {
+		return nil
+	}
+	var out []lexer.Token
+	for {
+		t, err := lx.Next()
+		if err != nil || t.EOF() {
+			return out
+		}
+		if t.Type == tokenTypes["Whitespace"] {
+			continue
+		}
+		out = append(out, t)
+	}
+}
+
+// Keywords in each kind of block, for "did you mean" on a misspelled one.
+var (
+	topKeywords    = []string{"message", "node"}
+	nodeKeywords   = []string{"replicas", "param", "socket"}
+	socketKeywords = []string{"bind", "connect", "send", "recv", "subscribe", "retry", "reconnect", "heartbeat",
+		"hwm", "send_hwm", "recv_hwm", "linger", "identity", "max_msg_size", "send_timeout", "recv_timeout"}
+	socketTypeNames = []string{"PAIR", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "PUSH", "PULL"}
+)
+
+// syntaxDiagnostic turns a participle error into a positioned diagnostic
+// that says what was expected in words a user knows.
+func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
+	var perr participle.Error
+	pos := lexer.Position{Filename: filename, Line: 1, Column: 1}
+	msg := err.Error()
+	if errors.As(err, &perr) {
+		pos = perr.Position()
+		msg = perr.Message()
+	}
+	toks := tokens(filename, src)
+	// Find the offending token: the first at or after the error position.
+	var tok *lexer.Token
+	for i := range toks {
+		if toks[i].Type == tokenTypes["Comment"] {
+			continue
+		}
+		if toks[i].Pos.Offset >= pos.Offset {
+			tok = &toks[i]
+			break
+		}
+	}
+	r := Range{File: filename, Start: posOf(pos), End: posOf(pos)}
+	if tok != nil {
+		r.Start = posOf(tok.Pos)
+		r.End = Pos{Line: tok.Pos.Line, Col: tok.Pos.Column + len(tok.Value), Offset: tok.Pos.Offset + len(tok.Value)}
+		if strings.Contains(tok.Value, "\n") {
+			r.End = r.Start
+		}
+	}
+	d := Diagnostic{Severity: Error, Range: r}
+	d.Message = explainSyntax(toks, tok, pos, msg)
+	return d
+}
+
+// describe names a token for a message: `"PUL"`, `end of file`, ...
+func describe(t *lexer.Token) string {
+	if t == nil || t.EOF() {
+		return "end of file"
+	}
+	switch t.Type {
+	case tokenTypes["String"]:
+		return "string " + t.Value
+	case tokenTypes["Int"], tokenTypes["Float"], tokenTypes["Quantity"]:
+		return "number " + t.Value
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
+
+// blockContext says which block the parser was in at offset: "top",
+// "node", "socket", "policy" or "fields", with the keyword that opened it.
+func blockContext(toks []lexer.Token, offset int) string {
+	stack := []string{"top"}
+	for i, t := range toks {
+		if t.Pos.Offset >= offset {
+			break
+		}
+		if t.Type == tokenTypes["Comment"] {
+			continue
+		}
+		switch t.Value {
+		case "{":
+			kind := "fields"
+			if top := stack[len(stack)-1]; top != "fields" {
+				kind = openerOf(toks[:i])
+			}
+			stack = append(stack, kind)
+		case "}":
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return stack[len(stack)-1]
+}
+
+// openerOf finds the statement keyword before a '{'.
+func openerOf(toks []lexer.Token) string {
+	for i := len(toks) - 1; i >= 0 && i >= len(toks)-4; i-- {
+		switch toks[i].Value {
+		case "node":
+			return "node"
+		case "socket":
+			return "socket"
+		case "message", "=":
+			return "fields"
+		}
+	}
+	if len(toks) > 0 {
+		return "policy"
+	}
+	return "top"
+}
+
+// explainSyntax writes the message for a syntax error at tok.
+func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position, raw string) string {
+	found := describe(tok)
+	if tok != nil {
+		switch tok.Type {
+		case tokenTypes["BadString"]:
+			return "string literal not terminated"
+		case tokenTypes["BadComment"]:
+			return "comment not terminated"
+		case tokenTypes["Bad"]:
+			return fmt.Sprintf("unexpected character %q", tok.Value)
+		}
+	}
+	// The previous significant token tells what the parser wanted.
+	var prev *lexer.Token
+	for i := range toks {
+		if toks[i].Type == tokenTypes["Comment"] {
+			continue
+		}
+		if tok != nil && toks[i].Pos.Offset >= tok.Pos.Offset {
+			break
+		}
+		prev = &toks[i]
+	}
+	if tok == nil && len(toks) > 0 {
+		for i := len(toks) - 1; i >= 0; i-- {
+			if toks[i].Type != tokenTypes["Comment"] {
+				prev = &toks[i]
+				break
+			}
+		}
+	}
+	isIdent := tok != nil && tok.Type == tokenTypes["Ident"]
+	if prev == nil {
+		return fmt.Sprintf("expected \"topology NAME\" at the start of the file, found %s", found)
+	}
+	switch prev.Value {
+	case "topology", "message", "node", "param", "socket":
+		if !isIdent {
+			return fmt.Sprintf("expected a name after %q, found %s", prev.Value, found)
+		}
+	case "bind":
+		return fmt.Sprintf("expected an address string after \"bind\", such as \"tcp://*:5555\", found %s", found)
+	case "connect":
+		return fmt.Sprintf("expected an address string or node.socket after \"connect\", found %s", found)
+	case "send", "recv":
+		return fmt.Sprintf("expected a message type after %q, found %s", prev.Value, found)
+	case "subscribe":
+		return fmt.Sprintf("expected a prefix string after \"subscribe\", found %s", found)
+	case "replicas":
+		return fmt.Sprintf("expected a number after \"replicas\", found %s", found)
+	case "=":
+		return fmt.Sprintf("expected a value after \"=\", found %s", found)
+	case ".":
+		return fmt.Sprintf("expected a socket name after \".\", found %s", found)
+	case "[":
+		return fmt.Sprintf("expected \"]\" after \"[\", found %s", found)
+	}
+	// A keyword followed by its name: what comes next is fixed.
+	if len(toks) > 0 && prev.Type == tokenTypes["Ident"] {
+		if pp := prevOf(toks, prev); pp != nil {
+			switch pp.Value {
+			case "message":
+				return fmt.Sprintf("expected \"=\" after the message name, found %s", found)
+			case "node":
+				return fmt.Sprintf("expected \"{\" after the node name, found %s", found)
+			case "param":
+				return fmt.Sprintf("expected a parameter type (string, int, float, bool, duration), found %s", found)
+			case "socket":
+				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(socketTypeNames, ", "), found)
+				if isIdent {
+					if s := suggest(tok.Value, socketTypeNames); s != "" {
+						msg += fmt.Sprintf("; did you mean %s?", s)
+					}
+				}
+				return msg
+			}
+			if ppp := prevOf(toks, pp); ppp != nil && ppp.Value == "socket" {
+				return fmt.Sprintf("expected \"{\" after the socket type, found %s", found)
+			}
+		}
+	}
+	ctx := "top"
+	off := pos.Offset
+	if tok != nil {
+		off = tok.Pos.Offset
+	}
+	ctx = blockContext(toks, off)
+	switch ctx {
+	case "top":
+		if tok == nil {
+			break
+		}
+		if prev.Value == "=" || prevOf(toks, prev) != nil && prevOf(toks, prev).Value == "=" {
+			break
+		}
+		if len(toks) > 0 && toks[0].Value != "topology" && tok.Pos.Offset == firstSignificant(toks).Pos.Offset {
+			return fmt.Sprintf("expected \"topology NAME\" at the start of the file, found %s", found)
+		}
+		msg := fmt.Sprintf("expected \"message\" or \"node\", found %s", found)
+		if isIdent {
+			if s := suggest(tok.Value, append(topKeywords, "topology")); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+		}
+		if tok.Value == "topology" {
+			msg = "a file declares only one topology"
+		}
+		return msg
+	case "node":
+		if tok == nil {
+			return "expected \"}\" to close the node, found end of file"
+		}
+		msg := fmt.Sprintf("expected \"replicas\", \"param\", \"socket\" or \"}\" in node, found %s", found)
+		if isIdent {
+			if s := suggest(tok.Value, nodeKeywords); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+		}
+		return msg
+	case "socket":
+		if tok == nil {
+			return "expected \"}\" to close the socket, found end of file"
+		}
+		if isIdent {
+			return fmt.Sprintf("expected a value after %q, found %s", tok.Value, describe(nextOf(toks, tok)))
+		}
+		if prev.Type == tokenTypes["Ident"] {
+			return fmt.Sprintf("expected a value after %q, found %s", prev.Value, found)
+		}
+		return fmt.Sprintf("expected a socket statement (bind, connect, send, recv, subscribe, an option or a policy) or \"}\", found %s", found)
+	case "policy":
+		if tok == nil {
+			return "expected \"}\" to close the block, found end of file"
+		}
+		return fmt.Sprintf("expected a setting name or \"}\", found %s", found)
+	case "fields":
+		if tok == nil {
+			return "expected \"}\" to close the fields, found end of file"
+		}
+		if prev.Type == tokenTypes["Ident"] && (prevOf(toks, prev) == nil || prevOf(toks, prev).Type != tokenTypes["Ident"]) {
+			return fmt.Sprintf("expected a field type after %q, found %s", prev.Value, found)
+		}
+		return fmt.Sprintf("expected a field name or \"}\", found %s", found)
+	}
+	if tok == nil {
+		return "unexpected end of file"
+	}
+	_ = raw
+	return fmt.Sprintf("unexpected %s", found)
+}
+
+func firstSignificant(toks []lexer.Token) *lexer.Token {
+	for i := range toks {
+		if toks[i].Type != tokenTypes["Comment"] {
+			return &toks[i]
+		}
+	}
+	return nil
+}
+
+// prevOf returns the significant token before t, or nil.
+func prevOf(toks []lexer.Token, t *lexer.Token) *lexer.Token {
+	var prev *lexer.Token
+	for i := range toks {
+		if toks[i].Pos.Offset >= t.Pos.Offset {
+			break
+		}
+		if toks[i].Type != tokenTypes["Comment"] {
+			prev = &toks[i]
+		}
+	}
+	return prev
+}
+
+// nextOf returns the significant token after t, or nil.
+func nextOf(toks []lexer.Token, t *lexer.Token) *lexer.Token {
+	for i := range toks {
+		if toks[i].Pos.Offset > t.Pos.Offset && toks[i].Type != tokenTypes["Comment"] {
+			return &toks[i]
+		}
+	}
+	return nil
+}
