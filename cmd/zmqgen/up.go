@@ -1,11 +1,653 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
+const upUsage = `usage: zmqgen up [flags] FILE|DIR [-- flags for every node]
+
+Up builds the node programs generated beside a topology (FILE is its .ztopo
+file; DIR a directory holding exactly one) and runs every node as its own
+process, each replica too, the way docker compose runs services:
+
+  - nodes that bind start first, then nodes that only connect (ZeroMQ
+    reconnects anyway; the order only spares early connect retries);
+  - every line a node prints, on stdout or stderr, is shown on up's
+    stdout after the node's name ("server1    | ...", "consumer.1 | ..."
+    for replica 1), coloured when stdout is a terminal;
+  - Ctrl-C or SIGTERM stops every node: each gets SIGTERM, and one that has
+    not exited after the grace period is killed; up then exits 0. A second
+    Ctrl-C kills at once;
+  - a node that exits with an error stops the whole run: up says which
+    node failed, stops the others and exits 1. With -restart, up restarts
+    the failed node instead, waiting 1s, then twice as long after every
+    further failure, up to 30s (a node that ran for a minute starts over
+    at 1s);
+  - a node that exits 0 has finished its work (a client that made its
+    requests): the others keep running until Ctrl-C, and when every node
+    has exited 0, up exits 0.
+
+The programs are built with "go build" from the node directories
+(<DIR>/<node>, package main) into a temporary directory; run
+"zmqgen generate" first. Up's own messages go to stderr.
+
+Flags:
+
+	-only NODE,...          run only these nodes
+	-replicas NODE=N,...    run N copies of NODE instead of what the
+	                        topology says (repeatable); replica i gets
+	                        the flag -replica=i
+	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
+	                        parameter (-set server1.drink=tea) or an
+	                        endpoint (-set client.req.connect=tcp://...;
+	                        -set server1.rep.bind=tcp://*:7000)
+	                        (repeatable)
+	-restart                restart a node that fails, with backoff
+	-grace DURATION         how long a node may take to stop after SIGTERM
+	                        before it is killed (default 10s)
+	-color auto|always|never
+	                        colour the names (default auto: when stdout
+	                        is a terminal and NO_COLOR is not set)
+
+Flags after "--" go to every node unchanged, after those above.
+
+Exit status: 0 when stopped by a signal or when every node exited 0; 1
+when the topology has errors, a build fails or a node fails; 2 on a wrong
+command line.
+`
+
+// Restart backoff; variables so that tests can shorten them.
+var (
+	restartInitial = time.Second
+	restartMax     = 30 * time.Second
+	restartReset   = time.Minute // a node that ran this long starts over at restartInitial
+)
+
+// upOptions is the parsed command line of zmqgen up.
+type upOptions struct {
+	path     string
+	only     []string
+	replicas map[string]int
+	sets     []string
+	restart  bool
+	grace    time.Duration
+	color    string
+	nodeArgs []string
+}
+
+// replicasFlag collects -replicas NODE=N[,NODE=N...].
+type replicasFlag map[string]int
+
+func (f replicasFlag) String() string { return "" }
+
+func (f replicasFlag) Set(v string) error {
+	for _, kv := range strings.Split(v, ",") {
+		name, n, ok := strings.Cut(kv, "=")
+		count, err := strconv.Atoi(n)
+		if !ok || name == "" || err != nil || count < 0 {
+			return fmt.Errorf("want NODE=N with N ≥ 0, got %q", kv)
+		}
+		f[name] = count
+	}
+	return nil
+}
+
+// listFlag collects a repeatable flag; with split, each value may also
+// be a comma-separated list.
+type listFlag struct {
+	values *[]string
+	split  bool
+}
+
+func (f listFlag) String() string { return "" }
+
+func (f listFlag) Set(v string) error {
+	if f.split {
+		for _, s := range strings.Split(v, ",") {
+			if s != "" {
+				*f.values = append(*f.values, s)
+			}
+		}
+		return nil
+	}
+	*f.values = append(*f.values, v)
+	return nil
+}
+
+// parseUpArgs parses up's command line. Flags may come before or after
+// FILE|DIR, as in the usage line; everything after "--" is for the nodes.
+func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code int, done bool) {
+	opts = &upOptions{replicas: make(map[string]int)}
+	if i := indexOf(args, "--"); i >= 0 {
+		args, opts.nodeArgs = args[:i], args[i+1:]
+	}
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(listFlag{&opts.only, true}, "only", "")
+	fs.Var(replicasFlag(opts.replicas), "replicas", "")
+	fs.Var(listFlag{&opts.sets, false}, "set", "")
+	fs.BoolVar(&opts.restart, "restart", false, "")
+	fs.DurationVar(&opts.grace, "grace", 10*time.Second, "")
+	fs.StringVar(&opts.color, "color", "auto", "")
+	var positional []string
+	for {
+		if code, done := parseFlags(fs, args, upUsage, stdout, stderr); done {
+			return nil, code, true
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch {
+	case len(positional) != 1:
+		fmt.Fprint(stderr, "zmqgen up: want one FILE or DIR\n\n", upUsage)
+		return nil, exitUsage, true
+	case opts.color != "auto" && opts.color != "always" && opts.color != "never":
+		fmt.Fprintf(stderr, "zmqgen up: -color %q: want auto, always or never\n", opts.color)
+		return nil, exitUsage, true
+	case opts.grace < 0:
+		fmt.Fprintf(stderr, "zmqgen up: -grace %v: must not be negative\n", opts.grace)
+		return nil, exitUsage, true
+	}
+	opts.path = positional[0]
+	return opts, 0, false
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
 func runUp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "zmqgen up: not implemented yet")
-	return exitFail
+	// Listen before building, so that a Ctrl-C during the build does not
+	// kill up with a temporary directory left behind.
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	return up(args, sig, stdout, stderr)
+}
+
+// up is runUp with the signals it obeys as a channel, so that tests can
+// stop it in-process.
+func up(args []string, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
+	opts, code, done := parseUpArgs(args, stdout, stderr)
+	if done {
+		return code
+	}
+	file, err := topologyFile(opts.path)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+		return exitFail
+	}
+	topo, ok := loadTopology(file, stderr)
+	if !ok {
+		return exitFail
+	}
+	return upTopology(topo, filepath.Dir(file), opts, interrupt, stdout, stderr)
+}
+
+// upTopology runs the nodes of topo, whose generated programs are in
+// topoDir.
+func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
+	plan, err := planUp(topo, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+		return exitUsage
+	}
+	if len(plan) == 0 {
+		fmt.Fprintln(stderr, "zmqgen up: no node to run")
+		return exitOK
+	}
+	bin, err := os.MkdirTemp("", "zmqgen-up-")
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+		return exitFail
+	}
+	defer os.RemoveAll(bin)
+	if err := buildNodes(topoDir, plan, bin, interrupt, stderr); err != nil {
+		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+		return exitFail
+	}
+	color := opts.color == "always" || opts.color == "auto" && isTerminal(stdout)
+	s := newSupervisor(plan, stdout, stderr, color)
+	s.restart = opts.restart
+	s.grace = opts.grace
+	return s.run(interrupt)
+}
+
+// A proc is one process up runs: a replica of a node.
+type proc struct {
+	name    string // "server1", or "consumer.1" for replica 1
+	node    string
+	binary  string // set by buildNodes
+	args    []string
+	binds   bool
+	prefix  string // padded and maybe coloured "name | "
+	cmd     *exec.Cmd
+	started time.Time
+	fails   int // consecutive failures, for the backoff
+}
+
+// planUp turns the topology and the options into the processes to run, in
+// start order: binding nodes first, each group in declaration order.
+func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
+	names := make([]string, len(t.Nodes))
+	for i, n := range t.Nodes {
+		names[i] = n.Name
+	}
+	known := func(what, name string) error {
+		if t.Node(name) == nil {
+			return fmt.Errorf("%s: no node %q in topology %s (nodes: %s)", what, name, t.Name, strings.Join(names, ", "))
+		}
+		return nil
+	}
+	for _, name := range opts.only {
+		if err := known("-only", name); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range sortedKeys(opts.replicas) {
+		if err := known("-replicas", name); err != nil {
+			return nil, err
+		}
+	}
+	perNode := make(map[string][]string)
+	for _, set := range opts.sets {
+		node, flagArg, err := parseSet(t, set)
+		if err != nil {
+			return nil, err
+		}
+		if err := known("-set "+set, node); err != nil {
+			return nil, err
+		}
+		perNode[node] = append(perNode[node], flagArg)
+	}
+
+	var binders, others []*proc
+	for _, n := range t.Nodes {
+		if len(opts.only) > 0 && indexOf(opts.only, n.Name) < 0 {
+			continue
+		}
+		count := n.Replicas
+		if c, ok := opts.replicas[n.Name]; ok {
+			count = c
+		}
+		binds := false
+		for _, s := range n.Sockets {
+			binds = binds || len(s.Binds) > 0
+		}
+		for i := 0; i < count; i++ {
+			p := &proc{name: n.Name, node: n.Name, binds: binds}
+			if count > 1 {
+				p.name = n.Name + "." + strconv.Itoa(i)
+				p.args = append(p.args, "-replica="+strconv.Itoa(i))
+			}
+			p.args = append(p.args, perNode[n.Name]...)
+			p.args = append(p.args, opts.nodeArgs...)
+			if binds {
+				binders = append(binders, p)
+			} else {
+				others = append(others, p)
+			}
+		}
+	}
+	return append(binders, others...), nil
+}
+
+// parseSet checks a -set NODE.NAME=VALUE and returns the node and the flag
+// to pass it. NAME is a parameter of the node or SOCKET.bind /
+// SOCKET.connect; the node program's flags have exactly these names.
+func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
+	key, value, ok := strings.Cut(set, "=")
+	node, name, ok2 := strings.Cut(key, ".")
+	if !ok || !ok2 || node == "" || name == "" {
+		return "", "", fmt.Errorf("-set %s: want NODE.NAME=VALUE", set)
+	}
+	n := t.Node(node)
+	if n == nil {
+		return node, "", nil // reported by the caller, with the node list
+	}
+	var valid []string
+	for _, p := range n.Params {
+		valid = append(valid, p.Name)
+	}
+	for _, s := range n.Sockets {
+		valid = append(valid, s.Name+".bind", s.Name+".connect")
+	}
+	if indexOf(valid, name) < 0 {
+		return "", "", fmt.Errorf("-set %s: node %s has no parameter or endpoint %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
+	}
+	return node, "-" + name + "=" + value, nil
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// buildNodes builds the program of every node in plan with one go build,
+// which links them in parallel, into dir, and sets each proc's binary.
+func buildNodes(topoDir string, plan []*proc, dir string, interrupt <-chan os.Signal, stderr io.Writer) error {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("cannot build the nodes: %v", err)
+	}
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	var nodes []string
+	for _, p := range plan {
+		if indexOf(nodes, p.node) >= 0 {
+			continue
+		}
+		nodes = append(nodes, p.node)
+		if fi, err := os.Stat(filepath.Join(topoDir, p.node)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s: no program for node %s (run zmqgen generate first)", filepath.Join(topoDir, p.node), p.node)
+		}
+		args = append(args, "./"+p.node)
+	}
+	cmd := exec.Command(goTool, args...)
+	cmd.Dir = topoDir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("go build: %v", err)
+	}
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err = <-waitErr:
+	case <-interrupt:
+		cmd.Process.Kill()
+		<-waitErr
+		return errors.New("interrupted while building")
+	}
+	if err != nil {
+		stderr.Write(out.Bytes())
+		return fmt.Errorf("building the nodes of %s failed: %v", topoDir, err)
+	}
+	exe := ""
+	if goos := os.Getenv("GOOS"); goos == "windows" || goos == "" && os.PathSeparator == '\\' {
+		exe = ".exe"
+	}
+	for _, p := range plan {
+		p.binary = filepath.Join(dir, p.node+exe)
+		if _, err := os.Stat(p.binary); err != nil {
+			return fmt.Errorf("go build wrote no program for node %s: %v", p.node, err)
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal that takes colours.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// prefixColors are the ANSI colours of the names, in turn, as docker
+// compose picks them.
+var prefixColors = []string{"36", "33", "32", "35", "34", "96", "93", "92", "95", "94"}
+
+// output serializes whole lines from every process onto one writer.
+type output struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (o *output) line(prefix string, text []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	io.WriteString(o.w, prefix)
+	o.w.Write(text)
+}
+
+// maxLine bounds how much of a line without a newline is held back; a
+// longer one is shown in pieces.
+const maxLine = 64 << 10
+
+// A lineWriter receives one stream of a process and passes it on to the
+// output line by line, each line after the process's prefix.
+type lineWriter struct {
+	out    *output
+	prefix string
+	buf    []byte
+}
+
+func (l *lineWriter) Write(b []byte) (int, error) {
+	l.buf = append(l.buf, b...)
+	start := 0
+	for {
+		i := bytes.IndexByte(l.buf[start:], '\n')
+		if i < 0 {
+			break
+		}
+		l.out.line(l.prefix, l.buf[start:start+i+1])
+		start += i + 1
+	}
+	if len(l.buf)-start > maxLine {
+		l.out.line(l.prefix, append(l.buf[start:], '\n'))
+		start = len(l.buf)
+	}
+	l.buf = append(l.buf[:0], l.buf[start:]...)
+	return len(b), nil
+}
+
+// flush shows a last line that had no newline.
+func (l *lineWriter) flush() {
+	if len(l.buf) > 0 {
+		l.out.line(l.prefix, append(l.buf, '\n'))
+		l.buf = l.buf[:0]
+	}
+}
+
+// A supervisor starts the processes, relays their output, and stops or
+// restarts them by the policy in upUsage. Only its run loop changes its
+// state, so it needs no locks.
+type supervisor struct {
+	procs   []*proc
+	out     *output
+	stderr  io.Writer
+	restart bool
+	grace   time.Duration
+
+	exits    chan exitEvent
+	restarts chan *proc
+}
+
+type exitEvent struct {
+	p   *proc
+	err error // nil for exit status 0
+}
+
+func newSupervisor(procs []*proc, stdout, stderr io.Writer, color bool) *supervisor {
+	width := 0
+	for _, p := range procs {
+		width = max(width, len(p.name))
+	}
+	for i, p := range procs {
+		name := fmt.Sprintf("%-*s |", width, p.name)
+		if color {
+			name = "\x1b[" + prefixColors[i%len(prefixColors)] + "m" + name + "\x1b[0m"
+		}
+		p.prefix = name + " "
+	}
+	return &supervisor{
+		procs:    procs,
+		out:      &output{w: stdout},
+		stderr:   stderr,
+		grace:    10 * time.Second,
+		exits:    make(chan exitEvent, len(procs)),
+		restarts: make(chan *proc, len(procs)), // at most one pending restart per proc
+	}
+}
+
+func (s *supervisor) say(format string, args ...any) {
+	fmt.Fprintf(s.stderr, "zmqgen up: "+format+"\n", args...)
+}
+
+// start starts p; its exit arrives on s.exits.
+func (s *supervisor) start(p *proc) error {
+	stdout := &lineWriter{out: s.out, prefix: p.prefix}
+	stderr := &lineWriter{out: s.out, prefix: p.prefix}
+	cmd := exec.Command(p.binary, p.args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = childProcAttr()
+	// A grandchild that keeps the output pipes open must not keep Wait
+	// from returning once the node itself has exited.
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	p.cmd, p.started = cmd, time.Now()
+	go func() {
+		err := cmd.Wait()
+		stdout.flush()
+		stderr.flush()
+		s.exits <- exitEvent{p, err}
+	}()
+	return nil
+}
+
+// run starts every process and supervises them until up is done; it
+// returns up's exit status.
+func (s *supervisor) run(interrupt <-chan os.Signal) int {
+	status := exitOK
+	running, pending := 0, 0 // processes alive; restarts waiting
+	stopping := false
+	var graceOver <-chan time.Time
+
+	stop := func() {
+		if stopping {
+			return
+		}
+		stopping = true
+		for _, p := range s.procs {
+			if p.cmd != nil {
+				terminate(p.cmd.Process)
+			}
+		}
+		graceOver = time.After(s.grace)
+	}
+	kill := func() {
+		for _, p := range s.procs {
+			if p.cmd != nil {
+				s.say("%s did not stop; killing it", p.name)
+				p.cmd.Process.Kill()
+			}
+		}
+	}
+
+	for _, p := range s.procs {
+		if err := s.start(p); err != nil {
+			s.say("cannot start %s: %v", p.name, err)
+			status = exitFail
+			stop()
+			break
+		}
+		running++
+	}
+	for running > 0 || pending > 0 && !stopping {
+		select {
+		case ev := <-s.exits:
+			p := ev.p
+			running--
+			ran := time.Since(p.started)
+			p.cmd = nil
+			switch {
+			case stopping:
+				if ev.err != nil && !isTermination(ev.err) {
+					s.say("%s: %v", p.name, ev.err)
+				}
+			case ev.err == nil:
+				s.say("%s exited with code 0", p.name)
+				p.fails = 0
+			case s.restart:
+				if ran >= restartReset {
+					p.fails = 0
+				}
+				delay := min(restartInitial<<min(p.fails, 30), restartMax)
+				p.fails++
+				s.say("%s failed (%v); restarting in %v", p.name, ev.err, delay)
+				pending++
+				time.AfterFunc(delay, func() { s.restarts <- p })
+			default:
+				s.say("%s failed (%v); stopping the other nodes", p.name, ev.err)
+				status = exitFail
+				stop()
+			}
+		case p := <-s.restarts:
+			pending--
+			if stopping {
+				continue
+			}
+			if err := s.start(p); err != nil {
+				s.say("cannot restart %s: %v", p.name, err)
+				status = exitFail
+				stop()
+				continue
+			}
+			running++
+		case <-interrupt:
+			if stopping {
+				kill()
+				continue
+			}
+			s.say("stopping (press Ctrl-C again to kill)")
+			stop()
+		case <-graceOver:
+			graceOver = nil
+			kill()
+		}
+	}
+	if !stopping && status == exitOK {
+		s.say("every node has exited")
+	}
+	return status
+}
+
+// terminate asks a process to stop: SIGTERM where there are signals.
+func terminate(p *os.Process) {
+	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		p.Kill()
+	}
+}
+
+// isTermination reports whether err says a process ended by SIGTERM or
+// SIGKILL: how up itself stops nodes, so not worth a message.
+func isTermination(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGTERM || ws.Signal() == syscall.SIGKILL)
 }

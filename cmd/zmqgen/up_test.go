@@ -1,0 +1,375 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// fakeNodeSource is a stand-in for a generated node program: it prints a
+// greeting on stdout and a line on stderr, then behaves as -mode says.
+// %[1]s is the node's name, %[2]s its default mode.
+const fakeNodeSource = `package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	replica := flag.Int("replica", 0, "")
+	mode := flag.String("mode", %[2]q, "")
+	greeting := flag.String("greeting", "hello", "")
+	marker := flag.String("marker", "", "flaky: fail when this file does not exist yet, creating it")
+	flag.Parse()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	fmt.Printf("%%s from %[1]s replica %%d args %%q\n", *greeting, *replica, flag.Args())
+	fmt.Fprintln(os.Stderr, "a line on stderr")
+	switch *mode {
+	case "serve":
+		<-sig
+		fmt.Println("stopping cleanly")
+	case "exit0":
+		fmt.Print("done, without a newline")
+	case "fail":
+		fmt.Fprintln(os.Stderr, "boom")
+		os.Exit(3)
+	case "flaky":
+		if _, err := os.Stat(*marker); err != nil {
+			os.WriteFile(*marker, nil, 0o666)
+			fmt.Println("failing the first time")
+			os.Exit(4)
+		}
+		fmt.Println("fine the second time")
+	case "stubborn":
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ignoring SIGTERM")
+		select {}
+	}
+}
+`
+
+// fakeModes are the fake nodes every fake topology directory holds, with
+// their default modes.
+var fakeModes = map[string]string{
+	"server": "serve", "client": "exit0", "bad": "fail", "flaky": "flaky", "stubborn": "stubborn",
+}
+
+// writeFakeNodes writes a module holding a program for every fake node,
+// laid out as zmqgen generate lays out a topology's directory.
+func writeFakeNodes(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module fake\n\ngo 1.22\n")
+	for name, mode := range fakeModes {
+		write(filepath.Join(name, "main.go"), fmt.Sprintf(fakeNodeSource, name, mode))
+	}
+	return dir
+}
+
+// fakeTopology is a model of fake nodes: each given name is a node, with
+// replicas after a colon ("server:2"). A server binds; the others connect
+// to the first server. Every node has the parameters of the fake program.
+func fakeTopology(specs ...string) *model.Topology {
+	b := newTopo("fake")
+	var srv *model.Socket
+	for _, spec := range specs {
+		name, reps, _ := strings.Cut(spec, ":")
+		n := b.node(name, 1)
+		if reps != "" {
+			fmt.Sscan(reps, &n.Replicas)
+		}
+		for _, p := range []string{"mode", "greeting", "marker"} {
+			n.Params = append(n.Params, &model.Param{Name: p, Type: model.ParamString, Default: ""})
+		}
+		if name == "server" {
+			srv = sock(n, "rep", model.REP, nil, nil)
+			bind(srv, "tcp://*:5000")
+		} else {
+			s := sock(n, "req", model.REQ, nil, nil)
+			if srv != nil {
+				b.link(s, srv)
+			}
+		}
+	}
+	return b.t
+}
+
+// syncBuffer is a bytes.Buffer that a test may read while up writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until buf holds every one of want, failing the test after
+// a generous time.
+func waitFor(t *testing.T, buf *syncBuffer, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(buf.String(), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in output:\n%s", missing, buf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// upResult is what an in-process up run left behind.
+type upResult struct {
+	code           int
+	stdout, stderr *syncBuffer
+}
+
+// startUp runs up in-process on topo with the fake programs; the returned
+// channel delivers its result, and interrupt plays the signals.
+func startUp(t *testing.T, topo *model.Topology, args ...string) (res chan upResult, interrupt chan os.Signal, stdout, stderr *syncBuffer) {
+	t.Helper()
+	dir := writeFakeNodes(t)
+	opts, code, done := parseUpArgs(append([]string{"unused.ztopo"}, args...), &bytes.Buffer{}, &bytes.Buffer{})
+	if done {
+		t.Fatalf("parseUpArgs(%q): exit %d", args, code)
+	}
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	interrupt = make(chan os.Signal, 2)
+	res = make(chan upResult, 1)
+	go func() {
+		res <- upResult{upTopology(topo, dir, opts, interrupt, stdout, stderr), stdout, stderr}
+	}()
+	return res, interrupt, stdout, stderr
+}
+
+func wait(t *testing.T, res chan upResult) upResult {
+	t.Helper()
+	select {
+	case r := <-res:
+		return r
+	case <-time.After(2 * time.Minute):
+		t.Fatal("up did not return")
+		panic("unreachable")
+	}
+}
+
+// TestUpRunsAndStops runs replicas with prefixed output, lets a node finish
+// while the others go on, and stops everything on an interrupt.
+func TestUpRunsAndStops(t *testing.T) {
+	res, interrupt, stdout, stderr := startUp(t, fakeTopology("client", "server:2"),
+		"-set", "client.greeting=hey", "--", "extra")
+	waitFor(t, stdout,
+		"server.0 | hello from server replica 0 args [\"extra\"]\n",
+		"server.1 | hello from server replica 1 args [\"extra\"]\n",
+		"server.1 | a line on stderr\n",
+		"client   | hey from client replica 0 args [\"extra\"]\n",
+		"client   | done, without a newline\n",
+	)
+	waitFor(t, stderr, "zmqgen up: client exited with code 0\n")
+	select {
+	case r := <-res:
+		t.Fatalf("up returned %d after one node finished; stdout:\n%s", r.code, r.stdout)
+	default:
+	}
+	interrupt <- os.Interrupt
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	out := r.stdout.String()
+	for _, want := range []string{"server.0 | stopping cleanly\n", "server.1 | stopping cleanly\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^(?:server\.[01]|client  ) \| `).FindAllString(out, -1); len(m) != strings.Count(out, "\n") {
+		t.Errorf("not every line is prefixed:\n%s", out)
+	}
+	if strings.Contains(r.stderr.String(), "killing") {
+		t.Errorf("a node was killed:\n%s", r.stderr)
+	}
+}
+
+// TestUpFailingNode checks that a failing node stops the run with exit 1
+// and that up names it.
+func TestUpFailingNode(t *testing.T) {
+	res, _, stdout, _ := startUp(t, fakeTopology("server", "bad"))
+	r := wait(t, res)
+	if r.code != exitFail {
+		t.Errorf("exit %d, want %d", r.code, exitFail)
+	}
+	if want := "zmqgen up: bad failed (exit status 3); stopping the other nodes\n"; !strings.Contains(r.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	// The server was started (binders first) and then stopped gently.
+	waitFor(t, stdout, "bad    | boom\n", "server | stopping cleanly\n")
+}
+
+// TestUpRestart checks -restart: a node that fails is started again after
+// the backoff, and up ends when every node has exited 0.
+func TestUpRestart(t *testing.T) {
+	defer func(d time.Duration) { restartInitial = d }(restartInitial)
+	restartInitial = 10 * time.Millisecond
+	marker := filepath.Join(t.TempDir(), "marker")
+	res, _, _, _ := startUp(t, fakeTopology("flaky"), "-restart", "-set", "flaky.marker="+marker)
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"flaky | failing the first time\n", "flaky | fine the second time\n"} {
+		if !strings.Contains(r.stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, want := range []string{
+		"zmqgen up: flaky failed (exit status 4); restarting in 10ms\n",
+		"zmqgen up: flaky exited with code 0\n",
+		"zmqgen up: every node has exited\n",
+	} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+// TestUpKillsAfterGrace checks that a node ignoring SIGTERM is killed once
+// the grace period is over, and that up still exits 0.
+func TestUpKillsAfterGrace(t *testing.T) {
+	res, interrupt, stdout, _ := startUp(t, fakeTopology("stubborn"), "-grace", "200ms")
+	waitFor(t, stdout, "stubborn | ignoring SIGTERM\n")
+	interrupt <- syscall.SIGTERM
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0", r.code)
+	}
+	if want := "zmqgen up: stubborn did not stop; killing it\n"; !strings.Contains(r.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+}
+
+func TestUpPlan(t *testing.T) {
+	topo := fakeTopology("client", "server:2", "bad")
+	plan := func(args ...string) string {
+		opts, code, done := parseUpArgs(append([]string{"x.ztopo"}, args...), &bytes.Buffer{}, &bytes.Buffer{})
+		if done {
+			t.Fatalf("%q: exit %d", args, code)
+		}
+		procs, err := planUp(topo, opts)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var parts []string
+		for _, p := range procs {
+			parts = append(parts, p.name+strings.Join(append([]string{""}, p.args...), " "))
+		}
+		return strings.Join(parts, "; ")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "server.0 -replica=0; server.1 -replica=1; client; bad"},
+		{[]string{"-only", "client,server", "-replicas", "server=1"}, "server; client"},
+		{[]string{"-replicas", "server=0,client=2"}, "client.0 -replica=0; client.1 -replica=1; bad"},
+		{[]string{"-set", "bad.mode=serve", "-only=bad", "--", "-x"}, "bad -mode=serve -x"},
+		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
+		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
+		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no parameter or endpoint "drink" (it has: mode, greeting, marker, req.bind, req.connect)`},
+		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
+	} {
+		if got := plan(c.args...); got != c.want {
+			t.Errorf("%q:\n got %s\nwant %s", c.args, got, c.want)
+		}
+	}
+}
+
+func TestUpUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"up", "-h"}, nil, &out, &errb); code != exitOK || out.String() != upUsage {
+		t.Errorf("up -h: exit %d, stdout %q", code, out.String())
+	}
+	for _, args := range [][]string{
+		{"up"}, {"up", "a", "b"}, {"up", "-replicas", "x", "a"}, {"up", "-color", "pink", "a"},
+		{"up", "a", "-bogus"}, {"up", "-grace", "-1s", "a"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := run(args, nil, &out, &errb); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d; stderr %s", args, code, exitUsage, errb.String())
+		}
+	}
+}
+
+func TestLineWriter(t *testing.T) {
+	var buf bytes.Buffer
+	o := &output{w: &buf}
+	a := &lineWriter{out: o, prefix: "a | "}
+	b := &lineWriter{out: o, prefix: "b | "}
+	a.Write([]byte("one\ntw"))
+	b.Write([]byte("x"))
+	a.Write([]byte("o\nthree"))
+	b.Write([]byte("y\n"))
+	a.flush()
+	b.flush()
+	if want := "a | one\na | two\nb | xy\na | three\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+	buf.Reset()
+	a.Write(bytes.Repeat([]byte("z"), maxLine+10))
+	if n := strings.Count(buf.String(), "\n"); n != 1 {
+		t.Errorf("an overlong line came out as %d lines, want 1 now", n)
+	}
+}
+
+func TestUpColor(t *testing.T) {
+	s := newSupervisor([]*proc{{name: "server1"}, {name: "c"}}, &bytes.Buffer{}, &bytes.Buffer{}, true)
+	if got, want := s.procs[1].prefix, "\x1b[33mc       |\x1b[0m "; got != want {
+		t.Errorf("coloured prefix %q, want %q", got, want)
+	}
+	s = newSupervisor([]*proc{{name: "server1"}, {name: "c"}}, &bytes.Buffer{}, &bytes.Buffer{}, false)
+	if got, want := s.procs[1].prefix, "c       | "; got != want {
+		t.Errorf("plain prefix %q, want %q", got, want)
+	}
+}
