@@ -1,7 +1,7 @@
 package runtime
 
 // This file is the contract between generated code and the runtime.
-// TODO(runtime): the bodies are placeholders until the socket engine lands.
+// Socket and Poller delegate to the engine in socket.go and poller.go.
 
 import (
 	"context"
@@ -127,14 +127,16 @@ func WithPlainServer(check func(user, password string) bool) Option {
 type Socket struct {
 	typ  Type
 	opts options
+	c    *core // socket.go
 }
 
 // NewSocket returns a socket of type typ with no endpoints.
 func NewSocket(typ Type, opts ...Option) *Socket {
-	s := &Socket{typ: typ}
+	s := &Socket{typ: typ, opts: defaultOptions()}
 	for _, o := range opts {
 		o(&s.opts)
 	}
+	s.c = newCore(s)
 	return s
 }
 
@@ -146,33 +148,33 @@ func (s *Socket) Name() string { return s.opts.name }
 
 // Bind listens on endpoint (tcp://host:port, tcp://*:port, tcp://[::1]:port,
 // ipc://path, inproc://name). Port 0 picks a free port; Addrs reports it.
-func (s *Socket) Bind(endpoint string) error { panic("unimplemented") }
+func (s *Socket) Bind(endpoint string) error { return s.c.bind(endpoint) }
 
 // Connect connects to endpoint, now or, if nothing listens there yet,
 // later: it retries with the reconnect backoff until Close.
-func (s *Socket) Connect(endpoint string) error { panic("unimplemented") }
+func (s *Socket) Connect(endpoint string) error { return s.c.connect(endpoint) }
 
 // Addrs returns the addresses the socket is bound to, with real ports.
-func (s *Socket) Addrs() []string { panic("unimplemented") }
+func (s *Socket) Addrs() []string { return s.c.addresses() }
 
 // Send sends m according to the socket type's routing. It waits while no
 // peer can take it, until ctx is done or the send timeout passes.
-func (s *Socket) Send(ctx context.Context, m Msg) error { panic("unimplemented") }
+func (s *Socket) Send(ctx context.Context, m Msg) error { return s.c.send(ctx, m) }
 
 // Recv returns the next message, waiting until ctx is done or the receive
 // timeout passes. ROUTER prepends the sender's identity frame; REQ and REP
 // strip and keep the envelope as libzmq does.
-func (s *Socket) Recv(ctx context.Context) (Msg, error) { panic("unimplemented") }
+func (s *Socket) Recv(ctx context.Context) (Msg, error) { return s.c.recv(ctx) }
 
 // Subscribe adds a prefix filter to a SUB socket.
-func (s *Socket) Subscribe(prefix string) error { panic("unimplemented") }
+func (s *Socket) Subscribe(prefix string) error { return s.c.subscribe(true, prefix) }
 
 // Unsubscribe removes a prefix filter from a SUB socket.
-func (s *Socket) Unsubscribe(prefix string) error { panic("unimplemented") }
+func (s *Socket) Unsubscribe(prefix string) error { return s.c.subscribe(false, prefix) }
 
 // Close flushes pending messages for up to the linger time, closes every
 // connection and listener, and stops every goroutine of the socket.
-func (s *Socket) Close() error { panic("unimplemented") }
+func (s *Socket) Close() error { return s.c.close() }
 
 // Poller waits on several sockets at once, as zmq_poll does for POLLIN.
 type Poller struct{ socks []*Socket }
@@ -183,7 +185,7 @@ func NewPoller(socks ...*Socket) *Poller { return &Poller{socks: socks} }
 // Poll waits until at least one socket has a message to receive, or ctx is
 // done, and returns the indexes (into the NewPoller arguments) of every
 // socket that has one, in increasing order.
-func (p *Poller) Poll(ctx context.Context) ([]int, error) { panic("unimplemented") }
+func (p *Poller) Poll(ctx context.Context) ([]int, error) { return p.poll(ctx) } // poller.go
 
 // Codecs: generated message types implement Marshaler and Unmarshaler.
 

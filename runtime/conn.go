@@ -1,0 +1,539 @@
+package runtime
+
+// One ZMTP connection ("peer"): zmq4.Open runs the greeting, the security
+// handshake and READY; after that the engine frames the data phase itself,
+// directly on the net.Conn: a buffered reader parses frames (checking the
+// announced size before allocating), and one writer goroutine drains the
+// peer's outgoing queue into a buffered writer that it flushes only when the
+// queue is empty, so a burst of small messages costs one write system call.
+//
+// Only NULL and PLAIN are supported after the handshake: neither transforms
+// the data frames (CURVE would need Encrypt/Decrypt on every frame).
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+const (
+	flagMore    = 0x01
+	flagLong    = 0x02
+	flagCommand = 0x04
+
+	// handshakeTimeout bounds the greeting and the security handshake,
+	// as libzmq's ZMQ_HANDSHAKE_IVL (30s by default) does.
+	handshakeTimeout = 30 * time.Second
+	// maxHandshakeFrame bounds each frame of the handshake: zmq4 allocates
+	// what a frame announces before reading it.
+	maxHandshakeFrame = 64 << 10
+	// maxCommand bounds a command in the data phase (PING, SUBSCRIBE…)
+	// when the socket sets no maximum message size.
+	maxCommand = 1 << 20
+
+	readBufSize  = 64 << 10
+	writeBufSize = 64 << 10
+	// maxReadBatch bounds the messages a reader hands to the incoming
+	// queue at once.
+	maxReadBatch = 256
+)
+
+// errTooBig is the error of a connection whose peer announced a message
+// larger than the socket's maximum message size.
+var errTooBig = errors.New("zmq: peer announced a message larger than the maximum message size")
+
+// outItem is one entry of a peer's outgoing queue: a message, or a ZMTP
+// command (its single frame is the command body, name included).
+type outItem struct {
+	m   Msg
+	cmd bool
+}
+
+// peer is one connection in its data phase.
+type peer struct {
+	c      *core
+	conn   net.Conn
+	remote string // for logs
+	id     []byte // routing identity (ROUTER), the peer's metadata Identity otherwise
+	meta   zmq4.Metadata
+
+	mu       sync.Mutex
+	q        []outItem // outgoing queue, not yet taken by the writer
+	inflight int       // messages the writer took and has not finished writing
+	idle     bool      // the writer waits for p.wake
+	full     bool      // a sender found the queue full: wake blocked senders when it drains
+	dead     bool      // the connection is gone: queue nothing
+	linger   bool      // the socket is closing: write what is queued, then stop
+	dropping int       // messages dropped since the queue became full (PUB), for logs
+	subs     topicSet  // PUB/XPUB: what this peer subscribed to
+
+	wake       chan struct{} // cap 1: work for the writer
+	done       chan struct{} // closed when the connection is finished
+	writerDone chan struct{} // closed when the writer goroutine returned
+	failOnce   sync.Once
+	failErr    error
+
+	lastRecv atomic.Int64 // unix nanoseconds of the last bytes read
+	peerTTL  atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
+
+	// reader-side allocation slabs (used only by the reader goroutine).
+	bslab []byte
+	fslab [][]byte
+	batch []inMsg
+}
+
+func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
+	p := &peer{
+		c:          c,
+		conn:       conn,
+		remote:     conn.RemoteAddr().String(),
+		meta:       zc.Peer.Meta,
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+	if id := zc.Peer.Meta["Identity"]; id != "" {
+		p.id = []byte(id)
+	}
+	p.lastRecv.Store(time.Now().UnixNano())
+	return p
+}
+
+// Hooks for the heartbeat code (heartbeat.go): it may send a PING with
+// sendCommand("PING", ttl+context), read lastActivity (every read from the
+// connection counts: frames, commands, PONGs), read peerPingTTL, disconnect
+// a silent peer with fail, watch p.done, and run its goroutines with
+// p.c.spawn so that Close waits for them.
+
+// sendCommand queues a ZMTP command (name and body) for the peer, ahead of
+// no one but regardless of the high-water mark. It reports false if the
+// connection is gone.
+func (p *peer) sendCommand(name string, body []byte) bool {
+	b := make([]byte, 0, 1+len(name)+len(body))
+	b = append(b, byte(len(name)))
+	b = append(b, name...)
+	b = append(b, body...)
+	return p.enqueueCtl(outItem{m: Msg{b}, cmd: true})
+}
+
+// lastActivity is when bytes last arrived from the peer.
+func (p *peer) lastActivity() time.Time { return time.Unix(0, p.lastRecv.Load()) }
+
+// peerPingTTL is the TTL the peer announced in its last PING (0 if none).
+func (p *peer) peerPingTTL() time.Duration { return time.Duration(p.peerTTL.Load()) }
+
+// fail closes the connection (once) with err as the reason.
+func (p *peer) fail(err error) {
+	p.failOnce.Do(func() {
+		p.failErr = err
+		p.conn.Close()
+		close(p.done)
+	})
+}
+
+// enqueue queues m if the queue is below hwm (0: no limit); it reports
+// whether it did.
+func (p *peer) enqueue(m Msg, hwm int) bool {
+	p.mu.Lock()
+	if p.dead || p.linger || (hwm > 0 && len(p.q)+p.inflight >= hwm) {
+		p.full = true
+		p.mu.Unlock()
+		return false
+	}
+	p.q = append(p.q, outItem{m: m})
+	wake := p.idle
+	p.idle = false
+	p.mu.Unlock()
+	if wake {
+		p.signal()
+	}
+	return true
+}
+
+// enqueueCtl queues a command or subscription regardless of the HWM.
+func (p *peer) enqueueCtl(it outItem) bool {
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return false
+	}
+	p.q = append(p.q, it)
+	wake := p.idle
+	p.idle = false
+	p.mu.Unlock()
+	if wake {
+		p.signal()
+	}
+	return true
+}
+
+func (p *peer) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queued is the number of messages queued for the peer, being written included.
+func (p *peer) queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q) + p.inflight
+}
+
+// writeLoop drains the queue into a buffered writer, flushing when the
+// queue is empty. It returns when the connection fails, or, once lingering,
+// when the queue is empty.
+func (p *peer) writeLoop() {
+	defer close(p.writerDone)
+	bw := bufio.NewWriterSize(p.conn, writeBufSize)
+	var batch []outItem
+	var hdr [9]byte
+	for {
+		p.mu.Lock()
+		p.inflight = 0
+		wasFull := p.full
+		p.full = false
+		if len(p.q) == 0 {
+			linger := p.linger
+			p.idle = !linger
+			p.mu.Unlock()
+			if wasFull {
+				p.c.fireSpace()
+			}
+			if err := bw.Flush(); err != nil {
+				p.fail(err)
+				return
+			}
+			if linger {
+				return
+			}
+			select {
+			case <-p.wake:
+			case <-p.done:
+				return
+			}
+			continue
+		}
+		batch, p.q = p.q, batch[:0]
+		p.inflight = len(batch)
+		p.mu.Unlock()
+		if wasFull {
+			p.c.fireSpace()
+		}
+		for i := range batch {
+			it := &batch[i]
+			n := len(it.m)
+			for j, f := range it.m {
+				var fl byte
+				if it.cmd {
+					fl = flagCommand
+				} else if j < n-1 {
+					fl = flagMore
+				}
+				h := hdr[:2]
+				if len(f) > 255 {
+					fl |= flagLong
+					binary.BigEndian.PutUint64(hdr[1:9], uint64(len(f)))
+					h = hdr[:9]
+				} else {
+					hdr[1] = byte(len(f))
+				}
+				hdr[0] = fl
+				bw.Write(h)
+				bw.Write(f)
+			}
+			*it = outItem{}
+		}
+		// bufio.Writer keeps the first write error and returns it from
+		// every later call, so one check per batch is enough.
+		if _, err := bw.Write(nil); err != nil {
+			p.fail(err)
+			return
+		}
+	}
+}
+
+// activityReader is what the bufio.Reader reads from: before each read
+// that may block, it hands the messages parsed so far to the socket, and
+// after it, records the activity for heartbeats.
+type activityReader struct{ p *peer }
+
+func (a activityReader) Read(b []byte) (int, error) {
+	p := a.p
+	if len(p.batch) > 0 {
+		if !p.c.deliver(p, p.batch) {
+			return 0, ErrClosed
+		}
+		clear(p.batch)
+		p.batch = p.batch[:0]
+	}
+	n, err := p.conn.Read(b)
+	if n > 0 {
+		p.lastRecv.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// readLoop reads messages until the connection fails.
+func (p *peer) readLoop() error {
+	r := bufio.NewReaderSize(activityReader{p}, readBufSize)
+	p.batch = make([]inMsg, 0, 16)
+	for {
+		m, cmd, err := p.readMsg(r)
+		if err != nil {
+			if len(p.batch) > 0 {
+				p.c.deliver(p, p.batch)
+				p.batch = p.batch[:0]
+			}
+			return err
+		}
+		if cmd {
+			if err := p.command(m[0]); err != nil {
+				return err
+			}
+			continue
+		}
+		if !p.c.incoming(p, &m) {
+			continue
+		}
+		p.batch = append(p.batch, inMsg{m: m, p: p})
+		if len(p.batch) >= maxReadBatch {
+			if !p.c.deliver(p, p.batch) {
+				return ErrClosed
+			}
+			clear(p.batch)
+			p.batch = p.batch[:0]
+		}
+	}
+}
+
+// readMsg reads one message (all its frames) or one command.
+func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
+	if len(p.fslab) < 8 {
+		p.fslab = make([][]byte, 512)
+	}
+	frames := p.fslab[:0]
+	router := p.c.typ == ROUTER
+	if router {
+		frames = append(frames, p.id)
+	}
+	max := p.c.o.maxMsgSize
+	var total int64
+	for {
+		fl, err := r.ReadByte()
+		if err != nil {
+			return nil, false, err
+		}
+		if fl&^(flagMore|flagLong|flagCommand) != 0 {
+			return nil, false, fmt.Errorf("zmq: invalid frame flags %#x", fl)
+		}
+		var size uint64
+		if fl&flagLong != 0 {
+			b, err := r.Peek(8)
+			if err != nil {
+				return nil, false, err
+			}
+			size = binary.BigEndian.Uint64(b)
+			r.Discard(8)
+		} else {
+			b, err := r.ReadByte()
+			if err != nil {
+				return nil, false, err
+			}
+			size = uint64(b)
+		}
+		if fl&flagCommand != 0 {
+			if len(frames) > 0 && !(router && len(frames) == 1) || fl&flagMore != 0 {
+				return nil, false, errors.New("zmq: command frame inside a message")
+			}
+			limit := uint64(maxCommand)
+			if max > 0 && uint64(max) > limit {
+				limit = uint64(max)
+			}
+			if size > limit || size == 0 {
+				return nil, false, fmt.Errorf("zmq: invalid command of %d bytes", size)
+			}
+			body := make([]byte, size)
+			if _, err := io.ReadFull(r, body); err != nil {
+				return nil, false, err
+			}
+			return Msg{body}, true, nil
+		}
+		if max > 0 && size > uint64(max-total) {
+			return nil, false, fmt.Errorf("%w (%d bytes announced, %d allowed)", errTooBig, total+int64(min(size, 1<<62)), max)
+		}
+		body, err := p.readBody(r, size)
+		if err != nil {
+			return nil, false, err
+		}
+		total += int64(size)
+		frames = append(frames, body)
+		if fl&flagMore == 0 {
+			break
+		}
+	}
+	n := len(frames)
+	if n <= len(p.fslab) {
+		// The frames live in the slab: cap them so that an append by the
+		// application cannot overwrite the next message's frames.
+		m := Msg(frames[:n:n])
+		p.fslab = p.fslab[n:]
+		return m, false, nil
+	}
+	return Msg(frames), false, nil
+}
+
+// readBody reads a frame body of size bytes. Small bodies are carved from
+// a shared slab (one allocation per many messages); large ones grow as
+// bytes actually arrive, so a peer that announces a huge frame without
+// sending it costs nothing.
+func (p *peer) readBody(r *bufio.Reader, size uint64) ([]byte, error) {
+	const small = 1024
+	if size == 0 {
+		return []byte{}, nil
+	}
+	if size <= small {
+		n := int(size)
+		if len(p.bslab) < n {
+			p.bslab = make([]byte, 32<<10)
+		}
+		b := p.bslab[:n:n]
+		p.bslab = p.bslab[n:]
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	const chunk = 1 << 20
+	if size <= chunk {
+		b := make([]byte, size)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	b := make([]byte, 0, chunk)
+	for uint64(len(b)) < size {
+		if len(b) == cap(b) {
+			nc := uint64(cap(b)) * 2
+			if nc > size {
+				nc = size
+			}
+			nb := make([]byte, len(b), nc)
+			copy(nb, b)
+			b = nb
+		}
+		k := len(b)
+		n, err := io.ReadFull(r, b[k:cap(b)])
+		b = b[:k+n]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// command handles a command in the data phase. PING is answered with PONG
+// (echoing the context, ZMTP 3.1), SUBSCRIBE and CANCEL update a PUB's
+// filters, ERROR ends the connection, anything else is ignored.
+func (p *peer) command(body []byte) error {
+	n := int(body[0])
+	if n > len(body)-1 {
+		return errors.New("zmq: malformed command")
+	}
+	name, data := string(body[1:1+n]), body[1+n:]
+	switch name {
+	case zmq4.CmdPing:
+		if len(data) < 2 {
+			return errors.New("zmq: malformed PING")
+		}
+		p.peerTTL.Store(int64(binary.BigEndian.Uint16(data)) * int64(100*time.Millisecond))
+		ctx := data[2:]
+		if len(ctx) > 16 {
+			ctx = ctx[:16]
+		}
+		p.sendCommand(zmq4.CmdPong, ctx)
+	case zmq4.CmdPong:
+		// lastRecv is updated by every read.
+	case zmq4.CmdSubscribe:
+		p.c.peerSubscription(p, true, data)
+	case "CANCEL":
+		p.c.peerSubscription(p, false, data)
+	case zmq4.CmdError:
+		reason := ""
+		if len(data) > 0 && int(data[0]) <= len(data)-1 {
+			reason = string(data[1 : 1+int(data[0])])
+		}
+		return fmt.Errorf("zmq: peer sent ERROR %q", reason)
+	}
+	return nil
+}
+
+// handshakeGuard wraps a connection during zmq4.Open. It follows the ZMTP
+// framing of the bytes zmq4 reads and fails the read that completes a
+// frame size above maxHandshakeFrame, before zmq4 allocates it
+// (zmq4's Conn.read makes a buffer of whatever size the peer announces).
+type handshakeGuard struct {
+	net.Conn
+	greeting int    // greeting bytes still to pass (64 in all)
+	state    int    // 0: flags next; 1: short size; 2..9: long size bytes; 10: body
+	size     uint64 // size being assembled
+	body     uint64 // body bytes still to pass
+}
+
+func (g *handshakeGuard) Read(b []byte) (int, error) {
+	n, err := g.Conn.Read(b)
+	for _, c := range b[:n] {
+		if g.greeting > 0 {
+			g.greeting--
+			continue
+		}
+		switch {
+		case g.state == 0:
+			g.size = 0
+			if c&flagLong != 0 {
+				g.state = 2
+			} else {
+				g.state = 1
+			}
+		case g.state == 1 || g.state >= 2 && g.state <= 9:
+			g.size = g.size<<8 | uint64(c)
+			if g.state == 1 || g.state == 9 {
+				if g.size > maxHandshakeFrame {
+					return 0, fmt.Errorf("zmq: handshake frame of %d bytes exceeds %d", g.size, maxHandshakeFrame)
+				}
+				g.body = g.size
+				g.state = 10
+				if g.body == 0 {
+					g.state = 0
+				}
+			} else {
+				g.state++
+			}
+		case g.state == 10:
+			g.body--
+			if g.body == 0 {
+				g.state = 0
+			}
+		}
+	}
+	return n, err
+}
+
+// openZMTP runs the ZMTP handshake on conn. zmq4 panics on some malformed
+// input (an unknown peer socket type in IsCompatible, truncated metadata in
+// Metadata.UnmarshalZMTP); a bad peer must not crash the program, so a
+// panic becomes an error.
+func openZMTP(conn net.Conn, sec zmq4.Security, typ zmq4.SocketType, id []byte, server bool) (zc *zmq4.Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			zc, err = nil, fmt.Errorf("zmq: handshake: malformed peer input: %v", r)
+		}
+	}()
+	return zmq4.Open(&handshakeGuard{Conn: conn, greeting: 64}, sec, typ, zmq4.SocketIdentity(id), server, nil)
+}

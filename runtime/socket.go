@@ -1,0 +1,1150 @@
+package runtime
+
+// The socket engine: endpoints, peers, and libzmq's routing for each
+// socket type. Lock order: core.mu, then core.subMu, then peer.mu, then
+// inQueue.mu; core.rmu (the receive side) is never held while taking
+// core.mu.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// More errors returned by sockets.
+var (
+	// ErrTimeout is returned when the send or receive timeout passes.
+	// errors.Is(ErrTimeout, context.DeadlineExceeded) is true.
+	ErrTimeout error = timeoutError{}
+	// ErrNotSupported is returned for an operation the socket type does
+	// not have (Send on PULL or SUB, Recv on PUSH or PUB, Subscribe on
+	// anything but SUB and XSUB).
+	ErrNotSupported = errors.New("zmq: operation not supported by the socket type")
+	// ErrState is returned when REQ or REP is used out of its strict
+	// send/receive alternation (libzmq's EFSM).
+	ErrState = errors.New("zmq: operation not valid in the socket's current state")
+	// ErrEmptyMsg is returned by Send for a message without frames.
+	ErrEmptyMsg = errors.New("zmq: message has no frames")
+)
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "zmq: timeout" }
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+func (timeoutError) Timeout() bool        { return true }
+
+// Defaults, as libzmq's where it has one.
+const (
+	defaultHWM       = 1000
+	defaultLinger    = time.Second // libzmq's is infinite; a generated node must stop
+	defaultReconnect = 100 * time.Millisecond
+)
+
+func defaultOptions() options {
+	return options{
+		sendHWM:   defaultHWM,
+		recvHWM:   defaultHWM,
+		linger:    defaultLinger,
+		reconnect: Backoff{Initial: defaultReconnect},
+	}
+}
+
+func (t Type) String() string {
+	if z := t.zmtp(); z != "" {
+		return string(z)
+	}
+	return fmt.Sprintf("Type(%d)", int(t))
+}
+
+func (t Type) zmtp() zmq4.SocketType {
+	switch t {
+	case PAIR:
+		return zmq4.Pair
+	case PUB:
+		return zmq4.Pub
+	case SUB:
+		return zmq4.Sub
+	case REQ:
+		return zmq4.Req
+	case REP:
+		return zmq4.Rep
+	case DEALER:
+		return zmq4.Dealer
+	case ROUTER:
+		return zmq4.Router
+	case PULL:
+		return zmq4.Pull
+	case PUSH:
+		return zmq4.Push
+	case XPUB:
+		return zmq4.XPub
+	case XSUB:
+		return zmq4.XSub
+	}
+	return ""
+}
+
+// inMsg is a received message and the peer it came from.
+type inMsg struct {
+	m Msg
+	p *peer
+}
+
+// broadcaster wakes every goroutine waiting for an event. Its owner's
+// mutex guards it; it allocates only when someone waits.
+type broadcaster struct{ ch chan struct{} }
+
+func (b *broadcaster) wait() <-chan struct{} {
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcaster) fire() {
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}
+
+// topicSet is a set of subscription prefixes.
+type topicSet struct {
+	all bool // "" is subscribed: everything matches
+	m   map[string]struct{}
+}
+
+func (t *topicSet) add(topic string) bool {
+	if topic == "" {
+		was := t.all
+		t.all = true
+		return !was
+	}
+	if t.m == nil {
+		t.m = make(map[string]struct{})
+	}
+	if _, ok := t.m[topic]; ok {
+		return false
+	}
+	t.m[topic] = struct{}{}
+	return true
+}
+
+func (t *topicSet) remove(topic string) bool {
+	if topic == "" {
+		was := t.all
+		t.all = false
+		return was
+	}
+	if _, ok := t.m[topic]; !ok {
+		return false
+	}
+	delete(t.m, topic)
+	return true
+}
+
+func (t *topicSet) match(b []byte) bool {
+	if t.all {
+		return true
+	}
+	for k := range t.m {
+		if len(b) >= len(k) && string(b[:len(k)]) == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *topicSet) list() []string {
+	var l []string
+	if t.all {
+		l = append(l, "")
+	}
+	for k := range t.m {
+		l = append(l, k)
+	}
+	return l
+}
+
+// core is a socket's engine.
+type core struct {
+	typ Type
+	o   *options
+	log *slog.Logger
+
+	closing   chan struct{} // closed when Close starts
+	closeDone chan struct{} // closed when Close has finished
+	dialCtx   context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+
+	mu        sync.Mutex
+	closed    bool
+	peers     []*peer
+	rr        int
+	byID      map[string]*peer // ROUTER
+	nextID    uint32           // ROUTER: next generated identity
+	listeners []net.Listener
+	addrs     []string
+	pending   map[net.Conn]struct{} // connections in their handshake
+	space     broadcaster           // a peer gained room or joined
+	xsubs     map[string]int        // XPUB: number of peers subscribed to each topic
+	reqPeer   *peer                 // REQ: where the request went
+	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
+
+	subMu sync.RWMutex
+	subs  map[string]int // SUB, XSUB: own subscriptions, with counts
+
+	in inQueue
+
+	rmu     sync.Mutex // the receive side
+	local   []inMsg    // a batch taken from in, consumed by Recv
+	li      int
+	repPeer *peer    // REP: where the reply goes
+	repEnv  [][]byte // REP: the request's envelope
+	repBusy bool     // REP: a request was received, the reply not yet sent
+}
+
+const (
+	reqIdle = iota
+	reqWaiting
+	reqReplied
+)
+
+// inQueue is a socket's incoming queue.
+type inQueue struct {
+	mu    sync.Mutex
+	q     []inMsg
+	hwm   int
+	ready broadcaster // q became non-empty
+	space broadcaster // q went below hwm
+}
+
+func newCore(s *Socket) *core {
+	c := &core{
+		typ:       s.typ,
+		o:         &s.opts,
+		closing:   make(chan struct{}),
+		closeDone: make(chan struct{}),
+	}
+	l := s.opts.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	name := s.opts.name
+	if name == "" {
+		name = s.typ.String()
+	}
+	c.log = l.With("socket", name)
+	c.dialCtx, c.cancel = context.WithCancel(context.Background())
+	c.in.hwm = s.opts.recvHWM
+	var b [4]byte
+	rand.Read(b[:])
+	c.nextID = binary.BigEndian.Uint32(b[:])
+	if c.typ == SUB || c.typ == XSUB {
+		c.subs = make(map[string]int)
+		for _, t := range s.opts.subscribe {
+			c.subs[t]++
+		}
+	}
+	return c
+}
+
+// spawn runs f in a goroutine that Close waits for.
+func (c *core) spawn(f func()) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+}
+
+func (c *core) valid() error {
+	if c.typ.zmtp() == "" {
+		return fmt.Errorf("zmq: invalid socket type %d", int(c.typ))
+	}
+	return nil
+}
+
+// bind listens on ep and accepts connections until Close.
+func (c *core) bind(ep string) error {
+	if err := c.valid(); err != nil {
+		return err
+	}
+	e, err := parseEndpoint(ep)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.mu.Unlock()
+	l, addr, err := listen(e)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		l.Close()
+		return ErrClosed
+	}
+	c.listeners = append(c.listeners, l)
+	c.addrs = append(c.addrs, addr)
+	c.spawn(func() { c.acceptLoop(l, addr) })
+	c.mu.Unlock()
+	c.log.Debug("zmq: bound", "endpoint", addr)
+	return nil
+}
+
+func (c *core) acceptLoop(l net.Listener, addr string) {
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			select {
+			case <-c.closing:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			c.log.Warn("zmq: accept failed", "endpoint", addr, "err", err)
+			select {
+			case <-time.After(10 * time.Millisecond):
+				continue
+			case <-c.closing:
+				return
+			}
+		}
+		c.spawn(func() {
+			p, err := c.handshake(conn, true)
+			if err != nil {
+				c.log.Warn("zmq: handshake failed", "endpoint", addr, "remote", conn.RemoteAddr().String(), "err", err)
+				return
+			}
+			c.log.Debug("zmq: accepted", "endpoint", addr, "remote", p.remote)
+			c.runPeer(p)
+			c.log.Debug("zmq: disconnected", "endpoint", addr, "remote", p.remote, "reason", p.failErr)
+		})
+	}
+}
+
+// connect dials ep until Close, redialling whenever the connection is lost.
+func (c *core) connect(ep string) error {
+	if err := c.valid(); err != nil {
+		return err
+	}
+	e, err := parseEndpoint(ep)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.spawn(func() { c.connectLoop(e) })
+	return nil
+}
+
+func (c *core) connectLoop(e endpoint) {
+	b := c.o.reconnect
+	if b.Initial <= 0 {
+		b.Initial = defaultReconnect
+	}
+	wait := b.Initial
+	failures := 0
+	for {
+		conn, err := dial(c.dialCtx, e)
+		if err == nil {
+			var p *peer
+			p, err = c.handshake(conn, false)
+			if err == nil {
+				wait = b.Initial
+				failures = 0
+				c.log.Debug("zmq: connected", "endpoint", e.String())
+				c.runPeer(p)
+				c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
+			}
+		}
+		select {
+		case <-c.closing:
+			return
+		default:
+		}
+		if err != nil {
+			failures++
+			// A refused dial is routine before the binder is up: log it
+			// at Debug; a failed handshake is worth a warning.
+			if conn != nil {
+				c.log.Warn("zmq: handshake failed", "endpoint", e.String(), "err", err)
+			} else if failures == 1 || failures%100 == 0 {
+				c.log.Debug("zmq: connect failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.closing:
+			t.Stop()
+			return
+		}
+		if err != nil && b.Max > b.Initial {
+			wait *= 2
+			if wait > b.Max {
+				wait = b.Max
+			}
+		}
+	}
+}
+
+// handshake runs the ZMTP handshake on a new connection.
+func (c *core) handshake(conn net.Conn, server bool) (*peer, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		conn.Close()
+		return nil, ErrClosed
+	}
+	if c.pending == nil {
+		c.pending = make(map[net.Conn]struct{})
+	}
+	c.pending[conn] = struct{}{}
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, conn)
+		c.mu.Unlock()
+	}()
+	conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	zc, err := openZMTP(conn, handshakeSecurity(c.o), c.typ.zmtp(), c.o.identity, server)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return newPeer(c, conn, zc), nil
+}
+
+// runPeer serves a connected peer until its connection ends.
+func (c *core) runPeer(p *peer) {
+	if err := c.attach(p); err != nil {
+		p.fail(err)
+		close(p.writerDone)
+		if err != ErrClosed {
+			c.log.Warn("zmq: connection refused", "remote", p.remote, "err", err)
+		}
+		return
+	}
+	c.spawn(p.writeLoop)
+	if c.o.heartbeat.Interval > 0 && heartbeatHook != nil {
+		heartbeatHook(p)
+	}
+	err := p.readLoop()
+	if errors.Is(err, errTooBig) {
+		c.log.Warn("zmq: disconnecting peer: message too large", "remote", p.remote, "err", err)
+	}
+	p.fail(err)
+	c.detach(p)
+	<-p.writerDone
+}
+
+// heartbeatHook, when set (by heartbeat.go), starts heartbeats on a new
+// peer of a socket configured WithHeartbeat. It must not block; its
+// goroutines must be started with p.c.spawn and end when p.done closes.
+var heartbeatHook func(p *peer)
+
+// attach adds a peer that finished its handshake.
+func (c *core) attach(p *peer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	switch c.typ {
+	case PAIR:
+		if len(c.peers) > 0 {
+			return errors.New("zmq: PAIR already has a peer")
+		}
+	case ROUTER:
+		if c.byID == nil {
+			c.byID = make(map[string]*peer)
+		}
+		if len(p.id) > 0 && p.id[0] != 0 {
+			if _, dup := c.byID[string(p.id)]; dup {
+				return fmt.Errorf("zmq: identity %q already connected", p.id)
+			}
+		} else {
+			// libzmq's generated identities: a zero byte and a 32-bit
+			// counter starting at a random value.
+			for {
+				id := make([]byte, 5)
+				binary.BigEndian.PutUint32(id[1:], c.nextID)
+				c.nextID++
+				if _, dup := c.byID[string(id)]; !dup {
+					p.id = id
+					break
+				}
+			}
+		}
+		c.byID[string(p.id)] = p
+	case SUB, XSUB:
+		c.subMu.RLock()
+		for t := range c.subs {
+			p.enqueueCtl(outItem{m: Msg{subscription(true, t)}})
+		}
+		c.subMu.RUnlock()
+	}
+	c.peers = append(c.peers, p)
+	c.space.fire()
+	return nil
+}
+
+// detach removes a peer whose connection ended; what was queued for it is
+// dropped, as libzmq does.
+func (c *core) detach(p *peer) {
+	p.mu.Lock()
+	p.dead = true
+	p.q = nil
+	p.mu.Unlock()
+
+	c.mu.Lock()
+	for i, q := range c.peers {
+		if q == p {
+			c.peers = append(c.peers[:i], c.peers[i+1:]...)
+			break
+		}
+	}
+	if c.typ == ROUTER && c.byID[string(p.id)] == p {
+		delete(c.byID, string(p.id))
+	}
+	var gone []string
+	if c.typ == XPUB || c.typ == PUB {
+		p.mu.Lock()
+		topics := p.subs.list()
+		p.subs = topicSet{}
+		p.mu.Unlock()
+		for _, t := range topics {
+			if c.xsubs[t]--; c.xsubs[t] <= 0 {
+				delete(c.xsubs, t)
+				gone = append(gone, t)
+			}
+		}
+	}
+	c.mu.Unlock()
+	if c.typ == XPUB {
+		for _, t := range gone {
+			c.deliver(nil, []inMsg{{m: Msg{subscription(false, t)}}})
+		}
+	}
+}
+
+// subscription encodes a ZMTP 3.0 subscription message: \x01 or \x00 and
+// the topic. libzmq sends subscriptions in this form to a ZMTP 3.0 peer
+// (zmq4 greets as 3.0), and accepts them from any peer.
+func subscription(on bool, topic string) []byte {
+	b := make([]byte, 1+len(topic))
+	if on {
+		b[0] = 1
+	}
+	copy(b[1:], topic)
+	return b
+}
+
+// peerSubscription records a PUB/XPUB peer's (un)subscription; XPUB hands
+// a new topic (and a topic no peer wants any more) to the application.
+func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
+	if c.typ != PUB && c.typ != XPUB {
+		return
+	}
+	t := string(topic)
+	c.mu.Lock()
+	p.mu.Lock()
+	var changed bool
+	if on {
+		changed = p.subs.add(t)
+	} else {
+		changed = p.subs.remove(t)
+	}
+	p.mu.Unlock()
+	notify := false
+	if changed {
+		if c.xsubs == nil {
+			c.xsubs = make(map[string]int)
+		}
+		if on {
+			c.xsubs[t]++
+			notify = c.xsubs[t] == 1
+		} else {
+			c.xsubs[t]--
+			if c.xsubs[t] <= 0 {
+				delete(c.xsubs, t)
+				notify = true
+			}
+		}
+	}
+	c.mu.Unlock()
+	if notify && c.typ == XPUB {
+		c.deliver(p, []inMsg{{m: Msg{subscription(on, t)}, p: p}})
+	}
+}
+
+// incoming decides what the reader does with a data message: it reports
+// false for a message consumed here (subscriptions) or dropped.
+func (c *core) incoming(p *peer, m *Msg) bool {
+	switch c.typ {
+	case PUSH:
+		return false
+	case PUB, XPUB:
+		if len(*m) == 1 && len((*m)[0]) > 0 && (*m)[0][0] <= 1 {
+			f := (*m)[0]
+			c.peerSubscription(p, f[0] == 1, f[1:])
+			return false
+		}
+		return c.typ == XPUB // libzmq's XPUB passes other messages up
+	case SUB, XSUB:
+		c.subMu.RLock()
+		ok := matchSubs(c.subs, (*m)[0])
+		c.subMu.RUnlock()
+		return ok
+	case REQ:
+		// Only the reply to the outstanding request, from the peer it
+		// went to, and with its empty delimiter, is kept.
+		if len(*m) < 2 || len((*m)[0]) != 0 {
+			return false
+		}
+		c.mu.Lock()
+		ok := c.reqPeer == p && c.reqState == reqWaiting
+		if ok {
+			c.reqState = reqReplied
+		}
+		c.mu.Unlock()
+		if ok {
+			*m = (*m)[1:]
+		}
+		return ok
+	}
+	return true
+}
+
+func matchSubs(subs map[string]int, b []byte) bool {
+	for k := range subs {
+		if len(b) >= len(k) && string(b[:len(k)]) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver appends a reader's batch to the incoming queue, waiting while
+// the queue is at its high-water mark. It reports false if the socket or
+// the connection closed meanwhile.
+func (c *core) deliver(p *peer, batch []inMsg) bool {
+	q := &c.in
+	q.mu.Lock()
+	for q.hwm > 0 && len(q.q) >= q.hwm {
+		w := q.space.wait()
+		q.mu.Unlock()
+		var done <-chan struct{}
+		if p != nil {
+			done = p.done
+		}
+		select {
+		case <-w:
+		case <-c.closing:
+			return false
+		case <-done:
+			return false
+		}
+		q.mu.Lock()
+	}
+	q.q = append(q.q, batch...)
+	q.ready.fire()
+	q.mu.Unlock()
+	return true
+}
+
+func (c *core) fireSpace() {
+	c.mu.Lock()
+	c.space.fire()
+	c.mu.Unlock()
+}
+
+// waiter is the timeout of one Send or Recv call, started only if the call
+// has to wait.
+type waiter struct {
+	d time.Duration
+	t *time.Timer
+}
+
+func (w *waiter) c() <-chan time.Time {
+	if w.d <= 0 {
+		return nil
+	}
+	if w.t == nil {
+		w.t = time.NewTimer(w.d)
+	}
+	return w.t.C
+}
+
+func (w *waiter) stop() {
+	if w.t != nil {
+		w.t.Stop()
+	}
+}
+
+func (c *core) send(ctx context.Context, m Msg) error {
+	if len(m) == 0 {
+		return ErrEmptyMsg
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch c.typ {
+	case PUSH, DEALER, PAIR:
+		return c.sendRR(ctx, m, false)
+	case REQ:
+		r := make(Msg, 0, len(m)+1)
+		r = append(r, []byte{})
+		r = append(r, m...)
+		return c.sendRR(ctx, r, true)
+	case REP:
+		return c.sendReply(m)
+	case ROUTER:
+		return c.sendRouter(m)
+	case PUB, XPUB:
+		return c.sendPub(m)
+	case XSUB:
+		return c.sendXSub(m)
+	case SUB, PULL:
+		return ErrNotSupported
+	}
+	return c.valid()
+}
+
+// sendRR sends to the next peer in round-robin order that has room,
+// waiting for one while there is none.
+func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
+	w := waiter{d: c.o.sendTimeout}
+	defer w.stop()
+	hwm := c.o.sendHWM
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return ErrClosed
+		}
+		if req && c.reqState != reqIdle {
+			c.mu.Unlock()
+			return fmt.Errorf("%w: REQ must receive the reply before sending again", ErrState)
+		}
+		n := len(c.peers)
+		for i := 0; i < n; i++ {
+			k := (c.rr + i) % n
+			p := c.peers[k]
+			if p.enqueue(m, hwm) {
+				c.rr = (k + 1) % n
+				if req {
+					c.reqPeer = p
+					c.reqState = reqWaiting
+				}
+				c.mu.Unlock()
+				return nil
+			}
+		}
+		space := c.space.wait()
+		c.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.c():
+			return ErrTimeout
+		case <-c.closing:
+			return ErrClosed
+		}
+	}
+}
+
+// sendRouter sends m[1:] to the peer whose identity is m[0]. A message for
+// an unknown identity or a full peer is dropped, as libzmq's ROUTER does by
+// default.
+func (c *core) sendRouter(m Msg) error {
+	if len(m) < 2 {
+		return fmt.Errorf("zmq: ROUTER message needs an identity frame and a body")
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	p := c.byID[string(m[0])]
+	c.mu.Unlock()
+	if p == nil {
+		c.log.Debug("zmq: ROUTER dropped a message for an unknown identity", "identity", fmt.Sprintf("%q", m[0]))
+		return nil
+	}
+	if !p.enqueue(m[1:], c.o.sendHWM) {
+		c.log.Warn("zmq: ROUTER dropped a message for a peer at its high-water mark", "remote", p.remote)
+	}
+	return nil
+}
+
+// sendPub sends m to every peer subscribed to it, dropping it for peers at
+// their high-water mark; it never waits.
+func (c *core) sendPub(m Msg) error {
+	hwm := c.o.sendHWM
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	for _, p := range c.peers {
+		p.mu.Lock()
+		if !p.subs.match(m[0]) || p.dead || p.linger {
+			p.mu.Unlock()
+			continue
+		}
+		if hwm > 0 && len(p.q)+p.inflight >= hwm {
+			p.dropping++
+			first := p.dropping == 1
+			p.mu.Unlock()
+			if first {
+				c.log.Warn("zmq: subscriber at its high-water mark, dropping messages", "remote", p.remote)
+			}
+			continue
+		}
+		dropped := p.dropping
+		p.dropping = 0
+		p.q = append(p.q, outItem{m: m})
+		wake := p.idle
+		p.idle = false
+		p.mu.Unlock()
+		if wake {
+			p.signal()
+		}
+		if dropped > 0 {
+			c.log.Warn("zmq: subscriber caught up", "remote", p.remote, "dropped", dropped)
+		}
+	}
+	return nil
+}
+
+// sendXSub sends a subscription (\x01topic) or cancellation (\x00topic),
+// remembered for reconnects, or any other message, to every peer.
+func (c *core) sendXSub(m Msg) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if len(m) == 1 && len(m[0]) > 0 && m[0][0] <= 1 {
+		t := string(m[0][1:])
+		c.subMu.Lock()
+		send := true
+		if m[0][0] == 1 {
+			c.subs[t]++
+		} else if c.subs[t] > 0 {
+			c.subs[t]--
+			if c.subs[t] == 0 {
+				delete(c.subs, t)
+			} else {
+				send = false
+			}
+		} else {
+			send = false
+		}
+		c.subMu.Unlock()
+		if send {
+			for _, p := range c.peers {
+				p.enqueueCtl(outItem{m: m})
+			}
+		}
+		return nil
+	}
+	for _, p := range c.peers {
+		p.enqueue(m, c.o.sendHWM)
+	}
+	return nil
+}
+
+// sendReply sends a REP's reply with the envelope of the request.
+func (c *core) sendReply(m Msg) error {
+	c.rmu.Lock()
+	if !c.repBusy {
+		c.rmu.Unlock()
+		return fmt.Errorf("%w: REP must receive a request before replying", ErrState)
+	}
+	p, env := c.repPeer, c.repEnv
+	c.repBusy, c.repPeer, c.repEnv = false, nil, nil
+	c.rmu.Unlock()
+	select {
+	case <-c.closing:
+		return ErrClosed
+	default:
+	}
+	r := make(Msg, 0, len(env)+len(m))
+	r = append(r, env...)
+	r = append(r, m...)
+	if !p.enqueue(r, c.o.sendHWM) {
+		c.log.Warn("zmq: REP dropped a reply: requester gone or at its high-water mark", "remote", p.remote)
+	}
+	return nil
+}
+
+// subscribe changes a SUB or XSUB socket's subscriptions and tells every peer.
+func (c *core) subscribe(on bool, prefix string) error {
+	if c.typ != SUB && c.typ != XSUB {
+		return ErrNotSupported
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.subMu.Lock()
+	send := true
+	if on {
+		c.subs[prefix]++
+	} else {
+		switch c.subs[prefix] {
+		case 0:
+			send = false
+		case 1:
+			delete(c.subs, prefix)
+		default:
+			c.subs[prefix]--
+			send = false
+		}
+	}
+	c.subMu.Unlock()
+	if send {
+		for _, p := range c.peers {
+			p.enqueueCtl(outItem{m: Msg{subscription(on, prefix)}})
+		}
+	}
+	return nil
+}
+
+// next returns the next received message. With block false it returns
+// ok=false at once when there is none.
+func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
+	w := waiter{d: c.o.recvTimeout}
+	defer w.stop()
+	c.rmu.Lock()
+	for {
+		if c.li < len(c.local) {
+			im := c.local[c.li]
+			c.local[c.li] = inMsg{}
+			c.li++
+			c.rmu.Unlock()
+			return im, true, nil
+		}
+		select {
+		case <-c.closing:
+			c.rmu.Unlock()
+			return inMsg{}, false, ErrClosed
+		default:
+		}
+		q := &c.in
+		q.mu.Lock()
+		if len(q.q) > 0 {
+			c.local, q.q = q.q, c.local[:0]
+			c.li = 0
+			q.space.fire()
+			q.mu.Unlock()
+			continue
+		}
+		if !block {
+			q.mu.Unlock()
+			c.rmu.Unlock()
+			return inMsg{}, false, nil
+		}
+		ready := q.ready.wait()
+		q.mu.Unlock()
+		c.rmu.Unlock()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return inMsg{}, false, ctx.Err()
+		case <-w.c():
+			return inMsg{}, false, ErrTimeout
+		case <-c.closing:
+			return inMsg{}, false, ErrClosed
+		}
+		c.rmu.Lock()
+	}
+}
+
+// hasInput reports whether Recv would return a message at once.
+func (c *core) hasInput() bool {
+	c.rmu.Lock()
+	ok := c.li < len(c.local)
+	c.rmu.Unlock()
+	if ok {
+		return true
+	}
+	c.in.mu.Lock()
+	ok = len(c.in.q) > 0
+	c.in.mu.Unlock()
+	return ok
+}
+
+func (c *core) recv(ctx context.Context) (Msg, error) {
+	switch c.typ {
+	case PUSH, PUB:
+		return nil, ErrNotSupported
+	case REQ:
+		c.mu.Lock()
+		idle := c.reqState == reqIdle
+		c.mu.Unlock()
+		if idle {
+			return nil, fmt.Errorf("%w: REQ must send a request before receiving", ErrState)
+		}
+	case REP:
+		c.rmu.Lock()
+		busy := c.repBusy
+		c.rmu.Unlock()
+		if busy {
+			return nil, fmt.Errorf("%w: REP must reply before receiving the next request", ErrState)
+		}
+	}
+	if err := c.valid(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for {
+		im, _, err := c.next(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		switch c.typ {
+		case REQ:
+			c.mu.Lock()
+			c.reqState = reqIdle
+			c.reqPeer = nil
+			c.mu.Unlock()
+		case REP:
+			// The envelope is every frame up to the first empty one; a
+			// request without it is malformed and dropped, as libzmq does.
+			i := 0
+			for i < len(im.m) && len(im.m[i]) != 0 {
+				i++
+			}
+			if i == len(im.m) {
+				continue
+			}
+			c.rmu.Lock()
+			c.repPeer, c.repEnv, c.repBusy = im.p, im.m[:i+1:i+1], true
+			c.rmu.Unlock()
+			return im.m[i+1:], nil
+		}
+		return im.m, nil
+	}
+}
+
+func (c *core) addresses() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.addrs...)
+}
+
+// close stops the socket: listeners and dials first, then each peer's
+// writer gets up to the linger time to write what is queued, then every
+// connection is closed and every goroutine waited for.
+func (c *core) close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		<-c.closeDone
+		return nil
+	}
+	c.closed = true
+	peers := append([]*peer(nil), c.peers...)
+	listeners := c.listeners
+	c.space.fire()
+	for conn := range c.pending {
+		conn.Close()
+	}
+	c.mu.Unlock()
+
+	close(c.closing)
+	c.cancel()
+	for _, l := range listeners {
+		l.Close()
+	}
+	for _, p := range peers {
+		p.mu.Lock()
+		p.linger = true
+		p.mu.Unlock()
+		p.signal()
+	}
+	if linger := c.o.linger; linger > 0 {
+		t := time.NewTimer(linger)
+	wait:
+		for _, p := range peers {
+			select {
+			case <-p.writerDone:
+			case <-p.done:
+			case <-t.C:
+				break wait
+			}
+		}
+		t.Stop()
+	}
+	for _, p := range peers {
+		p.fail(ErrClosed)
+	}
+	c.wg.Wait()
+	c.rmu.Lock()
+	c.local, c.li = nil, 0
+	c.rmu.Unlock()
+	c.in.mu.Lock()
+	c.in.q = nil
+	c.in.mu.Unlock()
+	close(c.closeDone)
+	return nil
+}
+
+// queuedOut is the number of messages queued for peers (for tests and logs).
+func (c *core) queuedOut() int {
+	c.mu.Lock()
+	peers := append([]*peer(nil), c.peers...)
+	c.mu.Unlock()
+	n := 0
+	for _, p := range peers {
+		n += p.queued()
+	}
+	return n
+}
+
+// queuedIn is the number of received messages not yet returned by Recv.
+func (c *core) queuedIn() int {
+	c.rmu.Lock()
+	n := len(c.local) - c.li
+	c.rmu.Unlock()
+	c.in.mu.Lock()
+	n += len(c.in.q)
+	c.in.mu.Unlock()
+	return n
+}
+
+// peerCount is the number of connected peers.
+func (c *core) peerCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.peers)
+}
