@@ -58,8 +58,8 @@ type bindInfo struct {
 
 type connInfo struct {
 	stmt *Connect
-	addr addr    // literal connects only
-	ref  *Ref    // reference connects only
+	addr addr // literal connects only
+	ref  *Ref // reference connects only
 	to   *sockInfo
 }
 
