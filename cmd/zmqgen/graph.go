@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zmqgen/zmqgen/dsl"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
@@ -143,11 +144,17 @@ func buildPicture(t *model.Topology, nodeID func(*model.Node, int) string, sockI
 		}
 		p.groups = append(p.groups, g)
 	}
+	// The model has an edge per address: a socket that connects to one
+	// that binds two addresses, or to the same one by reference and by
+	// literal address, makes several. They carry the same messages, so
+	// the picture draws one.
+	drawn := make(map[[2]*model.Socket]bool)
 	for _, e := range t.Edges {
 		from, to := ids[e.From], ids[e.To]
-		if from == "" || to == "" {
-			continue // an edge must join two sockets of the topology; the model promises it
+		if from == "" || to == "" || drawn[[2]*model.Socket{e.From, e.To}] {
+			continue // an edge joins two sockets of the topology (the model promises it)
 		}
+		drawn[[2]*model.Socket{e.From, e.To}] = true
 		p.edges = append(p.edges, flowEdge(e, from, to))
 	}
 	return p
@@ -197,9 +204,15 @@ func socketLines(s *model.Socket) []string {
 	for _, e := range s.Binds {
 		lines = append(lines, "bind "+e.Addr)
 	}
+	shown := make(map[*model.Socket]bool)
 	for _, e := range s.Connects {
 		if e.Ref != nil {
-			lines = append(lines, "connect "+e.Ref.Node.Name+"."+e.Ref.Name)
+			// A reference to a socket that binds several addresses
+			// resolves to one endpoint per address; it was written once.
+			if !shown[e.Ref] {
+				lines = append(lines, "connect "+e.Ref.Node.Name+"."+e.Ref.Name)
+			}
+			shown[e.Ref] = true
 		} else {
 			lines = append(lines, "connect "+e.Addr)
 		}
@@ -372,7 +385,7 @@ func loadTopology(path string, stderr io.Writer) (*model.Topology, bool) {
 		fmt.Fprintf(stderr, "zmqgen: %v\n", err)
 		return nil, false
 	}
-	// TODO(graph): dsl.Load once the dsl package lands.
-	fmt.Fprintf(stderr, "zmqgen: %s: cannot load topologies yet\n", file)
-	return nil, false
+	topo, diags := dsl.Load(file)
+	diags.WriteCompact(stderr)
+	return topo, !diags.HasErrors()
 }

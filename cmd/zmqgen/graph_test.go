@@ -2,8 +2,14 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
@@ -170,4 +176,149 @@ func TestGraphUsage(t *testing.T) {
 			t.Errorf("%q: wrote to stdout: %s", args, out.String())
 		}
 	}
+}
+
+func init() {
+	// Other tests of this package may define -update too; whoever comes
+	// first registers it, and everyone reads it through updating.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+// updating reports whether the tests should rewrite golden files.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// graphGoldenFormats are the sections of a graph golden file, in order.
+var graphGoldenFormats = []string{"mermaid", "dot"}
+
+// TestGraphTopologies pins the pictures of every topology under
+// topologies/: golden/graph/topologies/<name>.txtar holds its Mermaid and
+// dot output. A golden file without a topology is stale and fails too.
+func TestGraphTopologies(t *testing.T) {
+	root := filepath.Join("..", "..")
+	goldenDir := filepath.Join(root, "golden", "graph", "topologies")
+	files, err := filepath.Glob(filepath.Join(root, "topologies", "*", "*.ztopo"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no topologies found (%v)", err)
+	}
+	want := make(map[string]bool)
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".ztopo")
+		golden := filepath.Join(goldenDir, name+".txtar")
+		want[golden] = true
+		t.Run(name, func(t *testing.T) {
+			ar := &txtar.Archive{Comment: []byte(fmt.Sprintf("zmqgen graph of topologies/%s/%s.ztopo.\nRun go test ./cmd/zmqgen -run TestGraphTopologies -update after changing it.\n", name, name))}
+			for _, format := range graphGoldenFormats {
+				var stdout, stderr bytes.Buffer
+				if code := run([]string{"graph", "-format", format, file}, nil, &stdout, &stderr); code != exitOK {
+					t.Fatalf("graph -format %s %s: exit %d\n%s", format, file, code, stderr.String())
+				}
+				ar.Files = append(ar.Files, txtar.File{Name: format, Data: stdout.Bytes()})
+			}
+			checkGolden(t, golden, txtar.Format(ar))
+		})
+	}
+	stale, _ := filepath.Glob(filepath.Join(goldenDir, "*.txtar"))
+	for _, g := range stale {
+		if want[g] {
+			continue
+		}
+		if updating() {
+			os.Remove(g)
+			continue
+		}
+		t.Errorf("%s: no topology of that name under topologies/ (run with -update to remove it)", g)
+	}
+}
+
+// TestGraphCases runs the cases under golden/graph/cases: each holds an
+// input.ztopo and the expected mermaid, dot and stderr output (stderr
+// holds the diagnostics when the input has errors; the exit status is 1
+// exactly when it has errors).
+func TestGraphCases(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "golden", "graph", "cases", "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases (%v)", err)
+	}
+	for _, golden := range files {
+		golden, _ = filepath.Abs(golden)
+		t.Run(strings.TrimSuffix(filepath.Base(golden), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var input []byte
+			for _, f := range ar.Files {
+				if f.Name == "input.ztopo" {
+					input = f.Data
+				}
+			}
+			if input == nil {
+				t.Fatal("no input.ztopo section")
+			}
+			// Diagnostics name the file as given: run where it is "input.ztopo".
+			t.Chdir(t.TempDir())
+			if err := os.WriteFile("input.ztopo", input, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			got := &txtar.Archive{Comment: ar.Comment, Files: []txtar.File{{Name: "input.ztopo", Data: input}}}
+			var diags []byte
+			for _, format := range graphGoldenFormats {
+				var stdout, stderr bytes.Buffer
+				code := run([]string{"graph", "-format", format, "input.ztopo"}, nil, &stdout, &stderr)
+				if (code == exitFail) != (stderr.Len() > 0 && stdout.Len() == 0) || code != exitOK && code != exitFail {
+					t.Errorf("-format %s: exit %d with stdout %q, stderr %q", format, code, stdout.String(), stderr.String())
+				}
+				got.Files = append(got.Files, txtar.File{Name: format, Data: stdout.Bytes()})
+				diags = stderr.Bytes()
+			}
+			got.Files = append(got.Files, txtar.File{Name: "stderr", Data: diags})
+			checkGolden(t, golden, txtar.Format(got))
+		})
+	}
+}
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if updating() {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale (run with -update to rewrite it):\n%s", golden, lineDiff(string(want), string(got)))
+	}
+}
+
+// lineDiff lists the lines of want and got that differ, in order; enough to
+// see what changed in a small golden file.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n-%s\n+%s\n", i+1, wl, gl)
+		}
+	}
+	return b.String()
 }
