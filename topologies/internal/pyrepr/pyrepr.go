@@ -6,7 +6,11 @@
 //	[b'\x00k\x8bEg', b'', b'Hello']
 package pyrepr
 
-import "strings"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Bytes returns Python's repr of b as a bytes object: b'...' with
 // backslash escapes, or b"..." when b holds a single quote and no double
@@ -61,4 +65,73 @@ func writeBytes(sb *strings.Builder, b []byte) {
 		}
 	}
 	sb.WriteByte(quote)
+}
+
+// ParseList parses what List returns (Python's repr of a list of bytes
+// objects) back into frames. Tests use it to read the frames a broker
+// printed.
+func ParseList(s string) ([][]byte, error) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, fmt.Errorf("pyrepr: %q is not a list", s)
+	}
+	s = s[1 : len(s)-1]
+	var out [][]byte
+	for s != "" {
+		if len(out) > 0 {
+			if !strings.HasPrefix(s, ", ") {
+				return nil, fmt.Errorf("pyrepr: want \", \" before %q", s)
+			}
+			s = s[2:]
+		}
+		b, rest, err := parseBytes(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+		s = rest
+	}
+	return out, nil
+}
+
+// parseBytes parses one bytes literal at the start of s.
+func parseBytes(s string) (b []byte, rest string, err error) {
+	if len(s) < 3 || s[0] != 'b' || (s[1] != '\'' && s[1] != '"') {
+		return nil, "", fmt.Errorf("pyrepr: want a bytes literal at %q", s)
+	}
+	quote := s[1]
+	b = []byte{}
+	for i := 2; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote:
+			return b, s[i+1:], nil
+		case c != '\\':
+			b = append(b, c)
+		case i+1 >= len(s):
+			return nil, "", fmt.Errorf("pyrepr: unfinished escape in %q", s)
+		default:
+			i++
+			switch e := s[i]; e {
+			case 't':
+				b = append(b, '\t')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 'x':
+				if i+2 >= len(s) {
+					return nil, "", fmt.Errorf("pyrepr: short \\x escape in %q", s)
+				}
+				v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+				if err != nil {
+					return nil, "", fmt.Errorf("pyrepr: bad \\x escape in %q", s)
+				}
+				b = append(b, byte(v))
+				i += 2
+			default:
+				b = append(b, e) // \\, \' and \"
+			}
+		}
+	}
+	return nil, "", fmt.Errorf("pyrepr: unterminated bytes literal %q", s)
 }

@@ -60,3 +60,23 @@ func TestMatchesCPython(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", g, w)
 	}
 }
+
+func TestParseListRoundTrip(t *testing.T) {
+	got, err := ParseList(List(cases))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(cases) {
+		t.Fatalf("got %d frames, want %d", len(got), len(cases))
+	}
+	for i := range cases {
+		if string(got[i]) != string(cases[i]) {
+			t.Errorf("frame %d = %q, want %q", i, got[i], cases[i])
+		}
+	}
+	for _, bad := range []string{"", "[", "[b'x'", "[b'x' b'y']", "[b'\\x4']", "[x'']"} {
+		if _, err := ParseList(bad); err == nil {
+			t.Errorf("ParseList(%q) succeeded, want an error", bad)
+		}
+	}
+}
