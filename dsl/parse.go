@@ -111,6 +111,20 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 			break
 		}
 	}
+	// participle reports a statement whose argument is wrong at the
+	// statement's keyword (the union backtracked over it); the argument
+	// is the token to point at.
+	if tok != nil && argKeywords[tok.Value] {
+		if ctx := blockContext(toks, tok.Pos.Offset); ctx == "socket" || ctx == "node" {
+			pos = tok.Pos
+			if nx := nextOf(toks, tok); nx != nil {
+				tok = nx
+			} else {
+				pos.Offset = len(src)
+				tok = nil
+			}
+		}
+	}
 	r := Range{File: filename, Start: posOf(pos), End: posOf(pos)}
 	if tok != nil {
 		r.Start = posOf(tok.Pos)
@@ -123,6 +137,9 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 	d.Message = explainSyntax(toks, tok, pos, msg)
 	return d
 }
+
+// argKeywords are the statement keywords followed by an argument.
+var argKeywords = map[string]bool{"bind": true, "connect": true, "send": true, "recv": true, "subscribe": true, "replicas": true}
 
 // describe names a token for a message: `"PUL"`, `end of file`, ...
 func describe(t *lexer.Token) string {

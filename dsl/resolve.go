@@ -110,8 +110,11 @@ func (r *resolver) resolve(f *File) *model.Topology {
 		r.errorf(f.Topology, "topology %q has no nodes", r.topo.Name)
 	}
 	r.checkTopology()
+	// An unused message is worth a warning only in a file that is
+	// otherwise right: next to errors it is noise (often the misspelled
+	// name's intended target).
 	for _, mi := range r.msgOrder {
-		if !mi.used && !r.isNested(mi) {
+		if !r.diags.HasErrors() && !mi.used && !r.isNested(mi) {
 			r.warnf(mi.decl.Name, "message %q is never sent or received", mi.m.Name)
 		}
 	}
@@ -240,7 +243,11 @@ func (r *resolver) fieldType(t *Type, owner *msgInfo) *model.FieldType {
 			for _, o := range r.msgOrder {
 				cands = append(cands, o.m.Name)
 			}
-			r.errorf(t.Name, "unknown type %q%s", name, didYouMean(name, cands))
+			if hint := didYouMean(name, cands); hint != "" {
+				r.errorf(t.Name, "unknown type %q%s", name, hint)
+			} else {
+				r.errorf(t.Name, "unknown type %q; field types are int, float, string, bool, bytes, []T, { fields } or a json message", name)
+			}
 			return nil
 		}
 		if mi.decl.Kind.Name != "json" {
@@ -455,7 +462,7 @@ func (r *resolver) defineSocket(si *sockInfo) {
 			}
 			for _, b := range si.binds {
 				if b.addr.text == a.text {
-					r.errorf(st.Addr, "socket %q already binds %q at %s", s.Name, a.text, r.at(b.stmt.Addr))
+					r.errorf(st.Addr, "socket %s already binds %q at %s", sockName(si), a.text, r.at(b.stmt.Addr))
 					ok = false
 				}
 			}
@@ -476,14 +483,14 @@ func (r *resolver) defineSocket(si *sockInfo) {
 			si.connects = append(si.connects, &connInfo{stmt: st, addr: a})
 		case *Send:
 			if si.send != nil {
-				r.errorf(st, "socket %q already sends %s at %s", s.Name, si.send.Msg.Name, r.at(si.send))
+				r.errorf(st, "socket %s already sends %s at %s", sockName(si), si.send.Msg.Name, r.at(si.send))
 				continue
 			}
 			si.send = st
 			s.Send = r.message(st.Msg)
 		case *Recv:
 			if si.recv != nil {
-				r.errorf(st, "socket %q already receives %s at %s", s.Name, si.recv.Msg.Name, r.at(si.recv))
+				r.errorf(st, "socket %s already receives %s at %s", sockName(si), si.recv.Msg.Name, r.at(si.recv))
 				continue
 			}
 			si.recv = st
@@ -496,12 +503,12 @@ func (r *resolver) defineSocket(si *sockInfo) {
 				continue
 			}
 			if typ != model.SUB && ok {
-				r.errorf(st, "subscribe applies to SUB sockets only, and %q is %s", s.Name, typ)
+				r.errorf(st, "subscribe applies to SUB sockets only, and %s is %s", sockName(si), typ)
 				continue
 			}
 			for _, prev := range si.subs[:len(si.subs)-1] {
 				if pv, _ := readString(prev.Value); pv == v && prev.Value.String != nil {
-					r.warnf(st, "socket %q already subscribes to %q at %s", s.Name, v, r.at(prev))
+					r.warnf(st, "socket %s already subscribes to %q at %s", sockName(si), v, r.at(prev))
 				}
 			}
 			s.Subscribe = append(s.Subscribe, v)
@@ -549,16 +556,16 @@ var (
 func (r *resolver) socketShape(si *sockInfo, typeKnown bool) {
 	s := si.s
 	if len(si.binds) == 0 && len(si.connects) == 0 && !r.hasEndpointStmt(si) {
-		r.errorf(si.decl.Name, "socket %q neither binds nor connects", s.Name)
+		r.errorf(si.decl.Name, "socket %s neither binds nor connects", sockName(si))
 	}
 	if !typeKnown {
 		return
 	}
 	if si.send != nil && !canSend[s.Type] {
-		r.errorf(si.send, "%s socket %q cannot send", s.Type, s.Name)
+		r.errorf(si.send, "%s socket %s cannot send", s.Type, sockName(si))
 	}
 	if si.recv != nil && !canRecv[s.Type] {
-		r.errorf(si.recv, "%s socket %q cannot receive", s.Type, s.Name)
+		r.errorf(si.recv, "%s socket %s cannot receive", s.Type, sockName(si))
 	}
 	switch s.Type {
 	case model.REQ, model.REP:
@@ -567,16 +574,16 @@ func (r *resolver) socketShape(si *sockInfo, typeKnown bool) {
 			if si.recv == nil {
 				missing = "recv"
 			}
-			r.errorf(si.decl.Name, "%s socket %q needs both send and recv; it has no %s", s.Type, s.Name, missing)
+			r.errorf(si.decl.Name, "%s socket %s needs both send and recv; it has no %s", s.Type, sockName(si), missing)
 		}
 	case model.SUB:
 		if len(si.subs) == 0 {
-			r.warnf(si.decl.Name, "SUB socket %q has no subscribe and receives nothing", s.Name)
+			r.warnf(si.decl.Name, "SUB socket %s has no subscribe and receives nothing", sockName(si))
 		}
 	}
 	if si.send == nil && si.recv == nil && s.Type != model.REQ && s.Type != model.REP &&
 		s.Type != model.XPUB && s.Type != model.XSUB {
-		r.warnf(si.decl.Name, "socket %q neither sends nor receives", s.Name)
+		r.warnf(si.decl.Name, "socket %s neither sends nor receives", sockName(si))
 	}
 }
 
@@ -777,7 +784,7 @@ func (r *resolver) policy(si *sockInfo, p *Policy) {
 	switch kind {
 	case "retry":
 		if s.Type != model.REQ && s.Type != 0 {
-			r.errorf(p.Kind, "retry applies to REQ sockets only, and %q is %s", s.Name, s.Type)
+			r.errorf(p.Kind, "retry applies to REQ sockets only, and %s is %s", sockName(si), s.Type)
 		}
 		timeout, ok1 := dur("timeout", defaultRetryTimeout)
 		retries, ok2 := count("retries", defaultRetries)
@@ -849,7 +856,7 @@ func (r *resolver) resolveConnects(si *sockInfo) {
 			continue
 		}
 		if to == si {
-			r.errorf(c.ref, "socket %q cannot connect to itself", si.s.Name)
+			r.errorf(c.ref, "socket %s cannot connect to itself", sockName(si))
 			continue
 		}
 		if len(to.binds) == 0 {
@@ -881,7 +888,7 @@ func (r *resolver) resolveConnects(si *sockInfo) {
 			continue
 		}
 		if prev, ok := seen[key]; ok {
-			r.errorf(c.stmt.Addr, "socket %q already connects to %s at %s", si.s.Name, c.describe(), r.at(prev.stmt.Addr))
+			r.errorf(c.stmt.Addr, "socket %s already connects to %s at %s", sockName(si), c.describe(), r.at(prev.stmt.Addr))
 			continue
 		}
 		seen[key] = c

@@ -22,7 +22,18 @@ func suggest(name string, candidates []string) string {
 		if limit > 3 {
 			limit = 3
 		}
-		if d <= limit && (bestDist < 0 || d < bestDist) {
+		// A name that is a prefix of the candidate ("PUL", "rep") is
+		// taken as a near miss whatever the distance, and wins ties.
+		lc, ln := strings.ToLower(c), strings.ToLower(name)
+		if len(ln) >= 2 && (strings.HasPrefix(lc, ln) || strings.HasPrefix(ln, lc)) {
+			if d > limit {
+				d = limit
+			}
+			d *= 2
+		} else {
+			d = d*2 + 1
+		}
+		if d <= limit*2+1 && (bestDist < 0 || d < bestDist) {
 			best, bestDist = c, d
 		}
 	}

@@ -91,7 +91,7 @@ func readDuration(v *Value) (time.Duration, string) {
 		if strings.Contains(err.Error(), "unknown unit") {
 			return 0, fmt.Sprintf("invalid duration %s: units are ns, us, ms, s, m, h", *v.Quantity)
 		}
-		if strings.Contains(err.Error(), "invalid duration") && len(*v.Quantity) > 18 {
+		if durationUnitsOK(*v.Quantity) {
 			return 0, fmt.Sprintf("duration %s out of range", *v.Quantity)
 		}
 		return 0, fmt.Sprintf("invalid duration %s", *v.Quantity)
@@ -136,4 +136,28 @@ func readSize(v *Value) (int64, string) {
 		return 0, fmt.Sprintf("size %s out of range", q)
 	}
 	return n * mult, ""
+}
+
+// durationUnitsOK reports whether every unit in q is one ParseDuration
+// knows, so that its failure can only be an overflow.
+func durationUnitsOK(q string) bool {
+	q = strings.TrimPrefix(q, "-")
+	for q != "" {
+		i := strings.IndexFunc(q, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
+		if i <= 0 {
+			return false
+		}
+		q = q[i:]
+		j := strings.IndexFunc(q, func(r rune) bool { return r >= '0' && r <= '9' })
+		if j < 0 {
+			j = len(q)
+		}
+		switch q[:j] {
+		case "ns", "us", "ms", "s", "m", "h":
+		default:
+			return false
+		}
+		q = q[j:]
+	}
+	return true
 }

@@ -1,0 +1,96 @@
+package dsl
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+// TestGrammarGolden pins the grammar: a change to the syntax structs shows
+// up as a diff of golden/grammar.ebnf.
+func TestGrammarGolden(t *testing.T) {
+	const path = "../golden/grammar.ebnf"
+	got := Grammar() + "\n"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./dsl -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("grammar changed; run go test ./dsl -run Grammar -update and review the diff\ngot:\n%s", got)
+	}
+}
+
+// TestDiagnosticsGolden compiles each golden/diagnostics/*.txtar case: its
+// .ztopo section is the input, its "diagnostics" section the expected
+// compact diagnostics. The comment at the top says what the case is about.
+func TestDiagnosticsGolden(t *testing.T) {
+	files, err := filepath.Glob("../golden/diagnostics/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 45 {
+		t.Fatalf("found %d golden cases, want at least 45", len(files))
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var input *txtar.File
+			want := -1
+			for i := range ar.Files {
+				switch {
+				case strings.HasSuffix(ar.Files[i].Name, ".ztopo"):
+					input = &ar.Files[i]
+				case ar.Files[i].Name == "diagnostics":
+					want = i
+				}
+			}
+			if input == nil || want < 0 {
+				t.Fatalf("%s needs a .ztopo section and a diagnostics section", file)
+			}
+			topo, diags := Compile(input.Name, input.Data)
+			var buf bytes.Buffer
+			diags.WriteCompact(&buf)
+			got := buf.String()
+			if len(diags) == 0 {
+				t.Errorf("%s is in the invalid corpus but compiles clean", input.Name)
+			}
+			if diags.HasErrors() != (topo == nil) {
+				t.Errorf("HasErrors=%v but topology nil=%v", diags.HasErrors(), topo == nil)
+			}
+			// The formatter must not trip on anything that parses.
+			if out, fd := Format(input.Name, input.Data); fd == nil {
+				again, _ := Format(input.Name, out)
+				if !bytes.Equal(out, again) {
+					t.Errorf("format is not idempotent:\nfirst:\n%s\nsecond:\n%s", out, again)
+				}
+			}
+			if *update {
+				ar.Files[want].Data = []byte(got)
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(ar.Files[want].Data) {
+				t.Errorf("diagnostics differ (run go test ./dsl -run DiagnosticsGolden -update to accept)\ngot:\n%s\nwant:\n%s",
+					got, ar.Files[want].Data)
+			}
+		})
+	}
+}
