@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,7 +57,7 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zmqgen graph: unknown format %q (want mermaid or dot)\n", *format)
 		return exitUsage
 	}
-	topo, ok := loadTopology(fs.Arg(0), stderr)
+	topo, ok := loadTopology("graph", fs.Arg(0), stderr)
 	if !ok {
 		return exitFail
 	}
@@ -358,7 +359,11 @@ func dotText(lines []string) string {
 func topologyFile(path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path comes first instead of "stat <path>"
+		}
+		return "", fmt.Errorf("%s: %v", path, err)
 	}
 	if !fi.IsDir() {
 		return path, nil
@@ -376,13 +381,13 @@ func topologyFile(path string) (string, error) {
 	return "", fmt.Errorf("%s: more than one .ztopo file in directory (name one)", path)
 }
 
-// loadTopology loads and checks the topology at path (a file or a
+// loadTopology, for command cmd, loads and checks the topology at path (a file or a
 // directory holding one). It prints every diagnostic in the compact form
 // to stderr and returns false when there are errors.
-func loadTopology(path string, stderr io.Writer) (*model.Topology, bool) {
+func loadTopology(cmd, path string, stderr io.Writer) (*model.Topology, bool) {
 	file, err := topologyFile(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen: %v\n", err)
+		fmt.Fprintf(stderr, "zmqgen %s: %v\n", cmd, err)
 		return nil, false
 	}
 	topo, diags := dsl.Load(file)

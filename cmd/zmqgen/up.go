@@ -201,7 +201,7 @@ func up(args []string, interrupt <-chan os.Signal, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
 		return exitFail
 	}
-	topo, ok := loadTopology(file, stderr)
+	topo, ok := loadTopology("up", file, stderr)
 	if !ok {
 		return exitFail
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,6 +41,7 @@ func main() {
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	fmt.Printf("%%s from %[1]s replica %%d args %%q\n", *greeting, *replica, flag.Args())
 	fmt.Fprintln(os.Stderr, "a line on stderr")
+	fmt.Printf("pid %%d\n", os.Getpid())
 	switch *mode {
 	case "serve":
 		<-sig
@@ -84,11 +88,53 @@ func writeFakeNodes(t *testing.T) string {
 		}
 	}
 	write("go.mod", "module fake\n\ngo 1.22\n")
+	write("fake.ztopo", fakeZtopo)
 	for name, mode := range fakeModes {
 		write(filepath.Join(name, "main.go"), fmt.Sprintf(fakeNodeSource, name, mode))
 	}
 	return dir
 }
+
+// fakeZtopo declares the fake nodes, as fakeTopology builds them, for
+// runs of up as a command.
+const fakeZtopo = `// Fake nodes for the tests of zmqgen up.
+topology fake
+
+message Ping = string
+
+node server {
+    param mode string = "serve"
+    param greeting string = "hello"
+    param marker string = ""
+    socket rep REP {
+        bind "tcp://127.0.0.1:5000"
+        recv Ping
+        send Ping
+    }
+}
+
+node client {
+    param mode string = "exit0"
+    param greeting string = "hello"
+    param marker string = ""
+    socket req REQ {
+        connect server.rep
+        send Ping
+        recv Ping
+    }
+}
+
+node bad {
+    param mode string = "fail"
+    param greeting string = "hello"
+    param marker string = ""
+    socket req REQ {
+        connect server.rep
+        send Ping
+        recv Ping
+    }
+}
+`
 
 // fakeTopology is a model of fake nodes: each given name is a node, with
 // replicas after a colon ("server:2"). A server binds; the others connect
@@ -372,4 +418,134 @@ func TestUpColor(t *testing.T) {
 	if got, want := s.procs[1].prefix, "c       | "; got != want {
 		t.Errorf("plain prefix %q, want %q", got, want)
 	}
+}
+
+// TestUpCommand runs zmqgen up as a real command on the fake topology, so
+// that signals reach it as they would from a terminal or a supervisor.
+func TestUpCommand(t *testing.T) {
+	if goruntime.GOOS == "windows" {
+		t.Skip("needs SIGTERM")
+	}
+	zmqgen := filepath.Join(t.TempDir(), "zmqgen")
+	if out, err := exec.Command("go", "build", "-o", zmqgen, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := writeFakeNodes(t)
+	start := func(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+		t.Helper()
+		cmd := exec.Command(zmqgen, append([]string{"up"}, args...)...)
+		stdout, stderr := &syncBuffer{}, &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, stdout, stderr
+	}
+	exitCode := func(t *testing.T, cmd *exec.Cmd) int {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+			return cmd.ProcessState.ExitCode()
+		case <-time.After(2 * time.Minute):
+			t.Fatal("zmqgen up did not exit")
+			return -1
+		}
+	}
+
+	t.Run("SIGTERM stops every node and exits 0", func(t *testing.T) {
+		cmd, stdout, stderr := start(t, dir, "-only", "server", "-replicas", "server=2")
+		waitFor(t, stdout, "server.0 | hello from server", "server.1 | hello from server")
+		waitFor(t, stdout, "server.0 | pid ", "server.1 | pid ")
+		cmd.Process.Signal(syscall.SIGTERM)
+		if code := exitCode(t, cmd); code != 0 {
+			t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+		}
+		for _, want := range []string{"server.0 | stopping cleanly\n", "server.1 | stopping cleanly\n"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		for _, pid := range nodePids(t, stdout.String()) {
+			if alive(pid) {
+				t.Errorf("node process %d outlived up", pid)
+			}
+		}
+	})
+
+	t.Run("a failing node makes up exit 1", func(t *testing.T) {
+		cmd, stdout, stderr := start(t, filepath.Join(dir, "fake.ztopo"), "-only=server,bad")
+		if code := exitCode(t, cmd); code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		if want := "zmqgen up: bad failed (exit status 3); stopping the other nodes\n"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+		waitFor(t, stdout, "bad    | boom\n", "server | stopping cleanly\n")
+	})
+
+	t.Run("topology errors exit 1", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "bad.ztopo")
+		os.WriteFile(bad, []byte("topology bad\nnode x { socket s REQ { connect y.z } }\n"), 0o666)
+		cmd, _, stderr := start(t, bad)
+		if code := exitCode(t, cmd); code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		// The wording is the dsl package's; the compact form is up's.
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(bad) + `:2:\d+: error: \S`).MatchString(stderr.String()) {
+			t.Errorf("stderr lacks a compact error at line 2:\n%s", stderr)
+		}
+	})
+
+	t.Run("nodes die with up", func(t *testing.T) {
+		if goruntime.GOOS != "linux" {
+			t.Skip("the parent death signal is Linux's")
+		}
+		cmd, stdout, _ := start(t, dir, "-only", "server")
+		waitFor(t, stdout, "server | pid ")
+		cmd.Process.Kill()
+		exitCode(t, cmd)
+		pids := nodePids(t, stdout.String())
+		deadline := time.Now().Add(time.Minute)
+		for _, pid := range pids {
+			for alive(pid) {
+				if time.Now().After(deadline) {
+					t.Fatalf("node process %d outlived a killed up", pid)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+}
+
+// nodePids are the pids the fake nodes announced in out.
+func nodePids(t *testing.T, out string) []int {
+	t.Helper()
+	var pids []int
+	for _, m := range regexp.MustCompile(`\| pid (\d+)\n`).FindAllStringSubmatch(out, -1) {
+		pid, _ := strconv.Atoi(m[1])
+		pids = append(pids, pid)
+	}
+	if len(pids) == 0 {
+		t.Fatalf("no pid in output:\n%s", out)
+	}
+	return pids
+}
+
+// alive reports whether process pid exists and is not a zombie waiting to
+// be reaped by whoever inherited it.
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return goruntime.GOOS != "linux" // without /proc, trust kill
+	}
+	// The state follows the parenthesized command name.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return !(i >= 0 && i+2 < len(s) && s[i+2] == 'Z')
 }
