@@ -8,18 +8,18 @@ import (
 	"time"
 )
 
-// work is what zmqgen generates for `message Work = json { num int name string }`.
-type work struct {
+// codecWork is what zmqgen generates for `message Work = json { num int name string }`.
+type codecWork struct {
 	Num  int64  `json:"num"`
 	Name string `json:"name"`
 }
 
-func (w *work) MarshalZMQ() (Msg, error)  { return EncodeJSON(w) }
-func (w *work) UnmarshalZMQ(m Msg) error { return DecodeJSON(m, w) }
+func (w *codecWork) MarshalZMQ() (Msg, error) { return EncodeJSON(w) }
+func (w *codecWork) UnmarshalZMQ(m Msg) error { return DecodeJSON(m, w) }
 
-// envelope is what zmqgen generates for
+// codecEnvelope is what zmqgen generates for
 // `message Envelope = multipart { id bytes n int ratio float ok bool body string }`.
-type envelope struct {
+type codecEnvelope struct {
 	ID    []byte
 	N     int64
 	Ratio float64
@@ -27,11 +27,11 @@ type envelope struct {
 	Body  string
 }
 
-func (e *envelope) MarshalZMQ() (Msg, error) {
+func (e *codecEnvelope) MarshalZMQ() (Msg, error) {
 	return Msg{e.ID, IntFrame(e.N), FloatFrame(e.Ratio), BoolFrame(e.OK), StringFrame(e.Body)}, nil
 }
 
-func (e *envelope) UnmarshalZMQ(m Msg) error {
+func (e *codecEnvelope) UnmarshalZMQ(m Msg) error {
 	r := NewFrameReader(m, "Envelope", 5)
 	e.ID = r.Bytes("id")
 	e.N = r.Int("n")
@@ -42,18 +42,18 @@ func (e *envelope) UnmarshalZMQ(m Msg) error {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	m, err := (&work{Num: 42, Name: "héllo"}).MarshalZMQ()
+	m, err := (&codecWork{Num: 42, Name: "héllo"}).MarshalZMQ()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m) != 1 || string(m[0]) != `{"num":42,"name":"héllo"}` {
 		t.Errorf("encoded %q", m)
 	}
-	var w work
+	var w codecWork
 	if err := w.UnmarshalZMQ(Msg{[]byte(` {"num": 7, "name": "x", "extra": [1]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if w != (work{Num: 7, Name: "x"}) {
+	if w != (codecWork{Num: 7, Name: "x"}) {
 		t.Errorf("decoded %+v", w)
 	}
 }
@@ -66,15 +66,15 @@ func TestDecodeJSONErrors(t *testing.T) {
 	}{
 		{"two frames", Msg{[]byte("{}"), []byte("{}")}, "JSON message has 2 frames, want 1"},
 		{"no frames", Msg{}, "JSON message has 0 frames, want 1"},
-		{"null", Msg{[]byte("null")}, `decoding JSON into *runtime.work: frame "null" is not a JSON object`},
+		{"null", Msg{[]byte("null")}, `decoding JSON into *runtime.codecWork: frame "null" is not a JSON object`},
 		{"array", Msg{[]byte("[1]")}, "is not a JSON object"},
 		{"empty", Msg{[]byte("")}, `frame "" is not a JSON object`},
 		{"syntax", Msg{[]byte(`{"num": 1,}`)}, "at offset 11 of"},
-		{"wrong type", Msg{[]byte(`{"num": "seven"}`)}, "decoding JSON into *runtime.work: json: cannot unmarshal string into Go struct field work.num of type int64"},
+		{"wrong type", Msg{[]byte(`{"num": "seven"}`)}, "decoding JSON into *runtime.codecWork: json: cannot unmarshal string into Go struct field codecWork.num of type int64"},
 		{"trailing", Msg{[]byte(`{} x`)}, "invalid character 'x' after top-level value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var w work
+			var w codecWork
 			err := DecodeJSON(tc.m, &w)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("DecodeJSON(%q) = %v, want an error containing %q", tc.m, err, tc.want)
@@ -91,7 +91,7 @@ func TestEncodeJSONError(t *testing.T) {
 }
 
 func TestMultipartRoundTrip(t *testing.T) {
-	in := envelope{ID: []byte{0, 1, 2}, N: -12, Ratio: 0.1, OK: true, Body: "ok ✓"}
+	in := codecEnvelope{ID: []byte{0, 1, 2}, N: -12, Ratio: 0.1, OK: true, Body: "ok ✓"}
 	m, err := in.MarshalZMQ()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestMultipartRoundTrip(t *testing.T) {
 			t.Errorf("frame %d = %q, want %q", i, f, want[i])
 		}
 	}
-	var out envelope
+	var out codecEnvelope
 	if err := out.UnmarshalZMQ(m); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestMultipartErrors(t *testing.T) {
 		{"first error sticks", func(m Msg) Msg { m[1] = []byte("x"); m[3] = []byte("y"); return m }, `Envelope: frame 1 (n): "x" is not an int`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e envelope
+			var e codecEnvelope
 			err := e.UnmarshalZMQ(tc.edit(good()))
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
@@ -187,7 +187,7 @@ func TestRecvValueDropsUndecodableMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w, err := RecvValue[work](ctx, pull)
+	w, err := RecvValue[codecWork](ctx, pull)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestRecvValueDropsUndecodableMessages(t *testing.T) {
 	// Cancellation ends the wait with the context's error.
 	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancelShort()
-	if _, err := RecvValue[work](short, pull); err == nil {
+	if _, err := RecvValue[codecWork](short, pull); err == nil {
 		t.Error("RecvValue with nothing to receive returned no error")
 	}
 }

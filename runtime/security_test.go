@@ -65,27 +65,27 @@ func newTestLogger() (*slog.Logger, *logBuffer) {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 
-type side struct {
+type plainSide struct {
 	sec  zmq4.Security
 	typ  zmq4.SocketType
 	id   string
-	dial bool // the side that dialled; zmq4's server flag is !dial
+	dial bool // the plainSide that dialled; zmq4's server flag is !dial
 }
 
-type opened struct {
+type plainOpened struct {
 	conn *zmq4.Conn
 	err  error
 }
 
 // handshake runs zmq4.Open on both ends of a TCP connection at once.
-func handshake(t *testing.T, a, b side) (ra, rb opened) {
+func plainHandshake(t *testing.T, a, b plainSide) (ra, rb plainOpened) {
 	t.Helper()
 	dialed, accepted := tcpPair(t)
-	open := func(s side, c net.Conn, out *opened, wg *sync.WaitGroup) {
+	open := func(s plainSide, c net.Conn, out *plainOpened, wg *sync.WaitGroup) {
 		defer wg.Done()
 		out.conn, out.err = zmq4.Open(c, s.sec, s.typ, zmq4.SocketIdentity(s.id), !s.dial, nil)
 		if out.err != nil {
-			c.Close() // as the engine does; unblocks the other side
+			c.Close() // as the engine does; unblocks the other plainSide
 		}
 	}
 	ca, cb := accepted, dialed
@@ -112,7 +112,7 @@ func TestPlainAcceptsGoodCredentials(t *testing.T) {
 		t.Fatalf("mechanisms %q, %q; want PLAIN", srv.Type(), cli.Type())
 	}
 
-	s, c := handshake(t, side{sec: srv, typ: zmq4.Router}, side{sec: cli, typ: zmq4.Dealer, id: "w1", dial: true})
+	s, c := plainHandshake(t, plainSide{sec: srv, typ: zmq4.Router}, plainSide{sec: cli, typ: zmq4.Dealer, id: "w1", dial: true})
 	if s.err != nil || c.err != nil {
 		t.Fatalf("handshake: server %v, client %v", s.err, c.err)
 	}
@@ -152,7 +152,7 @@ func TestPlainRefusesWrongPassword(t *testing.T) {
 	}})
 	cli := handshakeSecurity(&options{plainUser: "admin", plainPass: "hunter2"})
 
-	s, c := handshake(t, side{sec: srv, typ: zmq4.Pull}, side{sec: cli, typ: zmq4.Push, dial: true})
+	s, c := plainHandshake(t, plainSide{sec: srv, typ: zmq4.Pull}, plainSide{sec: cli, typ: zmq4.Push, dial: true})
 	if !errors.Is(s.err, errPlainRefused) {
 		t.Errorf("server handshake error %v, want one wrapping %v", s.err, errPlainRefused)
 	}
@@ -171,11 +171,11 @@ func TestPlainRefusesWrongPassword(t *testing.T) {
 }
 
 func TestPlainRoleFollowsConfigurationNotDirection(t *testing.T) {
-	// The dialling side is the PLAIN server, as a libzmq socket with
+	// The dialling plainSide is the PLAIN server, as a libzmq socket with
 	// ZMQ_PLAIN_SERVER that connects.
 	srv := handshakeSecurity(&options{plainServer: func(u, p string) bool { return u == "u" && p == "p" }})
 	cli := handshakeSecurity(&options{plainUser: "u", plainPass: "p"})
-	s, c := handshake(t, side{sec: srv, typ: zmq4.Pair, dial: true}, side{sec: cli, typ: zmq4.Pair})
+	s, c := plainHandshake(t, plainSide{sec: srv, typ: zmq4.Pair, dial: true}, plainSide{sec: cli, typ: zmq4.Pair})
 	if s.err != nil || c.err != nil {
 		t.Fatalf("handshake: server %v, client %v", s.err, c.err)
 	}
@@ -188,7 +188,7 @@ func TestPlainClientHandshakesAgain(t *testing.T) {
 	srv := handshakeSecurity(&options{plainServer: func(u, p string) bool { n++; return u == "u" && p == "p" }})
 	cli := handshakeSecurity(&options{plainUser: "u", plainPass: "p"})
 	for i := 0; i < 3; i++ {
-		s, c := handshake(t, side{sec: srv, typ: zmq4.Rep}, side{sec: cli, typ: zmq4.Req, dial: true})
+		s, c := plainHandshake(t, plainSide{sec: srv, typ: zmq4.Rep}, plainSide{sec: cli, typ: zmq4.Req, dial: true})
 		if s.err != nil || c.err != nil {
 			t.Fatalf("handshake %d: server %v, client %v", i+1, s.err, c.err)
 		}
@@ -203,8 +203,8 @@ func TestPlainKeepsPeerTypeCheck(t *testing.T) {
 	// incompatible socket types after a PLAIN handshake.
 	srv := handshakeSecurity(&options{plainServer: func(string, string) bool { return true }})
 	cli := handshakeSecurity(&options{plainUser: "u", plainPass: "p"})
-	s, c := handshake(t, side{sec: srv, typ: zmq4.Push}, side{sec: cli, typ: zmq4.Push, dial: true})
-	for _, r := range []opened{s, c} {
+	s, c := plainHandshake(t, plainSide{sec: srv, typ: zmq4.Push}, plainSide{sec: cli, typ: zmq4.Push, dial: true})
+	for _, r := range []plainOpened{s, c} {
 		if r.err == nil || !strings.Contains(r.err.Error(), "not compatible") {
 			t.Errorf("handshake error %v, want a socket type incompatibility", r.err)
 		}
@@ -376,7 +376,7 @@ func TestPlainInteropLibzmqClient(t *testing.T) {
 	}
 }
 
-func dialOpen(t *testing.T, addr string, sec zmq4.Security, typ zmq4.SocketType) opened {
+func dialOpen(t *testing.T, addr string, sec zmq4.Security, typ zmq4.SocketType) plainOpened {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -384,7 +384,7 @@ func dialOpen(t *testing.T, addr string, sec zmq4.Security, typ zmq4.SocketType)
 	}
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(pyzmqtest.Timeout))
-	var r opened
+	var r plainOpened
 	r.conn, r.err = zmq4.Open(nc, sec, typ, nil, false, nil)
 	return r
 }

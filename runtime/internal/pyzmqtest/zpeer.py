@@ -34,6 +34,7 @@ read from stdin, one per line, each acknowledged with "OK <command word>":
 
 import os
 import sys
+import time
 
 import zmq
 import zmq.utils.monitor
@@ -112,7 +113,16 @@ def main():
         mon = s.get_monitor_socket() if monitor else None
         bound = []
         for ep in bind_to:
-            s.bind(ep)
+            # libzmq closes a listener asynchronously: rebinding the port of
+            # a socket just closed (--drop) can fail for a moment.
+            for attempt in range(500):
+                try:
+                    s.bind(ep)
+                    break
+                except zmq.ZMQError as e:
+                    if e.errno != zmq.EADDRINUSE or attempt == 499:
+                        raise
+                    time.sleep(0.01)
             bound.append(s.getsockopt_string(zmq.LAST_ENDPOINT))
         for ep in connects:
             s.connect(ep)
