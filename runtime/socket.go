@@ -258,6 +258,15 @@ func newCore(s *Socket) *core {
 	return c
 }
 
+func (c *core) isClosing() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 // spawn runs f in a goroutine that Close waits for.
 func (c *core) spawn(f func()) {
 	c.wg.Add(1)
@@ -330,6 +339,9 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 		c.spawn(func() {
 			p, err := c.handshake(conn, true)
 			if err != nil {
+				if c.isClosing() {
+					return
+				}
 				c.log.Warn("zmq: handshake failed", "endpoint", addr, "remote", conn.RemoteAddr().String(), "err", err)
 				return
 			}
@@ -378,10 +390,8 @@ func (c *core) connectLoop(e endpoint) {
 				c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
 			}
 		}
-		select {
-		case <-c.closing:
+		if c.isClosing() {
 			return
-		default:
 		}
 		if err != nil {
 			failures++
@@ -544,8 +554,10 @@ func (c *core) detach(p *peer) {
 	}
 	c.mu.Unlock()
 	if c.typ == XPUB {
+		// p.done is closed: deliver drops rather than waits for room, so a
+		// full queue cannot hold up the reconnection.
 		for _, t := range gone {
-			c.deliver(nil, []inMsg{{m: Msg{subscription(false, t)}}})
+			c.deliver(p, []inMsg{{m: Msg{subscription(false, t)}}})
 		}
 	}
 }
