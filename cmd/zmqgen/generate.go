@@ -1,11 +1,388 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/zmqgen/zmqgen/codegen"
+	"github.com/zmqgen/zmqgen/dsl"
+	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
+const generateUsage = `usage: zmqgen generate [-check] [-v] [FILE|DIR|DIR/...]...
+
+Generate writes the Go code of each topology named: beside FILE.ztopo, the
+message package <topology>.zmqgen.go, and for each node a program
+<node>/<node>.zmqgen.go (package main). A DIR names every .ztopo file in
+it; DIR/... every .ztopo file below it. With no argument, the current
+directory.
+
+The code is deterministic and gofmt'd, and a file is written only when its
+bytes change, through a temporary file and a rename: a failed run leaves
+no partial file, and a topology with errors leaves its files as they were.
+A <node>/<node>.zmqgen.go whose node is gone from the topology is removed.
+Handler code in other files is never touched (zmqgen init writes a
+starter).
+
+The import path of the message package comes from the go.mod above the
+.ztopo file, so the topology must be inside a Go module.
+
+Flags:
+
+	-check   write nothing; print a unified diff of every file that is not
+	         up to date and exit 1 if there is one (for CI)
+	-v       name every file written or removed
+
+Exit status: 0 on success, 1 when a topology has errors (printed as
+file:line:col: severity: message) or, with -check, when a file is stale,
+2 on a wrong command line.
+`
+
 func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "zmqgen generate: not implemented yet")
-	return exitFail
+	fset := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	check := fset.Bool("check", false, "")
+	verbose := fset.Bool("v", false, "")
+	if code, done := parseFlags(fset, args, generateUsage, stdout, stderr); done {
+		return code
+	}
+	files, err := ztopoTargets(fset.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
+		return exitFail
+	}
+	status := exitOK
+	stale := 0
+	for _, file := range files {
+		out, ok := generateTopology(file, stderr)
+		if !ok {
+			status = exitFail
+			continue
+		}
+		for _, c := range out {
+			if !c.changed() {
+				continue
+			}
+			if *check {
+				stale++
+				stdout.Write(c.diff())
+				continue
+			}
+			if err := c.apply(); err != nil {
+				fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
+				status = exitFail
+				continue
+			}
+			if *verbose {
+				fmt.Fprintf(stderr, "%s %s\n", c.verb(), c.path)
+			}
+		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(stderr, "zmqgen generate: %d generated file(s) not up to date; run zmqgen generate\n", stale)
+		status = exitFail
+	}
+	return status
+}
+
+// ztopoTargets expands the command line's FILE, DIR and DIR/... arguments
+// into .ztopo files, sorted and without duplicates.
+func ztopoTargets(args []string) ([]string, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		p = filepath.Clean(p)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, arg := range args {
+		if root, ok := strings.CutSuffix(arg, "..."); ok {
+			root = filepath.Clean(strings.TrimSuffix(root, "/"))
+			if root == "" {
+				root = "."
+			}
+			n := 0
+			err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				name := d.Name()
+				if d.IsDir() && p != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
+					return filepath.SkipDir
+				}
+				if !d.IsDir() && strings.HasSuffix(name, ".ztopo") {
+					add(p)
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				return nil, fmt.Errorf("%s: no .ztopo files", arg)
+			}
+			continue
+		}
+		fi, err := os.Stat(arg)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			add(arg)
+			continue
+		}
+		matches, err := filepath.Glob(filepath.Join(arg, "*.ztopo"))
+		if err != nil {
+			return nil, err
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("%s: no .ztopo file in directory", arg)
+		}
+		for _, m := range matches {
+			add(m)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// A genChange is one file generate would write or remove.
+type genChange struct {
+	path      string // as shown to the user: relative to the working directory if the file is below it
+	old, new  []byte // nil old: the file does not exist; nil new: it is to be removed
+	oldExists bool
+	remove    bool
+}
+
+func (c *genChange) changed() bool {
+	return c.remove || !c.oldExists || !bytes.Equal(c.old, c.new)
+}
+
+func (c *genChange) verb() string {
+	switch {
+	case c.remove:
+		return "removed"
+	case !c.oldExists:
+		return "created"
+	}
+	return "updated"
+}
+
+// diff is the unified diff from the file on disk to what generate would
+// write, with /dev/null for a missing side.
+func (c *genChange) diff() []byte {
+	from, to := "a/"+filepath.ToSlash(c.path), "b/"+filepath.ToSlash(c.path)
+	if !c.oldExists {
+		from = "/dev/null"
+	}
+	if c.remove {
+		to = "/dev/null"
+	}
+	return unifiedLineDiff(from, to, c.old, c.new)
+}
+
+func (c *genChange) apply() error {
+	if c.remove {
+		return os.Remove(c.path)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o777); err != nil {
+		return err
+	}
+	return replaceFile(c.path, c.new)
+}
+
+// generateTopology loads file and generates its code in memory, returning
+// every file with what is on disk now; nothing is written. It prints
+// diagnostics and errors to stderr and reports false on errors.
+func generateTopology(file string, stderr io.Writer) ([]*genChange, bool) {
+	topo, diags := dsl.Load(file)
+	diags.WriteCompact(stderr)
+	if diags.HasErrors() {
+		return nil, false
+	}
+	opts, err := codegenOptions(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
+		return nil, false
+	}
+	files, err := codegen.Generate(topo, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen generate: %s: %v\n", file, err)
+		return nil, false
+	}
+	dir := filepath.Dir(file)
+	var out []*genChange
+	wanted := map[string]bool{}
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		wanted[p] = true
+		c := &genChange{path: p, new: f.Content}
+		if b, err := os.ReadFile(p); err == nil {
+			c.old, c.oldExists = b, true
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
+			return nil, false
+		}
+		out = append(out, c)
+	}
+	// A node that left the topology leaves its program behind; remove it,
+	// but only the generated file, never the handler beside it.
+	for _, p := range staleNodeFiles(dir, topo, wanted) {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.HasPrefix(b, []byte("// Code generated by zmqgen. DO NOT EDIT.\n")) {
+			continue
+		}
+		out = append(out, &genChange{path: p, old: b, oldExists: true, remove: true})
+	}
+	return out, true
+}
+
+// staleNodeFiles lists the files <sub>/<sub>.zmqgen.go under dir that
+// generating topo does not produce and that name topo's .ztopo.
+func staleNodeFiles(dir string, topo *model.Topology, wanted map[string]bool) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name(), e.Name()+codegen.Suffix)
+		if wanted[p] {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// Only a program generated from this very topology.
+		if bytes.Contains(firstLines(b, 2), []byte("/"+filepath.Base(topo.Source)+"\n")) ||
+			bytes.Contains(firstLines(b, 2), []byte(" "+filepath.Base(topo.Source)+"\n")) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// firstLines returns the first n lines of b.
+func firstLines(b []byte, n int) []byte {
+	end := 0
+	for i := 0; i < n; i++ {
+		j := bytes.IndexByte(b[end:], '\n')
+		if j < 0 {
+			return b
+		}
+		end += j + 1
+	}
+	return b[:end]
+}
+
+// codegenOptions finds the go.mod above file and derives the import path
+// of file's directory and the module-relative path the headers name.
+func codegenOptions(file string) (codegen.Options, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return codegen.Options{}, err
+	}
+	dir := filepath.Dir(abs)
+	root := dir
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return codegen.Options{}, fmt.Errorf("%s: no go.mod in this directory or above; generated code must be inside a Go module", file)
+		}
+		root = parent
+	}
+	modPath, err := modulePath(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return codegen.Options{}, err
+	}
+	relDir, err := filepath.Rel(root, dir)
+	if err != nil {
+		return codegen.Options{}, err
+	}
+	relFile, err := filepath.Rel(root, abs)
+	if err != nil {
+		return codegen.Options{}, err
+	}
+	importPath := modPath
+	if relDir != "." {
+		importPath += "/" + filepath.ToSlash(relDir)
+	}
+	return codegen.Options{ImportPath: importPath, Source: filepath.ToSlash(relFile)}, nil
+}
+
+// modulePath reads the module path from the module directive of a
+// go.mod file.
+func modulePath(gomod string) (string, error) {
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		rest, ok := strings.CutPrefix(line, "module")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if i := strings.Index(rest, "//"); i >= 0 {
+			rest = strings.TrimSpace(rest[:i])
+		}
+		if unq, err := strconv.Unquote(rest); err == nil {
+			rest = unq
+		}
+		if rest != "" {
+			return rest, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no module directive", gomod)
+}
+
+// replaceFile writes data to name through a temporary file in the same
+// directory and a rename, so that name is never half written.
+func replaceFile(name string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
 }

@@ -1,0 +1,194 @@
+package codegen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// sock is a socket with the Go names and facts the node steps share.
+type sock struct {
+	*model.Socket
+	Go     string // exported name: the Node field, the handle is Go+"Socket"
+	Handle string // the handle type's name
+}
+
+// usesRequester says whether the socket is a REQ with a retry policy,
+// which the runtime's Requester runs (it opens and reopens REQ sockets).
+func (s *sock) usesRequester() bool { return s.Type == model.REQ && s.Retry != nil }
+
+// hasEnvelope says whether the socket's messages carry routing envelopes.
+func (s *sock) hasEnvelope() bool { return s.Type == model.ROUTER || s.Type == model.DEALER }
+
+// polled says whether the socket takes part in Node.Poll: it receives,
+// and receiving is not bound to a request or a reply.
+func (s *sock) polled() bool {
+	return s.Recv != nil && s.Type != model.REQ && s.Type != model.REP
+}
+
+// sendMethod is the name of the method that sends on the socket.
+func (s *sock) sendMethod() string {
+	switch s.Type {
+	case model.PUB, model.XPUB:
+		return "Publish"
+	case model.REQ:
+		return "Request"
+	}
+	return "Send"
+}
+
+// directions lists, for each socket type, whether it may send and
+// receive, and whether it must.
+var directions = map[model.SocketType]struct{ send, recv, both bool }{
+	model.PAIR:   {true, true, false},
+	model.PUB:    {true, false, false},
+	model.SUB:    {false, true, false},
+	model.REQ:    {true, true, true},
+	model.REP:    {true, true, true},
+	model.DEALER: {true, true, false},
+	model.ROUTER: {true, true, false},
+	model.PULL:   {false, true, false},
+	model.PUSH:   {true, false, false},
+	model.XPUB:   {true, true, false},
+	model.XSUB:   {true, true, false},
+}
+
+// nodeSockets names the sockets of n and checks what the checker should
+// already have: directions the socket type allows, and no two sockets
+// with one Go name.
+func nodeSockets(n *model.Node) ([]*sock, error) {
+	reserved := map[string]string{"Params": "", "Replica": "", "Logger": ""}
+	var out []*sock
+	for _, s := range n.Sockets {
+		d, ok := directions[s.Type]
+		if !ok {
+			return nil, fmt.Errorf("socket %s: unknown socket type %v", s.Name, s.Type)
+		}
+		switch {
+		case s.Send != nil && !d.send:
+			return nil, fmt.Errorf("socket %s: a %v socket cannot send", s.Name, s.Type)
+		case s.Recv != nil && !d.recv:
+			return nil, fmt.Errorf("socket %s: a %v socket cannot receive", s.Name, s.Type)
+		case d.both && (s.Send == nil || s.Recv == nil):
+			return nil, fmt.Errorf("socket %s: a %v socket needs both send and recv", s.Name, s.Type)
+		case s.Retry != nil && s.Type != model.REQ:
+			return nil, fmt.Errorf("socket %s: retry is for REQ sockets", s.Name)
+		case s.Retry != nil && len(s.Binds) > 0:
+			return nil, fmt.Errorf("socket %s: a REQ socket with retry connects; it cannot bind", s.Name)
+		}
+		goName := exported(s.Name)
+		if other, ok := reserved[goName]; ok {
+			if other == "" {
+				goName += "Socket"
+			} else {
+				return nil, fmt.Errorf("sockets %s and %s have the same Go name %s", other, s.Name, goName)
+			}
+		}
+		reserved[goName] = s.Name
+		out = append(out, &sock{Socket: s, Go: goName, Handle: goName + "Socket"})
+	}
+	return out, nil
+}
+
+// msgType is the Go type of a message in node code: the message
+// package's type, or string and []byte for the builtins.
+func (g *generator) msgType(m *model.Message) *jen.Statement {
+	if m.Builtin {
+		if m.Kind == model.Bytes {
+			return jen.Index().Byte()
+		}
+		return jen.String()
+	}
+	return jen.Qual(g.opts.ImportPath, exported(m.Name))
+}
+
+// msgName is how docs name a message type.
+func (g *generator) msgName(m *model.Message) string {
+	if m.Builtin {
+		if m.Kind == model.Bytes {
+			return "[]byte"
+		}
+		return "string"
+	}
+	return g.t.Name + "." + exported(m.Name)
+}
+
+// Codecs of the builtin message types, generated into node files that
+// use them.
+const (
+	textCodec  = "zmqgenText"
+	bytesCodec = "zmqgenBytes"
+)
+
+// codecType is the type that implements runtime.Marshaler and
+// runtime.Unmarshaler for m.
+func (g *generator) codecType(m *model.Message) *jen.Statement {
+	if m.Builtin {
+		if m.Kind == model.Bytes {
+			return jen.Id(bytesCodec)
+		}
+		return jen.Id(textCodec)
+	}
+	return g.msgType(m)
+}
+
+// toCodec converts v, of m's Go type, to its codec type.
+func (g *generator) toCodec(m *model.Message, v jen.Code) *jen.Statement {
+	if m.Builtin {
+		return g.codecType(m).Call(v)
+	}
+	return jen.Add(v)
+}
+
+// fromCodec converts v, of m's codec type, to m's Go type.
+func (g *generator) fromCodec(m *model.Message, v jen.Code) *jen.Statement {
+	if m.Builtin {
+		return g.msgType(m).Parens(v)
+	}
+	return jen.Add(v)
+}
+
+// durationLit writes d as a constant expression: 2500ms is
+// 2500 * time.Millisecond, 90s is 90 * time.Second.
+func durationLit(d time.Duration) *jen.Statement {
+	units := []struct {
+		d    time.Duration
+		name string
+	}{
+		{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"},
+		{time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"},
+	}
+	if d == 0 {
+		return jen.Lit(0)
+	}
+	for _, u := range units {
+		if d%u.d == 0 {
+			if d == u.d {
+				return jen.Qual("time", u.name)
+			}
+			return intLit(int64(d/u.d)).Op("*").Qual("time", u.name)
+		}
+	}
+	return intLit(int64(d)).Op("*").Qual("time", "Nanosecond")
+}
+
+// intLit writes n as an untyped constant.
+func intLit(n int64) *jen.Statement { return jen.Op(strconv.FormatInt(n, 10)) }
+
+// durationText writes d for docs: "2.5s", "1m30s".
+func durationText(d time.Duration) string { return d.String() }
+
+// multiCall renders a call with one argument per line.
+func multiCall(fn *jen.Statement, args ...jen.Code) *jen.Statement {
+	return fn.Custom(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, args...)
+}
+
+// firstSentence is the first line of a doc comment, for flag help.
+func oneLine(text string) string {
+	return strings.Join(strings.Fields(text), " ")
+}

@@ -1,0 +1,553 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// nodeGen generates one node's program.
+type nodeGen struct {
+	*generator
+	n     *model.Node
+	socks []*sock
+}
+
+// nodeFile is a node's program: package main. Its steps run in this
+// order, the parts a handler author reads first.
+func (g *generator) nodeFile(n *model.Node) (*jen.File, error) {
+	socks, err := nodeSockets(n)
+	if err != nil {
+		return nil, err
+	}
+	ng := &nodeGen{generator: g, n: n, socks: socks}
+	f := jen.NewFile("main")
+	f.ImportName(RuntimePath, "runtime")
+	f.ImportName(g.opts.ImportPath, g.t.Name)
+	g.genHeader(f)
+	ng.genNodeDoc(f)
+	genVersion(f)
+	ng.genParams(f)
+	ng.genNode(f)
+	ng.genHandler(f)
+	for _, s := range socks {
+		ng.genSocket(f, s)
+	}
+	ng.genPoll(f)
+	ng.genEnvelope(f)
+	ng.genBuiltinCodecs(f)
+	ng.genMain(f)
+	ng.genRun(f)
+	ng.genOpen(f)
+	ng.genClose(f)
+	ng.genConfig(f)
+	ng.genParse(f)
+	ng.genEndpoints(f)
+	return f, nil
+}
+
+// replicated says whether the node runs as several processes.
+func (ng *nodeGen) replicated() bool { return ng.n.Replicas > 1 }
+
+// rep returns the node's REP sockets, which the Handler serves.
+func (ng *nodeGen) reps() []*sock {
+	var out []*sock
+	for _, s := range ng.socks {
+		if s.Type == model.REP {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasRun says whether the Handler has a Run method: every node but one
+// whose sockets are all REP sockets, which only serve.
+func (ng *nodeGen) hasRun() bool {
+	return len(ng.reps()) < len(ng.socks) || len(ng.socks) == 0
+}
+
+func (ng *nodeGen) genNodeDoc(f *jen.File) {
+	text := fmt.Sprintf("Command %s runs the node %s of the %s topology.", ng.n.Name, ng.n.Name, ng.t.Name)
+	if ng.n.Doc != "" {
+		text += "\n\n" + ng.n.Doc
+	}
+	text += "\n\nThe node's own code is the Handler that the other files of this directory\n" +
+		"implement; this file opens the sockets, reads flags and environment variables\n" +
+		"(run it with -h to list them) and runs the Handler until it is done or the\n" +
+		"program gets SIGINT or SIGTERM."
+	if ng.replicated() {
+		text += fmt.Sprintf("\n\nThe topology runs %d replicas of the node; -replica says which one this is.", ng.n.Replicas)
+	}
+	f.PackageComment(commentLines(text))
+}
+
+// paramType is the Go type of a parameter.
+func paramType(t model.ParamType) *jen.Statement {
+	switch t {
+	case model.ParamString:
+		return jen.String()
+	case model.ParamInt:
+		return jen.Int()
+	case model.ParamFloat:
+		return jen.Float64()
+	case model.ParamBool:
+		return jen.Bool()
+	case model.ParamDuration:
+		return jen.Qual("time", "Duration")
+	}
+	return jen.Any()
+}
+
+// genParams writes the Params struct, one field per parameter.
+func (ng *nodeGen) genParams(f *jen.File) {
+	f.Comment(fmt.Sprintf("Params are the parameters of node %s: the defaults of the .ztopo,", ng.n.Name))
+	f.Comment("overridden by flags and environment variables.")
+	f.Type().Id("Params").StructFunc(func(s *jen.Group) {
+		for _, p := range ng.n.Params {
+			d := p.Doc
+			if d == "" {
+				d = fmt.Sprintf("%s is the parameter %s.", exported(p.Name), p.Name)
+			}
+			s.Add(doc(fmt.Sprintf("%s\n(-%s, $%s; default %s)", d, p.Name, envName(ng.n.Name, p.Name), paramDefaultText(p))))
+			s.Id(exported(p.Name)).Add(paramType(p.Type))
+		}
+	})
+}
+
+// paramDefaultText is a parameter's default as docs show it.
+func paramDefaultText(p *model.Param) string {
+	if s, ok := p.Default.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(p.Default)
+}
+
+// genNode writes the Node struct: what the handler gets.
+func (ng *nodeGen) genNode(f *jen.File) {
+	f.Comment(fmt.Sprintf("Node is the running node %s: its parameters, logger and sockets, open", ng.n.Name))
+	f.Comment("and bound or connected as the .ztopo, flags and environment say. Its")
+	f.Comment("sockets are safe for use by several goroutines.")
+	f.Type().Id("Node").StructFunc(func(s *jen.Group) {
+		s.Comment("Params are the node's parameters.")
+		s.Id("Params").Id("Params")
+		if ng.replicated() {
+			s.Comment(fmt.Sprintf("Replica says which of the %d replicas of the node this process is,", ng.n.Replicas))
+			s.Comment(fmt.Sprintf("from 0 (-replica, $%s).", envName(ng.n.Name, "replica")))
+		} else {
+			s.Comment("Replica is 0: the node has one replica.")
+		}
+		s.Id("Replica").Int()
+		s.Comment("Logger logs to standard error at the level -v or -log-level sets.")
+		s.Id("Logger").Op("*").Qual("log/slog", "Logger")
+		for _, sk := range ng.socks {
+			s.Line()
+			s.Add(doc(fmt.Sprintf("%s is the %v socket %s.", sk.Go, sk.Type, sk.Name)))
+			s.Id(sk.Go).Op("*").Id(sk.Handle)
+		}
+		if ng.pollCount() >= 2 {
+			s.Line()
+			s.Id("poller").Op("*").Qual(RuntimePath, "Poller")
+		}
+	})
+}
+
+// serveMethod is the Handler method that serves a REP socket.
+func serveMethod(s *sock) string { return "Serve" + s.Go }
+
+// genHandler writes the Handler interface that user code implements.
+func (ng *nodeGen) genHandler(f *jen.File) {
+	text := fmt.Sprintf("Handler is the code of node %s, which you write in the other files of this\n", ng.n.Name) +
+		"directory (zmqgen init writes a starter). Define the function that main calls\n" +
+		"once the sockets are open:\n\n" +
+		"\tfunc newHandler(n *Node) (Handler, error)\n\n"
+	switch {
+	case ng.hasRun() && len(ng.reps()) > 0:
+		text += "main then calls Run, and the Serve methods for the requests of the REP\n" +
+			"sockets, concurrently. The node stops when Run returns, when a Serve\n" +
+			"method returns an error, or on SIGINT or SIGTERM (ctx is then done)."
+	case ng.hasRun():
+		text += "main then calls Run. The node stops when Run returns, or on SIGINT or\n" +
+			"SIGTERM (ctx is then done)."
+	default:
+		text += "main then calls the Serve methods for the requests of the REP sockets,\n" +
+			"concurrently. The node stops when a Serve method returns an error, or on\n" +
+			"SIGINT or SIGTERM (ctx is then done)."
+	}
+	f.Add(doc(text))
+	f.Type().Id("Handler").InterfaceFunc(func(i *jen.Group) {
+		if ng.hasRun() {
+			i.Comment("Run does the node's work. A nil error stops the node cleanly.")
+			i.Id("Run").Params(jen.Id("ctx").Qual("context", "Context")).Error()
+		}
+		for _, s := range ng.reps() {
+			i.Comment(fmt.Sprintf("%s answers a request that socket %s received; socket %s", serveMethod(s), s.Name, s.Name))
+			i.Comment("serves one request at a time.")
+			i.Id(serveMethod(s)).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("req").Add(ng.msgType(s.Recv))).
+				Params(ng.msgType(s.Send), jen.Error())
+		}
+	})
+}
+
+// genSocket writes a socket's handle type and its methods.
+func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
+	var io []string
+	if s.Recv != nil {
+		io = append(io, "receives "+ng.msgName(s.Recv))
+	}
+	if s.Send != nil {
+		io = append(io, "sends "+ng.msgName(s.Send))
+	}
+	sentence := fmt.Sprintf("%s is the %v socket %s of node %s", s.Handle, s.Type, s.Name, ng.n.Name)
+	if len(io) > 0 {
+		sentence += ": it " + strings.Join(io, " and ")
+	}
+	sentence += "."
+	if s.Type == model.REP {
+		sentence += fmt.Sprintf("\nHandler.%s answers its requests.", serveMethod(s))
+	}
+	f.Line()
+	f.Add(docFor(s.Handle, sentence, s.Doc))
+	f.Type().Id(s.Handle).StructFunc(func(st *jen.Group) {
+		if s.usesRequester() {
+			st.Id("req").Op("*").Qual(RuntimePath, "Requester")
+			st.Id("onRetry").Func().Params(jen.Id("left").Int())
+		} else {
+			st.Id("sock").Op("*").Qual(RuntimePath, "Socket")
+		}
+		st.Id("log").Op("*").Qual("log/slog", "Logger")
+	})
+	recv := jen.Id("s").Op("*").Id(s.Handle)
+	ctx := jen.Id("ctx").Qual("context", "Context")
+	switch {
+	case s.Type == model.REQ && s.usesRequester():
+		ng.genRetryRequest(f, s, recv, ctx)
+	case s.Type == model.REQ:
+		ng.genRequest(f, s, recv, ctx)
+	case s.Type == model.REP:
+		ng.genServe(f, s, recv, ctx)
+	case s.hasEnvelope():
+		ng.genEnvelopeSend(f, s, recv, ctx)
+		ng.genEnvelopeRecv(f, s, recv, ctx)
+	default:
+		ng.genSend(f, s, recv, ctx)
+		ng.genRecv(f, s, recv, ctx)
+	}
+	if s.Type == model.SUB || s.Type == model.XSUB {
+		ng.genSubscribe(f, s, recv)
+	}
+	if !s.usesRequester() {
+		f.Line()
+		f.Comment("Addrs returns the addresses the socket is bound to, with real port numbers.")
+		f.Func().Params(recv.Clone()).Id("Addrs").Params().Index().String().Block(
+			jen.Return(jen.Id("s").Dot("sock").Dot("Addrs").Call()))
+		f.Line()
+		f.Comment("Raw returns the runtime socket, for what the typed methods do not offer.")
+		f.Func().Params(recv.Clone()).Id("Raw").Params().Op("*").Qual(RuntimePath, "Socket").Block(
+			jen.Return(jen.Id("s").Dot("sock")))
+	}
+}
+
+func (ng *nodeGen) genRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	f.Line()
+	f.Comment("Request sends req and waits for the reply. Requests go to the socket's")
+	f.Comment("peers in turn (round robin).")
+	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.msgType(s.Send))).
+		Params(jen.Id("reply").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
+		jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("req"))),
+			jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
+		ng.recvValue(s.Recv),
+	)
+}
+
+func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	r := s.Retry
+	text := fmt.Sprintf("Request sends req and waits for the reply, as the socket's retry policy says:\n"+
+		"it waits %s for a reply and tries %d times in all", durationText(r.Timeout), r.Retries)
+	if r.Reopen {
+		text += ", closing the socket and\nopening a new one before each new try"
+	}
+	text += ". It returns an error wrapping\nruntime.ErrNoReply when no try got a reply."
+	f.Line()
+	f.Add(doc(text))
+	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.msgType(s.Send))).
+		Params(jen.Id("reply").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
+		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.toCodec(s.Send, jen.Id("req"))).Dot("MarshalZMQ").Call(),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
+		jen.List(jen.Id("m"), jen.Err()).Op("=").Id("s").Dot("req").Dot("Request").Call(jen.Id("ctx"), jen.Id("m")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
+		jen.Var().Id("v").Add(ng.codecType(s.Recv)),
+		jen.Err().Op("=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("m")),
+		jen.Return(ng.fromCodec(s.Recv, jen.Id("v")), jen.Err()),
+	)
+	f.Line()
+	f.Comment("OnRetry sets f to be called after each try that got no reply in time, with")
+	f.Comment("the number of tries left (0 when the request is abandoned). Set it before")
+	f.Comment("the first Request.")
+	f.Func().Params(recv.Clone()).Id("OnRetry").Params(jen.Id("f").Func().Params(jen.Id("left").Int())).Block(
+		jen.Id("s").Dot("onRetry").Op("=").Id("f"))
+	f.Line()
+	f.Comment("retried is the runtime's OnRetry hook.")
+	f.Func().Params(recv.Clone()).Id("retried").Params(jen.Id("left").Int()).Block(
+		jen.If(jen.Id("s").Dot("onRetry").Op("!=").Nil()).Block(jen.Id("s").Dot("onRetry").Call(jen.Id("left"))))
+}
+
+// genServe writes the loop that answers a REP socket's requests.
+func (ng *nodeGen) genServe(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	f.Line()
+	f.Comment("serve answers each request with h until ctx is done or h fails.")
+	f.Func().Params(recv.Clone()).Id("serve").Params(ctx.Clone(), jen.Id("h").Func().
+		Params(jen.Qual("context", "Context"), ng.msgType(s.Recv)).Params(ng.msgType(s.Send), jen.Error())).Error().Block(
+		jen.For().Block(
+			jen.List(jen.Id("req"), jen.Err()).Op(":=").Qual(RuntimePath, "RecvValue").Types(ng.codecType(s.Recv)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.List(jen.Id("reply"), jen.Err()).Op(":=").Id("h").Call(jen.Id("ctx"), ng.fromCodec(s.Recv, jen.Id("req"))),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(serveMethod(s)+": %w"), jen.Err()))),
+			jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("reply"))),
+				jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		),
+	)
+}
+
+// sendDoc explains where a socket type's Send goes.
+func sendDoc(t model.SocketType) string {
+	switch t {
+	case model.PUB, model.XPUB:
+		return "Publish sends msg to every subscriber whose filters let it through; with\nno subscriber it is dropped."
+	case model.PUSH:
+		return "Send sends msg to the next peer in turn (round robin), waiting while no\npeer can take it."
+	case model.PAIR:
+		return "Send sends msg to the peer, waiting while it cannot take it."
+	case model.XSUB:
+		return "Send sends msg to every publisher; XSUB sends subscriptions as messages."
+	}
+	return "Send sends msg."
+}
+
+func (ng *nodeGen) genSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	if s.Send == nil {
+		return
+	}
+	f.Line()
+	f.Add(doc(sendDoc(s.Type)))
+	f.Func().Params(recv.Clone()).Id(s.sendMethod()).Params(ctx.Clone(), jen.Id("msg").Add(ng.msgType(s.Send))).Error().Block(
+		jen.Return(jen.Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("msg")))))
+}
+
+func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	if s.Recv == nil {
+		return
+	}
+	f.Line()
+	switch s.Type {
+	case model.SUB, model.XSUB:
+		f.Comment("Recv waits for the next message that the socket's subscriptions let")
+		f.Comment("through. A message that does not decode is logged and dropped.")
+	case model.XPUB:
+		f.Comment("Recv waits for the next subscription message from a subscriber. A message")
+		f.Comment("that does not decode is logged and dropped.")
+	default:
+		f.Comment("Recv waits for the next message. A message that does not decode is logged")
+		f.Comment("and dropped.")
+	}
+	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("msg").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
+		ng.recvValue(s.Recv),
+	)
+}
+
+func (ng *nodeGen) genSubscribe(f *jen.File, s *sock, recv *jen.Statement) {
+	f.Line()
+	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through) to the ones")
+	f.Comment("the .ztopo gives.")
+	f.Func().Params(recv.Clone()).Id("Subscribe").Params(jen.Id("prefix").String()).Error().Block(
+		jen.Return(jen.Id("s").Dot("sock").Dot("Subscribe").Call(jen.Id("prefix"))))
+	f.Line()
+	f.Comment("Unsubscribe removes a prefix filter.")
+	f.Func().Params(recv.Clone()).Id("Unsubscribe").Params(jen.Id("prefix").String()).Error().Block(
+		jen.Return(jen.Id("s").Dot("sock").Dot("Unsubscribe").Call(jen.Id("prefix"))))
+}
+
+func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	if s.Send == nil {
+		return
+	}
+	f.Line()
+	if s.Type == model.ROUTER {
+		f.Comment("Send sends the frames of env, then msg, to the peer that env's first frame")
+		f.Comment("names; a message for a peer that is gone is dropped. Reply with the")
+		f.Comment("envelope Recv returned.")
+	} else {
+		f.Comment("Send sends the frames of env, then msg, to the next peer in turn (round")
+		f.Comment("robin). A REP peer wants an envelope that ends with an empty frame, such")
+		f.Comment("as Envelope{{}}.")
+	}
+	f.Func().Params(recv.Clone()).Id("Send").Params(ctx.Clone(), jen.Id("env").Id("Envelope"), jen.Id("msg").Add(ng.msgType(s.Send))).Error().Block(
+		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.toCodec(s.Send, jen.Id("msg"))).Dot("MarshalZMQ").Call(),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Return(jen.Id("s").Dot("sock").Dot("Send").Call(jen.Id("ctx"),
+			jen.Append(jen.Qual(RuntimePath, "Msg").Parens(jen.Qual("slices", "Clone").Call(jen.Id("env"))), jen.Id("m").Op("...")))),
+	)
+}
+
+func (ng *nodeGen) genEnvelopeRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
+	if s.Recv == nil {
+		return
+	}
+	f.Line()
+	if s.Type == model.ROUTER {
+		f.Comment("Recv waits for the next message and returns it with its envelope: the")
+		f.Comment("sender's identity and any routing frames, up to and including the empty")
+		f.Comment("delimiter frame. A message that does not decode is logged and dropped.")
+	} else {
+		f.Comment("Recv waits for the next message and returns it with its envelope: the")
+		f.Comment("frames up to and including the first empty frame, if there is one. A")
+		f.Comment("message that does not decode is logged and dropped.")
+	}
+	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("Envelope"), ng.msgType(s.Recv), jen.Error()).Block(
+		jen.Var().Id("v").Add(ng.codecType(s.Recv)),
+		jen.For().Block(
+			jen.List(jen.Id("m"), jen.Err()).Op(":=").Id("s").Dot("sock").Dot("Recv").Call(jen.Id("ctx")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), ng.fromCodec(s.Recv, jen.Id("v")), jen.Err())),
+			jen.List(jen.Id("env"), jen.Id("body")).Op(":=").Id("zmqgenSplitEnvelope").Call(jen.Id("m"), jen.Lit(s.Type == model.ROUTER)),
+			jen.If(jen.Err().Op(":=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("body")), jen.Err().Op("!=").Nil()).Block(
+				jen.Id("s").Dot("log").Dot("Warn").Call(jen.Lit("dropped a message that does not decode"), jen.Lit("socket"), jen.Id("s").Dot("sock").Dot("Name").Call(), jen.Lit("err"), jen.Err()),
+				jen.Continue(),
+			),
+			jen.Return(jen.Id("env"), ng.fromCodec(s.Recv, jen.Id("v")), jen.Nil()),
+		),
+	)
+}
+
+// pollCount is the number of sockets Node.Poll waits on.
+func (ng *nodeGen) pollCount() int {
+	n := 0
+	for _, s := range ng.socks {
+		if s.polled() {
+			n++
+		}
+	}
+	return n
+}
+
+// genPoll writes Node.Poll for a node with several receiving sockets.
+func (ng *nodeGen) genPoll(f *jen.File) {
+	if ng.pollCount() < 2 {
+		return
+	}
+	var names []string
+	f.Line()
+	f.Comment("Ready says which of the node's receiving sockets have a message waiting;")
+	f.Comment("Node.Poll returns it.")
+	f.Type().Id("Ready").StructFunc(func(st *jen.Group) {
+		for _, s := range ng.socks {
+			if s.polled() {
+				names = append(names, s.Name)
+				st.Comment(fmt.Sprintf("%s: socket %s has a message.", s.Go, s.Name))
+				st.Id(s.Go).Bool()
+			}
+		}
+	})
+	f.Line()
+	f.Comment(fmt.Sprintf("Poll waits until at least one of the sockets %s has a message", strings.Join(names, ", ")))
+	f.Comment("to receive, or ctx is done, and says which. Receive from each socket it")
+	f.Comment("reports, or it reports it again.")
+	f.Func().Params(jen.Id("n").Op("*").Id("Node")).Id("Poll").Params(jen.Id("ctx").Qual("context", "Context")).
+		Params(jen.Id("r").Id("Ready"), jen.Err().Error()).Block(
+		jen.List(jen.Id("ready"), jen.Err()).Op(":=").Id("n").Dot("poller").Dot("Poll").Call(jen.Id("ctx")),
+		jen.For().List(jen.Id("_"), jen.Id("i")).Op(":=").Range().Id("ready").Block(
+			jen.Switch(jen.Id("i")).BlockFunc(func(sw *jen.Group) {
+				i := 0
+				for _, s := range ng.socks {
+					if s.polled() {
+						sw.Case(jen.Lit(i)).Block(jen.Id("r").Dot(s.Go).Op("=").True())
+						i++
+					}
+				}
+			}),
+		),
+		jen.Return(jen.Id("r"), jen.Err()),
+	)
+}
+
+// genEnvelope writes the Envelope type for nodes with ROUTER or DEALER
+// sockets.
+func (ng *nodeGen) genEnvelope(f *jen.File) {
+	any := false
+	for _, s := range ng.socks {
+		any = any || s.hasEnvelope()
+	}
+	if !any {
+		return
+	}
+	f.Line()
+	f.Comment("Envelope is the routing part of a message on a ROUTER or DEALER socket: the")
+	f.Comment("peer identities a ROUTER adds, then an empty delimiter frame (REQ and REP")
+	f.Comment("peers use one; DEALER peers may not).")
+	f.Type().Id("Envelope").Index().Index().Byte()
+	f.Line()
+	f.Comment("zmqgenSplitEnvelope splits m after its first empty frame. A ROUTER's first")
+	f.Comment("frame is always the sender's identity, delimiter or not; a message with no")
+	f.Comment("empty frame has no envelope otherwise.")
+	f.Func().Id("zmqgenSplitEnvelope").Params(jen.Id("m").Qual(RuntimePath, "Msg"), jen.Id("router").Bool()).
+		Params(jen.Id("Envelope"), jen.Qual(RuntimePath, "Msg")).Block(
+		jen.Id("start").Op(":=").Lit(0),
+		jen.If(jen.Id("router")).Block(jen.Id("start").Op("=").Lit(1)),
+		jen.For(jen.Id("i").Op(":=").Id("start"), jen.Id("i").Op("<").Len(jen.Id("m")), jen.Id("i").Op("++")).Block(
+			jen.If(jen.Len(jen.Id("m").Index(jen.Id("i"))).Op("==").Lit(0)).Block(
+				jen.Return(jen.Id("Envelope").Parens(jen.Id("m").Index(jen.Empty(), jen.Id("i").Op("+").Lit(1))), jen.Id("m").Index(jen.Id("i").Op("+").Lit(1), jen.Empty())))),
+		jen.If(jen.Id("router").Op("&&").Len(jen.Id("m")).Op(">").Lit(0)).Block(
+			jen.Return(jen.Id("Envelope").Parens(jen.Id("m").Index(jen.Empty(), jen.Lit(1))), jen.Id("m").Index(jen.Lit(1), jen.Empty()))),
+		jen.Return(jen.Nil(), jen.Id("m")),
+	)
+}
+
+// genBuiltinCodecs writes codecs for the builtin string and bytes types,
+// when the node's sockets use them.
+func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
+	var text, raw bool
+	for _, s := range ng.socks {
+		for _, m := range []*model.Message{s.Send, s.Recv} {
+			if m != nil && m.Builtin {
+				text = text || m.Kind == model.String
+				raw = raw || m.Kind == model.Bytes
+			}
+		}
+	}
+	for _, c := range []struct {
+		use        bool
+		name, desc string
+		typ        *jen.Statement
+	}{
+		{text, textCodec, "string: one frame of UTF-8 text", jen.String()},
+		{raw, bytesCodec, "bytes: one frame of raw bytes", jen.Index().Byte()},
+	} {
+		if !c.use {
+			continue
+		}
+		f.Line()
+		f.Comment(fmt.Sprintf("%s is the codec of the builtin message type %s.", c.name, c.desc))
+		f.Type().Id(c.name).Add(c.typ)
+		f.Line()
+		f.Func().Params(jen.Id("m").Id(c.name)).Id("MarshalZMQ").Params().Params(jen.Qual(RuntimePath, "Msg"), jen.Error()).Block(
+			jen.Return(jen.Qual(RuntimePath, "Msg").Values(jen.Index().Byte().Parens(jen.Id("m"))), jen.Nil()))
+		f.Line()
+		f.Func().Params(jen.Id("m").Op("*").Id(c.name)).Id("UnmarshalZMQ").Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Error().Block(
+			jen.If(jen.Len(jen.Id("msg")).Op("!=").Lit(1)).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("got %d frames, want 1"), jen.Len(jen.Id("msg"))))),
+			jen.Op("*").Id("m").Op("=").Id(c.name).Parens(jen.Id("msg").Index(jen.Lit(0))),
+			jen.Return(jen.Nil()),
+		)
+	}
+}
+
+// recvValue returns the statements that receive a value of m on s.sock
+// and return it with the error.
+func (ng *nodeGen) recvValue(m *model.Message) jen.Code {
+	call := jen.Qual(RuntimePath, "RecvValue").Types(ng.codecType(m)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock"))
+	if !m.Builtin {
+		return jen.Return(call)
+	}
+	return jen.List(jen.Id("v"), jen.Err()).Op(":=").Add(call).Line().Return(ng.fromCodec(m, jen.Id("v")), jen.Err())
+}

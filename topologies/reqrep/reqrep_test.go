@@ -1,0 +1,140 @@
+package reqrep_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
+)
+
+var (
+	server1 = e2e.Role{Pkg: "topologies/reqrep/server1", Script: "topologies/reqrep/py/server.py"}
+	server2 = e2e.Role{Pkg: "topologies/reqrep/server2", Script: "topologies/reqrep/py/server.py"}
+	client  = e2e.Role{Pkg: "topologies/reqrep/client", Script: "topologies/reqrep/py/client.py"}
+)
+
+// requests is how many requests the client makes: enough to see the
+// replies alternate a few times.
+const requests = 8
+
+// TestGenerated runs the generated servers and client.
+func TestGenerated(t *testing.T) { runReqRep(t, e2e.Go, e2e.Go) }
+
+// TestGuide runs the guide's Python programs: the reference.
+func TestGuide(t *testing.T) { runReqRep(t, e2e.Py, e2e.Py) }
+
+// TestMixed runs the generated servers with the guide's client, and the
+// generated client with the guide's servers.
+func TestMixed(t *testing.T) {
+	t.Run("go-servers", func(t *testing.T) { runReqRep(t, e2e.Go, e2e.Py) })
+	t.Run("go-client", func(t *testing.T) { runReqRep(t, e2e.Py, e2e.Go) })
+}
+
+var answerLine = regexp.MustCompile(`^CUSTOMER:  b'(\d+) need some (.*)'$`)
+
+// runReqRep runs both servers, waits until they listen, runs the client
+// for a number of requests, and checks that the replies come from the two
+// servers in turn, each with its own port and drink.
+func runReqRep(t *testing.T, srvLang, cliLang e2e.Lang) {
+	p1, p2 := e2e.Port(t), e2e.Port(t)
+	const delay = "20ms"
+	s1 := server1.Start(t, srvLang, "server1",
+		[]string{"-rep.bind", e2e.Bind(p1), "-delay", delay},
+		[]string{"--bind", e2e.Bind(p1), "--drink", "coffee", "--delay", "0.02"})
+	s2 := server2.Start(t, srvLang, "server2",
+		[]string{"-rep.bind", e2e.Bind(p2), "-delay", delay},
+		[]string{"--bind", e2e.Bind(p2), "--drink", "hot chocolate", "--delay", "0.02"})
+	waitListening(t, p1)
+	waitListening(t, p2)
+	cli := client.Start(t, cliLang, "client",
+		[]string{"-req.connect", e2e.Connect(p1) + "," + e2e.Connect(p2), "-requests", fmt.Sprint(requests)},
+		[]string{"--connect", e2e.Connect(p1), "--connect", e2e.Connect(p2), "--requests", fmt.Sprint(requests)})
+	cli.WaitOK()
+
+	lines := e2e.Lines(cli.Stdout())
+	if len(lines) != requests+1 || lines[0] != "Connecting to server..." {
+		t.Fatalf("client printed %q, want \"Connecting to server...\" and %d answers", lines, requests)
+	}
+	want := map[string]string{fmt.Sprint(p1): "coffee", fmt.Sprint(p2): "hot chocolate"}
+	var ports []string
+	for _, line := range lines[1:] {
+		m := answerLine.FindStringSubmatch(line)
+		if m == nil || want[m[1]] != m[2] {
+			t.Fatalf("client line %q: want an answer from %v (port: drink)", line, want)
+		}
+		ports = append(ports, m[1])
+	}
+	// The REQ socket takes turns between the servers it is connected to.
+	// Requests sent before the second connection is up can only go to the
+	// first, so alternation is checked from the first change of server on.
+	i := 1
+	for i < len(ports) && ports[i] == ports[0] {
+		i++
+	}
+	if len(ports)-i < requests/2 {
+		t.Fatalf("answers came from ports %v: the second server answered too late to see turns", ports)
+	}
+	for ; i < len(ports); i++ {
+		if ports[i] == ports[i-1] {
+			t.Errorf("answers %d and %d both came from port %s, want turns: %v", i, i+1, ports[i], ports)
+		}
+	}
+
+	// A generated node stops cleanly on SIGTERM; Python dies of it. Once
+	// stopped, a server's output is complete.
+	for _, s := range []*e2e.Proc{s1, s2} {
+		code := s.Stop()
+		if srvLang == e2e.Go && code != 0 {
+			t.Errorf("%s exited with status %d on SIGTERM, want 0; stderr:\n%s", s.Name, code, s.Stderr())
+		}
+	}
+
+	// Each server printed each request it answered.
+	total := 0
+	for _, s := range []*e2e.Proc{s1, s2} {
+		for _, line := range e2e.Lines(s.Stdout()) {
+			if line != "Received request:  b'What can I get for you?'" {
+				t.Errorf("%s printed %q", s.Name, line)
+			}
+			total++
+		}
+	}
+	if total != requests {
+		t.Errorf("servers printed %d requests, want %d", total, requests)
+	}
+}
+
+// waitListening waits until something listens on 127.0.0.1:port, reading
+// /proc/net/tcp rather than connecting, so as not to be a peer.
+func waitListening(t *testing.T, port int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), e2e.Timeout)
+	defer cancel()
+	want := fmt.Sprintf(":%04X", port)
+	for {
+		b, err := os.ReadFile("/proc/net/tcp")
+		if err != nil {
+			t.Skipf("needs Linux's /proc/net/tcp: %v", err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			// sl local_address rem_address st; st 0A is LISTEN.
+			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
+		case <-time.After(5 * time.Millisecond): // polling a condition
+		}
+	}
+}
