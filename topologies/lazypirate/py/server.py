@@ -7,39 +7,19 @@ request has a one-in-four chance of crashing the server (it exits without
 answering) and otherwise a one-in-four chance of a CPU overload (an extra
 two seconds, longer than the client's patience).
 
-The dice are seeded with --seed so a run can be repeated. They are a
-splitmix64 generator rather than Python's random module so that the
-generated Go server, given the same seed, crashes on the same request;
---seed 0 (the default) seeds them from the clock, as the guide does.
+With --seed the random module is seeded, so a run can be repeated; the
+generated Go server draws the same numbers from the same seed (it
+reproduces CPython's generator), so it crashes on the same request. The
+default, 0, leaves the module unseeded, as the guide does.
 """
 
 import argparse
+import random
 import sys
 import time
+from random import randint
 
 import zmq
-
-MASK64 = (1 << 64) - 1
-
-
-class Dice:
-    """Reproducible dice: splitmix64, the same numbers as the Go handlers."""
-
-    def __init__(self, seed):
-        if seed == 0:
-            seed = time.time_ns()
-        self.state = seed & MASK64
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        return z ^ (z >> 31)
-
-    def roll(self, n):
-        """Returns a number in [0, n)."""
-        return self.next() % n
 
 
 def main():
@@ -47,7 +27,7 @@ def main():
     parser.add_argument("--endpoint", default="tcp://*:5555",
                         help="where to listen for clients")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the dice (0: from the clock)")
+                        help="seed of the random module (0: unseeded)")
     parser.add_argument("--trouble-after", type=int, default=3,
                         help="requests served before crashes and overloads may happen")
     parser.add_argument("--work", type=float, default=1.0,
@@ -57,7 +37,8 @@ def main():
     args = parser.parse_args()
 
     sys.stdout.reconfigure(line_buffering=True)
-    dice = Dice(args.seed)
+    if args.seed:
+        random.seed(args.seed)
 
     context = zmq.Context(1)
     server = context.socket(zmq.REP)
@@ -69,10 +50,10 @@ def main():
         cycles += 1
 
         # Simulate various problems, after a few cycles.
-        if cycles > args.trouble_after and dice.roll(4) == 0:
+        if cycles > args.trouble_after and randint(0, 3) == 0:
             print("I: Simulating a crash")
             break
-        elif cycles > args.trouble_after and dice.roll(4) == 0:
+        elif cycles > args.trouble_after and randint(0, 3) == 0:
             print("I: Simulating CPU overload")
             time.sleep(args.overload)
 

@@ -11,40 +11,22 @@ queue stays away) and starts again with a new socket and identity.
 
 Once it has served a few requests (--trouble-after, 3), each request has a
 one-in-six chance of crashing the worker and otherwise a one-in-six chance
-of a CPU overload (three extra seconds). The dice are a splitmix64
-generator seeded with --seed, the same numbers the generated Go worker
-draws; --seed 0 (the default) seeds them from the clock.
+of a CPU overload (three extra seconds). With --seed the random module
+is seeded, so a run can be repeated; the generated Go worker draws the
+same numbers from the same seed. The default, 0, leaves the module
+unseeded.
 """
 
 import argparse
+import random
 import sys
 import time
+from random import randint
 
 import zmq
 
 READY = b"\x01"
 HEARTBEAT = b"\x02"
-MASK64 = (1 << 64) - 1
-
-
-class Dice:
-    """Reproducible dice: splitmix64, the same numbers as the Go handlers."""
-
-    def __init__(self, seed):
-        if seed == 0:
-            seed = time.time_ns()
-        self.state = seed & MASK64
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        return z ^ (z >> 31)
-
-    def roll(self, n):
-        """Returns a number in [0, n)."""
-        return self.next() % n
 
 
 def main():
@@ -52,7 +34,7 @@ def main():
     parser.add_argument("--endpoint", default="tcp://localhost:5556",
                         help="the queue's backend")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the dice (0: from the clock)")
+                        help="seed of the random module (0: unseeded)")
     parser.add_argument("--trouble-after", type=int, default=3,
                         help="requests served before crashes and overloads may happen")
     parser.add_argument("--work", type=float, default=1.0,
@@ -69,7 +51,8 @@ def main():
                         help="longest wait between reconnects")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    dice = Dice(args.seed)
+    if args.seed:
+        random.seed(args.seed)
 
     context = zmq.Context(1)
     poller = zmq.Poller()
@@ -77,7 +60,7 @@ def main():
     def worker_socket():
         """Opens a DEALER with a fresh identity, connects and says READY."""
         sock = context.socket(zmq.DEALER)
-        identity = "%04X-%04X" % (dice.roll(0x10000), dice.roll(0x10000))
+        identity = "%04X-%04X" % (randint(0, 0x10000), randint(0, 0x10000))
         sock.setsockopt_string(zmq.IDENTITY, identity)
         poller.register(sock, zmq.POLLIN)
         sock.connect(args.endpoint)
@@ -99,10 +82,10 @@ def main():
             if len(frames) == 3:
                 cycles += 1
                 # Simulate various problems, after a few cycles.
-                if cycles > args.trouble_after and dice.roll(6) == 0:
+                if cycles > args.trouble_after and randint(0, 5) == 0:
                     print("I: Simulating a crash")
                     break
-                if cycles > args.trouble_after and dice.roll(6) == 0:
+                if cycles > args.trouble_after and randint(0, 5) == 0:
                     print("I: Simulating CPU overload")
                     time.sleep(args.overload)
                 print("I: Normal reply")
