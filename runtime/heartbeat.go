@@ -1,0 +1,223 @@
+package runtime
+
+// Heartbeats at two levels.
+//
+// ZMTP heartbeats (WithHeartbeat): on each connection of the socket, a
+// PING command (ZMTP 3.1, RFC 37) every Interval, announcing a TTL of
+// Interval×Liveness; a peer from which nothing at all (messages, commands,
+// PONGs) arrived for Interval×Liveness is disconnected, and if this side
+// connected, the engine dials again with the reconnect backoff. Answering
+// the peer's PINGs with PONG is the engine's job (conn.go) and needs no
+// option. libzmq does the same with ZMQ_HEARTBEAT_IVL and
+// ZMQ_HEARTBEAT_TIMEOUT.
+//
+// Application heartbeats (Liveness): the Paranoid Pirate pattern of the
+// guide's chapter 4, where worker and queue exchange heartbeat messages of
+// their own and each side decides when the other is dead, reconnecting
+// with a doubling backoff. Liveness keeps that arithmetic, so that
+// generated code and handlers need only say what a heartbeat is.
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// defaultLiveness is the number of silent intervals after which a peer is
+// considered dead when a Heartbeat leaves Liveness at 0, as the guide's
+// HEARTBEAT_LIVENESS.
+const defaultLiveness = 3
+
+// errHeartbeatTimeout is the reason a silent peer's connection is closed.
+var errHeartbeatTimeout = errors.New("zmq: heartbeat timeout")
+
+func init() {
+	// The engine calls heartbeatHook for each new peer of a socket that has
+	// a heartbeat Interval (socket.go, runPeer).
+	heartbeatHook = startHeartbeat
+}
+
+// startHeartbeat starts heartbeats on a peer that finished its handshake.
+func startHeartbeat(p *peer) {
+	h := p.c.o.heartbeat
+	if h.Interval <= 0 {
+		return
+	}
+	if h.Liveness <= 0 {
+		h.Liveness = defaultLiveness
+	}
+	p.c.spawn(func() { heartbeatLoop(p, h) })
+}
+
+// pingBody is the body of a PING command after its name: the TTL in tenths
+// of a second (rounded up, at most 0xFFFF), and an empty context.
+func pingBody(ttl time.Duration) []byte {
+	ds := (ttl + 100*time.Millisecond - 1) / (100 * time.Millisecond)
+	if ds > 0xFFFF {
+		ds = 0xFFFF
+	}
+	return []byte{byte(ds >> 8), byte(ds)}
+}
+
+// heartbeatLoop sends p a PING every Interval and disconnects it once it
+// has been silent for Interval×Liveness. It returns when the connection
+// ends.
+func heartbeatLoop(p *peer, h Heartbeat) {
+	timeout := h.Interval * time.Duration(h.Liveness)
+	body := pingBody(timeout)
+	nextPing := time.Now().Add(h.Interval)
+	t := time.NewTimer(h.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		last := p.lastActivity()
+		if p.c.inputFull() {
+			// The reader waits for the application to take messages and
+			// reads nothing meanwhile: the silence is ours, not the peer's.
+			last = now
+		}
+		if silent := now.Sub(last); silent >= timeout {
+			p.c.log.Warn("zmq: peer silent, disconnecting", "remote", p.remote,
+				"silent", silent.Round(time.Millisecond), "interval", h.Interval, "liveness", h.Liveness)
+			p.fail(fmt.Errorf("%w: nothing received for %v", errHeartbeatTimeout, silent.Round(time.Millisecond)))
+			return
+		}
+		if !now.Before(nextPing) {
+			if !p.sendCommand(zmq4.CmdPing, body) {
+				return
+			}
+			nextPing = now.Add(h.Interval)
+		}
+		next := nextPing
+		if expiry := last.Add(timeout); expiry.Before(next) {
+			next = expiry
+		}
+		t.Reset(max(next.Sub(now), time.Millisecond))
+	}
+}
+
+// inputFull reports whether the socket's incoming queue is at its
+// high-water mark, so that its readers are waiting rather than reading.
+func (c *core) inputFull() bool {
+	c.in.mu.Lock()
+	defer c.in.mu.Unlock()
+	return c.in.hwm > 0 && len(c.in.q) >= c.in.hwm
+}
+
+// Liveness tracks a peer's application-level heartbeats, as the Paranoid
+// Pirate worker and queue of the guide do: the peer is alive while it was
+// heard from (any message counts) within Heartbeat.Interval ×
+// Heartbeat.Liveness; our own heartbeat is due every Interval; after the
+// peer is declared dead, the wait before reconnecting starts at
+// Backoff.Initial and doubles at each consecutive failure up to Backoff.Max.
+//
+// It reads no clock itself: every method takes the current time, so the
+// caller's loop (and its tests) decide what "now" is. A worker's loop:
+//
+//	lv := runtime.NewLiveness(hb, backoff, time.Now())
+//	for {
+//		// wait for a message for at most lv.Wait(time.Now())
+//		now := time.Now()
+//		if got a message { lv.Beat(now); handle it }
+//		if lv.Expired(now) {
+//			time.Sleep(lv.NextBackoff())
+//			// close and reopen the socket, send READY
+//			lv.Restart(time.Now())
+//		}
+//		if lv.Due(now) { send a heartbeat }
+//	}
+//
+// A Liveness is not safe for concurrent use.
+type Liveness struct {
+	hb       Heartbeat
+	backoff  Backoff
+	heard    time.Time     // when the peer was last heard, or the last (re)start
+	nextSend time.Time     // when our next heartbeat is due
+	wait     time.Duration // the next reconnect backoff
+}
+
+// NewLiveness returns a tracker that starts at now with full liveness. A
+// Liveness of 0 in h means 3; a Backoff.Initial of 0 means Interval.
+func NewLiveness(h Heartbeat, b Backoff, now time.Time) *Liveness {
+	if h.Liveness <= 0 {
+		h.Liveness = defaultLiveness
+	}
+	if b.Initial <= 0 {
+		b.Initial = h.Interval
+	}
+	return &Liveness{hb: h, backoff: b, heard: now, nextSend: now.Add(h.Interval), wait: b.Initial}
+}
+
+// Beat records that the peer was heard from at now: full liveness again,
+// and the reconnect backoff back to its initial value.
+func (l *Liveness) Beat(now time.Time) {
+	if now.After(l.heard) {
+		l.heard = now
+	}
+	l.wait = l.backoff.Initial
+}
+
+// Expired reports whether the peer has been silent for Interval×Liveness.
+func (l *Liveness) Expired(now time.Time) bool {
+	return now.Sub(l.heard) >= l.timeout()
+}
+
+// Left returns how many whole intervals of silence remain before the peer
+// is declared dead (the guide's liveness counter), 0 once it is.
+func (l *Liveness) Left(now time.Time) int {
+	if l.Expired(now) {
+		return 0
+	}
+	return l.hb.Liveness - int(now.Sub(l.heard)/l.hb.Interval)
+}
+
+// Due reports whether our heartbeat should be sent at now; when it does,
+// the next one is due an Interval later.
+func (l *Liveness) Due(now time.Time) bool {
+	if now.Before(l.nextSend) {
+		return false
+	}
+	l.nextSend = now.Add(l.hb.Interval)
+	return true
+}
+
+// Wait returns how long the caller may wait for a message before it must
+// look at the tracker again: until our next heartbeat is due or the peer
+// expires, whichever is first (0 if that is already past).
+func (l *Liveness) Wait(now time.Time) time.Duration {
+	next := l.nextSend
+	if exp := l.heard.Add(l.timeout()); exp.Before(next) {
+		next = exp
+	}
+	return max(next.Sub(now), 0)
+}
+
+// NextBackoff returns how long to wait before reconnecting to a dead peer,
+// and doubles the wait for the next failure, up to Backoff.Max (with a Max
+// at or below Initial, the wait stays at Initial).
+func (l *Liveness) NextBackoff() time.Duration {
+	w := l.wait
+	if l.backoff.Max > l.backoff.Initial {
+		l.wait = min(2*l.wait, l.backoff.Max)
+	}
+	return w
+}
+
+// Restart gives the peer full liveness again after a reconnect at now,
+// keeping the backoff (it resets only when the peer is heard from), and
+// makes our heartbeat due an Interval later.
+func (l *Liveness) Restart(now time.Time) {
+	l.heard = now
+	l.nextSend = now.Add(l.hb.Interval)
+}
+
+func (l *Liveness) timeout() time.Duration {
+	return l.hb.Interval * time.Duration(l.hb.Liveness)
+}

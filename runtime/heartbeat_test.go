@@ -1,0 +1,304 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+	"github.com/go-zeromq/zmq4/security/null"
+)
+
+// hb is the heartbeat of the tests: short, so that a silent peer is found
+// quickly; the assertions never depend on it being met on time.
+var hb = Heartbeat{Interval: 50 * time.Millisecond, Liveness: 3}
+
+// readZMTPFrame reads one ZMTP frame from r.
+func readZMTPFrame(r io.Reader) (flags byte, body []byte, err error) {
+	var h [9]byte
+	if _, err := io.ReadFull(r, h[:2]); err != nil {
+		return 0, nil, err
+	}
+	size := uint64(h[1])
+	if h[0]&flagLong != 0 {
+		if _, err := io.ReadFull(r, h[2:9]); err != nil {
+			return 0, nil, err
+		}
+		size = binary.BigEndian.Uint64(h[1:9])
+	}
+	body = make([]byte, size)
+	_, err = io.ReadFull(r, body)
+	return h[0], body, err
+}
+
+// acceptZMTP accepts a connection on ln and runs a NULL handshake on it as
+// a socket of type typ.
+func acceptZMTP(t *testing.T, ln net.Listener, typ zmq4.SocketType) net.Conn {
+	t.Helper()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(30 * time.Second))
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := zmq4.Open(conn, null.Security(), typ, nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// silentUntilEOF reads from a peer that never writes, until the connection
+// ends, and returns the bodies of the PING commands it got.
+func silentUntilEOF(t *testing.T, conn net.Conn) (pings [][]byte) {
+	t.Helper()
+	for {
+		flags, body, err := readZMTPFrame(conn)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("the silent peer was not disconnected (got %d PINGs)", len(pings))
+			}
+			return pings
+		}
+		if flags&flagCommand != 0 && bytes.HasPrefix(body, []byte("\x04PING")) {
+			pings = append(pings, body[5:])
+		}
+	}
+}
+
+func TestHeartbeatDisconnectsSilentPeerAndReconnects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	log, logs := newTestLogger()
+	s := NewSocket(DEALER, WithName("worker.queue"), WithLogger(log), WithHeartbeat(hb))
+	defer s.Close()
+	if err := s.Connect("tcp://" + ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+
+	conn := acceptZMTP(t, ln, zmq4.Router)
+	start := time.Now()
+	pings := silentUntilEOF(t, conn)
+	silent := time.Since(start)
+	if len(pings) == 0 {
+		t.Error("no PING before the disconnection")
+	}
+	for _, p := range pings {
+		// TTL: 150ms in tenths of a second, rounded up; no context.
+		if !bytes.Equal(p, []byte{0, 2}) {
+			t.Errorf("PING body %x, want TTL 0x0002 and no context", p)
+		}
+	}
+	if silent < hb.Interval*time.Duration(hb.Liveness) {
+		t.Errorf("disconnected after %v of silence, before Interval×Liveness", silent)
+	}
+	if !strings.Contains(logs.String(), "peer silent, disconnecting") {
+		t.Errorf("no warning logged: %s", logs)
+	}
+	// The connecting side dials again.
+	acceptZMTP(t, ln, zmq4.Router)
+}
+
+func TestHeartbeatDisconnectsSilentClient(t *testing.T) {
+	s := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(hb))
+	defer s.Close()
+	if err := s.Bind("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.Addrs()[0], "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := zmq4.Open(conn, null.Security(), zmq4.Dealer, nil, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if pings := silentUntilEOF(t, conn); len(pings) == 0 {
+		t.Error("no PING before the disconnection")
+	}
+}
+
+func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
+	// Only one side has heartbeats; the other answers its PINGs (engine),
+	// which is all the link needs to stay up.
+	for _, heartbeatOn := range []string{"connecting side", "binding side"} {
+		t.Run(heartbeatOn, func(t *testing.T) {
+			t.Parallel()
+			blog, blogs := newTestLogger()
+			clog, clogs := newTestLogger()
+			bopts := []Option{WithLogger(blog)}
+			copts := []Option{WithLogger(clog)}
+			if heartbeatOn == "binding side" {
+				bopts = append(bopts, WithHeartbeat(hb))
+			} else {
+				copts = append(copts, WithHeartbeat(hb))
+			}
+			router := NewSocket(ROUTER, bopts...)
+			defer router.Close()
+			if err := router.Bind("tcp://127.0.0.1:0"); err != nil {
+				t.Fatal(err)
+			}
+			dealer := NewSocket(DEALER, copts...)
+			defer dealer.Close()
+			if err := dealer.Connect(router.Addrs()[0]); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t)
+			if err := dealer.Send(ctx, Msg{[]byte("first")}); err != nil {
+				t.Fatal(err)
+			}
+			if m, err := router.Recv(ctx); err != nil || string(m[1]) != "first" {
+				t.Fatalf("Recv = %q, %v", m, err)
+			}
+
+			time.Sleep(20 * hb.Interval) // idle: only PINGs and PONGs
+
+			if err := dealer.Send(ctx, Msg{[]byte("second")}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := router.Recv(ctx)
+			if err != nil || len(m) != 2 || string(m[1]) != "second" {
+				t.Fatalf("Recv = %q, %v; want the second message and no PING", m, err)
+			}
+			for _, l := range []string{blogs.String(), clogs.String()} {
+				if strings.Contains(l, "peer silent") || strings.Contains(l, "disconnected") {
+					t.Errorf("the link went down: %s", l)
+				}
+			}
+			if n := strings.Count(clogs.String(), "zmq: connected"); n != 1 {
+				t.Errorf("connected %d times, want once: %s", n, clogs)
+			}
+			if router.c.peerCount() != 1 || dealer.c.peerCount() != 1 {
+				t.Errorf("peers: router %d, dealer %d; want 1 and 1", router.c.peerCount(), dealer.c.peerCount())
+			}
+		})
+	}
+}
+
+func TestHeartbeatSparesPeerWhileApplicationLags(t *testing.T) {
+	// The receiving application does not Recv: its queue is full and the
+	// reader stops reading, so nothing arrives from the peer. That silence
+	// is ours; the peer must not be disconnected for it.
+	log, logs := newTestLogger()
+	pull := NewSocket(PULL, WithLogger(log), WithRecvHWM(1), WithHeartbeat(hb))
+	defer pull.Close()
+	if err := pull.Bind("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	push := NewSocket(PUSH, WithLogger(quietLogger()), WithSendHWM(1))
+	defer push.Close()
+	if err := push.Connect(pull.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	sent := make(chan int)
+	go func() {
+		n := 0
+		big := make([]byte, 64<<10) // fills the TCP buffers in a few dozen messages
+		for push.Send(ctx, Msg{big}) == nil {
+			n++
+		}
+		sent <- n
+	}()
+	time.Sleep(20 * hb.Interval)
+	cancel()
+	n := <-sent
+	if strings.Contains(logs.String(), "peer silent") {
+		t.Errorf("the lagging socket disconnected its peer: %s", logs)
+	}
+	rctx := testCtx(t)
+	for i := 0; i < n; i++ {
+		if _, err := pull.Recv(rctx); err != nil {
+			t.Fatalf("message %d of %d: %v", i+1, n, err)
+		}
+	}
+}
+
+func TestPingBody(t *testing.T) {
+	for _, tc := range []struct {
+		ttl  time.Duration
+		want []byte
+	}{
+		{300 * time.Millisecond, []byte{0, 3}},
+		{250 * time.Millisecond, []byte{0, 3}},
+		{3 * time.Second, []byte{0, 30}},
+		{24 * time.Hour, []byte{0xff, 0xff}},
+	} {
+		if got := pingBody(tc.ttl); !bytes.Equal(got, tc.want) {
+			t.Errorf("pingBody(%v) = %x, want %x", tc.ttl, got, tc.want)
+		}
+	}
+}
+
+func TestLiveness(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	const s = time.Second
+	lv := NewLiveness(Heartbeat{Interval: s, Liveness: 3}, Backoff{Initial: s, Max: 4 * s}, t0)
+
+	if lv.Due(at(s / 2)) {
+		t.Error("heartbeat due before an interval")
+	}
+	if !lv.Due(at(s)) || lv.Due(at(s+1)) || !lv.Due(at(2*s)) {
+		t.Error("heartbeat not due once per interval")
+	}
+	if got := lv.Left(at(1500 * time.Millisecond)); got != 2 {
+		t.Errorf("Left after 1.5 intervals = %d, want 2", got)
+	}
+	if lv.Expired(at(3*s - 1)) {
+		t.Error("expired before Interval×Liveness")
+	}
+	lv.Beat(at(2 * s))
+	if lv.Expired(at(4 * s)) {
+		t.Error("expired although heard at 2s")
+	}
+	if !lv.Expired(at(5*s)) || lv.Left(at(5*s)) != 0 {
+		t.Error("not expired after Interval×Liveness of silence")
+	}
+	if w := lv.Wait(at(4 * s)); w != 0 {
+		// the heartbeat due at 3s was not sent
+		t.Errorf("Wait = %v with a heartbeat overdue, want 0", w)
+	}
+
+	// Backoff doubles on consecutive failures, capped, and resets when the
+	// peer is heard from.
+	var waits []time.Duration
+	for i := 0; i < 5; i++ {
+		waits = append(waits, lv.NextBackoff())
+		lv.Restart(at(10 * s))
+	}
+	want := []time.Duration{s, 2 * s, 4 * s, 4 * s, 4 * s}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("backoffs %v, want %v", waits, want)
+		}
+	}
+	if lv.Expired(at(12 * s)) {
+		t.Error("expired right after Restart")
+	}
+	if w := lv.Wait(at(10*s + s/4)); w != 3*s/4 {
+		t.Errorf("Wait after Restart = %v, want 750ms to the next heartbeat", w)
+	}
+	lv.Beat(at(11 * s))
+	if got := lv.NextBackoff(); got != s {
+		t.Errorf("backoff after a beat = %v, want the initial 1s", got)
+	}
+
+	// Defaults: liveness 3, backoff from the interval, no doubling without Max.
+	d := NewLiveness(Heartbeat{Interval: s}, Backoff{}, t0)
+	if !d.Expired(at(3*s)) || d.Expired(at(3*s-1)) {
+		t.Error("default liveness is not 3")
+	}
+	if d.NextBackoff() != s || d.NextBackoff() != s {
+		t.Error("default backoff is not a constant Interval")
+	}
+}
