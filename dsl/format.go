@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -15,8 +16,17 @@ import (
 // before what follows it; a comment after code stays at the end of that
 // line. Formatting is idempotent and never changes what the file means.
 // A file with a syntax error is not formatted; its diagnostics say why.
-func Format(filename string, src []byte) ([]byte, Diagnostics) {
-	f, diags := parseFile(slashPath(filename), src)
+func Format(filename string, src []byte) (out []byte, diags Diagnostics) {
+	filename = slashPath(filename)
+	defer func() {
+		// As in Compile: a printer bug is reported, never a crash.
+		if r := recover(); r != nil {
+			out = nil
+			diags = Diagnostics{{Severity: Error, Range: Range{File: filename, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
+				Message: fmt.Sprintf("internal formatter failure: %v", r)}}
+		}
+	}()
+	f, diags := parseFile(filename, src)
 	if f == nil {
 		return nil, diags
 	}

@@ -131,7 +131,9 @@ func writeFileAtomic(name string, data []byte, mode os.FileMode) error {
 }
 
 // unifiedDiff returns a unified diff (three lines of context) from a to b,
-// both named name. Topologies are small, so a quadratic longest common
+// both named name. (generate's unifiedLineDiff in gendiff.go is similar,
+// but marks every last line "No newline at end of file"; this one keeps
+// the marker for files that really lack it.) Topologies are small, so a quadratic longest common
 // subsequence is fine; past a size limit the whole file is replaced.
 func unifiedDiff(name string, a, b []byte) string {
 	x, y := splitLines(a), splitLines(b)
