@@ -51,13 +51,15 @@ Flags:
 
 	-only NODE,...          run only these nodes
 	-replicas NODE=N,...    run N copies of NODE instead of what the
-	                        topology says (repeatable); replica i gets
-	                        the flag -replica=i
+	                        topology says (repeatable); replica i of a
+	                        node declared with replicas gets -replica=i
 	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
-	                        parameter (-set server1.drink=tea) or an
-	                        endpoint (-set client.req.connect=tcp://...;
-	                        -set server1.rep.bind=tcp://*:7000)
-	                        (repeatable)
+	                        parameter (-set server1.drink=tea), a
+	                        socket's endpoints, comma-separated, in place
+	                        of the topology's (-set server1.rep.bind=
+	                        tcp://*:7000, -set client.req.connect=
+	                        tcp://host1:5000,tcp://host2:6000), or
+	                        log-level (repeatable)
 	-restart                restart a node that fails, with backoff
 	-grace DURATION         how long a node may take to stop after SIGTERM
 	                        before it is killed (default 10s)
@@ -239,15 +241,20 @@ func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt
 
 // A proc is one process up runs: a replica of a node.
 type proc struct {
-	name    string // "server1", or "consumer.1" for replica 1
-	node    string
-	binary  string // set by buildNodes
-	args    []string
-	binds   bool
+	name   string // "server1", or "consumer.1" for replica 1
+	node   string
+	binary string // set by buildNodes
+	args   []string
+	// listens are the sockets ("node.socket") the node binds; up waits
+	// for the node to log that they listen before it starts the nodes
+	// that only connect.
+	listens []string
 	prefix  string // padded and maybe coloured "name | "
 	cmd     *exec.Cmd
 	started time.Time
 	fails   int // consecutive failures, for the backoff
+	// readyOnce is set when up no longer waits for the node to listen.
+	readyOnce bool
 }
 
 // planUp turns the topology and the options into the processes to run, in
@@ -294,19 +301,25 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 		if c, ok := opts.replicas[n.Name]; ok {
 			count = c
 		}
-		binds := false
+		var listens []string
 		for _, s := range n.Sockets {
-			binds = binds || len(s.Binds) > 0
+			if len(s.Binds) > 0 {
+				listens = append(listens, n.Name+"."+s.Name)
+			}
 		}
 		for i := 0; i < count; i++ {
-			p := &proc{name: n.Name, node: n.Name, binds: binds}
+			p := &proc{name: n.Name, node: n.Name, listens: listens}
 			if count > 1 {
 				p.name = n.Name + "." + strconv.Itoa(i)
+			}
+			// Only a node the topology declares with replicas has the
+			// -replica flag; copies of any other node all run as it would.
+			if n.Replicas > 1 && count > 1 {
 				p.args = append(p.args, "-replica="+strconv.Itoa(i))
 			}
 			p.args = append(p.args, perNode[n.Name]...)
 			p.args = append(p.args, opts.nodeArgs...)
-			if binds {
+			if len(listens) > 0 {
 				binders = append(binders, p)
 			} else {
 				others = append(others, p)
@@ -317,8 +330,10 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 }
 
 // parseSet checks a -set NODE.NAME=VALUE and returns the node and the flag
-// to pass it. NAME is a parameter of the node or SOCKET.bind /
-// SOCKET.connect; the node program's flags have exactly these names.
+// to pass it. NAME is a parameter of the node, SOCKET.bind or
+// SOCKET.connect (a comma-separated list of endpoints, which replaces the
+// .ztopo's), or log-level; a generated node program has flags of exactly
+// these names.
 func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 	key, value, ok := strings.Cut(set, "=")
 	node, name, ok2 := strings.Cut(key, ".")
@@ -336,6 +351,7 @@ func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 	for _, s := range n.Sockets {
 		valid = append(valid, s.Name+".bind", s.Name+".connect")
 	}
+	valid = append(valid, "log-level")
 	if indexOf(valid, name) < 0 {
 		return "", "", fmt.Errorf("-set %s: node %s has no parameter or endpoint %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
 	}
@@ -370,6 +386,7 @@ func buildNodes(topoDir string, plan []*proc, dir string, interrupt <-chan os.Si
 		}
 		args = append(args, "./"+p.node)
 	}
+	fmt.Fprintf(stderr, "zmqgen up: building %s\n", strings.Join(nodes, ", "))
 	cmd := exec.Command(goTool, args...)
 	cmd.Dir = topoDir
 	var out bytes.Buffer
@@ -440,6 +457,7 @@ type lineWriter struct {
 	out    *output
 	prefix string
 	buf    []byte
+	watch  func(line []byte) // if not nil, sees every line first
 }
 
 func (l *lineWriter) Write(b []byte) (int, error) {
@@ -449,6 +467,9 @@ func (l *lineWriter) Write(b []byte) (int, error) {
 		i := bytes.IndexByte(l.buf[start:], '\n')
 		if i < 0 {
 			break
+		}
+		if l.watch != nil {
+			l.watch(l.buf[start : start+i+1])
 		}
 		l.out.line(l.prefix, l.buf[start:start+i+1])
 		start += i + 1
@@ -481,7 +502,12 @@ type supervisor struct {
 
 	exits    chan exitEvent
 	restarts chan *proc
+	ready    chan *proc // a binding node listens on all its sockets
 }
+
+// readyWait bounds how long up waits for the binding nodes to listen
+// before it starts the others anyway; a variable for tests.
+var readyWait = 5 * time.Second
 
 type exitEvent struct {
 	p   *proc
@@ -507,6 +533,7 @@ func newSupervisor(procs []*proc, stdout, stderr io.Writer, color bool) *supervi
 		grace:    10 * time.Second,
 		exits:    make(chan exitEvent, len(procs)),
 		restarts: make(chan *proc, len(procs)), // at most one pending restart per proc
+		ready:    make(chan *proc, len(procs)),
 	}
 }
 
@@ -517,7 +544,7 @@ func (s *supervisor) say(format string, args ...any) {
 // start starts p; its exit arrives on s.exits.
 func (s *supervisor) start(p *proc) error {
 	stdout := &lineWriter{out: s.out, prefix: p.prefix}
-	stderr := &lineWriter{out: s.out, prefix: p.prefix}
+	stderr := &lineWriter{out: s.out, prefix: p.prefix, watch: s.readiness(p)}
 	cmd := exec.Command(p.binary, p.args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = childProcAttr()
@@ -535,6 +562,36 @@ func (s *supervisor) start(p *proc) error {
 		s.exits <- exitEvent{p, err}
 	}()
 	return nil
+}
+
+// readiness returns a watcher of p's log that reports p on s.ready once
+// p has logged that each of its binding sockets listens. Generated node
+// programs log, after binding a socket, a line per address such as
+//
+//	... level=INFO msg=listening node=server1 socket=server1.rep addr=tcp://0.0.0.0:5000
+//
+// It returns nil for a node that binds nothing.
+func (s *supervisor) readiness(p *proc) func([]byte) {
+	if len(p.listens) == 0 {
+		return nil
+	}
+	waiting := make(map[string]bool)
+	for _, name := range p.listens {
+		waiting[" socket="+name+" "] = true
+	}
+	return func(line []byte) {
+		if len(waiting) == 0 || !bytes.Contains(line, []byte("msg=listening ")) {
+			return
+		}
+		for w := range waiting {
+			if bytes.Contains(line, []byte(w)) {
+				delete(waiting, w)
+			}
+		}
+		if len(waiting) == 0 {
+			s.ready <- p
+		}
+	}
 }
 
 // run starts every process and supervises them until up is done; it
@@ -566,20 +623,65 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 		}
 	}
 
-	for _, p := range s.procs {
-		if err := s.start(p); err != nil {
-			s.say("cannot start %s: %v", p.name, err)
-			status = exitFail
-			stop()
-			break
+	// Binding nodes start first; the others once the binding nodes listen
+	// (or exited, or readyWait passed), so that their first connects
+	// succeed and, say, a REQ socket's first requests are shared among
+	// all its servers as the guide shows.
+	var later []*proc // not started yet
+	listening := 0    // binding nodes not yet listening
+	var readyOver <-chan time.Time
+	startAll := func(procs []*proc) {
+		for _, p := range procs {
+			if stopping {
+				return
+			}
+			if err := s.start(p); err != nil {
+				s.say("cannot start %s: %v", p.name, err)
+				status = exitFail
+				stop()
+				return
+			}
+			running++
 		}
-		running++
 	}
-	for running > 0 || pending > 0 && !stopping {
+	startLater := func() {
+		procs := later
+		later, readyOver = nil, nil
+		startAll(procs)
+	}
+	i := 0
+	for ; i < len(s.procs) && len(s.procs[i].listens) > 0; i++ {
+		listening++
+	}
+	startAll(s.procs[:i])
+	later = s.procs[i:]
+	if listening == 0 || stopping {
+		startLater()
+	} else {
+		readyOver = time.After(readyWait)
+	}
+
+	for running > 0 || (pending > 0 || len(later) > 0) && !stopping {
 		select {
+		case p := <-s.ready:
+			if p.cmd != nil && !p.readyOnce {
+				p.readyOnce = true
+				if listening--; listening == 0 && len(later) > 0 {
+					startLater()
+				}
+			}
+		case <-readyOver:
+			s.say("starting the other nodes, though not every binding node listens after %v", readyWait)
+			startLater()
 		case ev := <-s.exits:
 			p := ev.p
 			running--
+			unblocked := false
+			if len(later) > 0 && !p.readyOnce && len(p.listens) > 0 {
+				p.readyOnce = true // it will not listen now
+				listening--
+				unblocked = listening == 0
+			}
 			ran := time.Since(p.started)
 			p.cmd = nil
 			switch {
@@ -603,6 +705,9 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 				s.say("%s failed (%v); stopping the other nodes", p.name, ev.err)
 				status = exitFail
 				stop()
+			}
+			if unblocked && !stopping {
+				startLater()
 			}
 		case p := <-s.restarts:
 			pending--

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,8 @@ func main() {
 	flag.Parse()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	// What a generated node logs once a socket is bound, which up waits for.
+	fmt.Fprintln(os.Stderr, "level=INFO msg=listening node=%[1]s socket=%[1]s.rep addr=tcp://127.0.0.1:5000")
 	fmt.Printf("%%s from %[1]s replica %%d args %%q\n", *greeting, *replica, flag.Args())
 	fmt.Fprintln(os.Stderr, "a line on stderr")
 	fmt.Printf("pid %%d\n", os.Getpid())
@@ -275,6 +278,13 @@ func TestUpRunsAndStops(t *testing.T) {
 	if strings.Contains(r.stderr.String(), "killing") {
 		t.Errorf("a node was killed:\n%s", r.stderr)
 	}
+	// The client, which only connects, started once both servers listened.
+	client := strings.Index(out, "client   | ")
+	for _, srv := range []string{"server.0", "server.1"} {
+		if i := strings.Index(out, srv+" | level=INFO msg=listening node=server socket=server.rep "); i < 0 || i > client {
+			t.Errorf("%s did not listen before the client started:\n%s", srv, out)
+		}
+	}
 }
 
 // TestUpFailingNode checks that a failing node stops the run with exit 1
@@ -321,16 +331,28 @@ func TestUpRestart(t *testing.T) {
 
 // TestUpKillsAfterGrace checks that a node ignoring SIGTERM is killed once
 // the grace period is over, and that up still exits 0.
+//
+// The stubborn node also binds a socket it never says it listens on, so
+// the client starts only after readyWait.
 func TestUpKillsAfterGrace(t *testing.T) {
-	res, interrupt, stdout, _ := startUp(t, fakeTopology("stubborn"), "-grace", "200ms")
-	waitFor(t, stdout, "stubborn | ignoring SIGTERM\n")
+	defer func(d time.Duration) { readyWait = d }(readyWait)
+	readyWait = 100 * time.Millisecond
+	topo := fakeTopology("stubborn", "client")
+	bind(sock(topo.Node("stubborn"), "quiet", model.PUSH, nil, nil), "tcp://*:5000")
+	res, interrupt, stdout, _ := startUp(t, topo, "-grace", "200ms")
+	waitFor(t, stdout, "stubborn | ignoring SIGTERM\n", "client   | done")
 	interrupt <- syscall.SIGTERM
 	r := wait(t, res)
 	if r.code != exitOK {
 		t.Errorf("exit %d, want 0", r.code)
 	}
-	if want := "zmqgen up: stubborn did not stop; killing it\n"; !strings.Contains(r.stderr.String(), want) {
-		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	for _, want := range []string{
+		"zmqgen up: starting the other nodes, though not every binding node listens after 100ms\n",
+		"zmqgen up: stubborn did not stop; killing it\n",
+	} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
 	}
 }
 
@@ -357,12 +379,13 @@ func TestUpPlan(t *testing.T) {
 	}{
 		{nil, "server.0 -replica=0; server.1 -replica=1; client; bad"},
 		{[]string{"-only", "client,server", "-replicas", "server=1"}, "server; client"},
-		{[]string{"-replicas", "server=0,client=2"}, "client.0 -replica=0; client.1 -replica=1; bad"},
+		{[]string{"-replicas", "server=0,client=2"}, "client.0; client.1; bad"},
+		{[]string{"-replicas", "server=3", "-only=server"}, "server.0 -replica=0; server.1 -replica=1; server.2 -replica=2"},
 		{[]string{"-set", "bad.mode=serve", "-only=bad", "--", "-x"}, "bad -mode=serve -x"},
 		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
 		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
-		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no parameter or endpoint "drink" (it has: mode, greeting, marker, req.bind, req.connect)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no parameter or endpoint "drink" (it has: mode, greeting, marker, req.bind, req.connect, log-level)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
 	} {
 		if got := plan(c.args...); got != c.want {
@@ -548,4 +571,76 @@ func alive(pid int) bool {
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
 	return !(i >= 0 && i+2 < len(s) && s[i+2] == 'Z')
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago:
+// the guide's fixed ports may be taken on a test machine.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// generatedTopology returns the directory of topologies/<name> and skips
+// the test while the topology's node programs have not been generated.
+func generatedTopology(t *testing.T, name string, nodes ...string) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "topologies", name)
+	for _, n := range nodes {
+		if _, err := os.Stat(filepath.Join(dir, n, n+".zmqgen.go")); err != nil {
+			t.Skipf("topologies/%s has no generated program for %s yet", name, n)
+		}
+	}
+	return dir
+}
+
+// TestUpReqRep runs the guide's Request/Reply example with up: two coffee
+// servers and a customer who makes six requests, on free ports.
+func TestUpReqRep(t *testing.T) {
+	dir := generatedTopology(t, "reqrep", "server1", "server2", "client")
+	p1, p2 := freePort(t), freePort(t)
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	interrupt := make(chan os.Signal, 1)
+	res := make(chan int, 1)
+	go func() {
+		res <- up([]string{dir,
+			"-set", fmt.Sprintf("server1.rep.bind=tcp://127.0.0.1:%d", p1),
+			"-set", fmt.Sprintf("server2.rep.bind=tcp://127.0.0.1:%d", p2),
+			"-set", fmt.Sprintf("client.req.connect=tcp://127.0.0.1:%d,tcp://127.0.0.1:%d", p1, p2),
+			"-set", "client.requests=6",
+			"-set", "server1.delay=1ms", "-set", "server2.delay=1ms",
+		}, interrupt, stdout, stderr)
+	}()
+	// The customer finishes; the servers go on serving until Ctrl-C.
+	waitFor(t, stderr, "zmqgen up: client exited with code 0\n")
+	interrupt <- os.Interrupt
+	select {
+	case code := <-res:
+		if code != exitOK {
+			t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("up did not stop; stderr:\n%s", stderr)
+	}
+	out := stdout.String()
+	answers := regexp.MustCompile(`(?m)^client  \| CUSTOMER:  b'(\d+) need some (coffee|hot chocolate)'$`).FindAllStringSubmatch(out, -1)
+	if len(answers) != 6 {
+		t.Errorf("%d answers, want 6:\n%s", len(answers), out)
+	}
+	for _, a := range answers {
+		if want := map[string]string{strconv.Itoa(p1): "coffee", strconv.Itoa(p2): "hot chocolate"}[a[1]]; a[2] != want {
+			t.Errorf("answer %q: the server on port %s offers %q", a[0], a[1], want)
+		}
+	}
+	served := regexp.MustCompile(`(?m)^server[12] \| Received request:  b'What can I get for you\?'$`).FindAllString(out, -1)
+	if len(served) != 6 {
+		t.Errorf("servers got %d requests, want 6:\n%s", len(served), out)
+	}
+	if strings.Contains(stderr.String(), "killing") {
+		t.Errorf("a node had to be killed:\n%s", stderr)
+	}
 }
