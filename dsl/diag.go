@@ -296,6 +296,9 @@ func sourceLine(src []byte, n int) []byte {
 type diagnoser struct {
 	file  string
 	diags Diagnostics
+	// related holds the places named through at() while a message is
+	// being built; add attaches them to the diagnostic as Related.
+	related []Related
 }
 
 func (d *diagnoser) errorf(n Node, format string, args ...any) *Diagnostic {
@@ -307,9 +310,15 @@ func (d *diagnoser) warnf(n Node, format string, args ...any) *Diagnostic {
 }
 
 func (d *diagnoser) add(sev Severity, r Range, format string, args ...any) *Diagnostic {
-	d.diags = append(d.diags, Diagnostic{Severity: sev, Range: r, Message: fmt.Sprintf(format, args...)})
+	d.diags = append(d.diags, Diagnostic{Severity: sev, Range: r, Message: fmt.Sprintf(format, args...), Related: d.related})
+	d.related = nil
 	return &d.diags[len(d.diags)-1]
 }
 
-// at returns "file:line:col" of a node, for messages that name another place.
-func (d *diagnoser) at(n Node) string { return rangeOf(d.file, n).String() }
+// at returns "file:line:col" of a node, for messages that name another
+// place; the diagnostic being built also lists that place as Related.
+func (d *diagnoser) at(n Node) string {
+	r := rangeOf(d.file, n)
+	d.related = append(d.related, Related{Range: r, Message: "first here"})
+	return r.String()
+}

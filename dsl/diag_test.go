@@ -1,0 +1,118 @@
+package dsl
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestDiagnosticsSortDedup(t *testing.T) {
+	at := func(line, col, off int) Range {
+		return Range{File: "a.ztopo", Start: Pos{line, col, off}, End: Pos{line, col + 1, off + 1}}
+	}
+	ds := Diagnostics{
+		{Severity: Warning, Range: at(3, 1, 20), Message: "w"},
+		{Severity: Error, Range: at(1, 5, 4), Message: "b"},
+		{Severity: Error, Range: at(3, 1, 20), Message: "e"},
+		{Severity: Error, Range: at(1, 5, 4), Message: "b"},
+		{Severity: Error, Range: Range{File: "0.ztopo", Start: Pos{9, 9, 99}}, Message: "other file"},
+	}
+	ds = ds.Sort()
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"0.ztopo:9:9: error: other file",
+		"a.ztopo:1:5: error: b",
+		"a.ztopo:3:1: error: e",
+		"a.ztopo:3:1: warning: w",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	err := ds.Err()
+	if err == nil || strings.Contains(err.Error(), "warning") || strings.Count(err.Error(), "\n") != 2 {
+		t.Errorf("Err() = %v", err)
+	}
+	back, ok := AsDiagnostics(err)
+	if !ok || len(back) != 3 {
+		t.Errorf("AsDiagnostics = %v, %v", back, ok)
+	}
+	if (Diagnostics{{Severity: Warning}}).Err() != nil || (Diagnostics{{Severity: Warning}}).HasErrors() {
+		t.Error("warnings alone count as errors")
+	}
+}
+
+func TestSnippetTabsAndRelated(t *testing.T) {
+	src := "topology t\n\nnode a {\n\tsocket s PUSH {\n\t\tbind \"tcp://*:1\"\n\t\tsend string\n\t}\n\tsocket s PUSH {\n\t\tbind \"tcp://*:2\"\n\t\tsend string\n\t}\n}\n"
+	_, diags := Compile("tabs.ztopo", []byte(src))
+	if len(diags) != 1 || len(diags[0].Related) != 1 || diags[0].Related[0].Range.Start.Line != 4 {
+		t.Fatalf("diags = %+v", diags)
+	}
+	var b bytes.Buffer
+	diags.WriteSnippets(&b, SnippetOptions{Source: func(string) ([]byte, bool) { return []byte(src), true }})
+	want := "tabs.ztopo:8:9: error: socket \"s\" already declared at tabs.ztopo:4:9\n" +
+		"    8 | \tsocket s PUSH {\n" +
+		"        \t       ^\n" +
+		"  tabs.ztopo:4:9: first here\n"
+	if b.String() != want {
+		t.Errorf("got:\n%q\nwant:\n%q", b.String(), want)
+	}
+	b.Reset()
+	diags.WriteJSON(&b)
+	var js []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &js); err != nil || js[0]["severity"] != "error" || js[0]["related"] == nil {
+		t.Errorf("json = %s (%v)", b.String(), err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	topo, diags := Load("testdata/does-not-exist.ztopo")
+	if topo != nil || len(diags) != 1 || diags[0].String() != "testdata/does-not-exist.ztopo: error: no such file" {
+		t.Errorf("got %v %v", topo, diags)
+	}
+}
+
+// TestLanguageReferenceExamples compiles the complete topology at the top
+// of LANGUAGE.md, and checks that every snippet of the reference at least
+// parses as part of a socket, node or file, so the manual cannot drift
+// from the grammar.
+func TestLanguageReferenceExamples(t *testing.T) {
+	doc, err := os.ReadFile("LANGUAGE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	if len(blocks) < 8 {
+		t.Fatalf("found %d code blocks", len(blocks))
+	}
+	if _, diags := Compile("LANGUAGE.md", []byte(blocks[0][1])); len(diags) > 0 {
+		t.Errorf("first example: %v", diags)
+	}
+	for _, b := range blocks[1:] {
+		text := b[1]
+		if strings.Contains(text, "...") || strings.Contains(text, "NAME") {
+			continue // schematic, not source
+		}
+		wraps := []string{
+			"%s",
+			"topology t\n%s",
+			"topology t\nnode n {\n%s\n}",
+			"topology t\nnode n {\nsocket s PAIR {\n%s\n}\n}",
+		}
+		ok := false
+		for _, w := range wraps {
+			if _, d := parseFile("x", []byte(strings.Replace(w, "%s", text, 1))); d == nil {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			t.Errorf("example does not parse in any context:\n%s", text)
+		}
+	}
+}
