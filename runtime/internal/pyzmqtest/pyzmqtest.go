@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -262,6 +263,23 @@ func (p *Peer) Events() []string {
 	}
 }
 
+// Pause stops the peer's process (SIGSTOP): its libzmq threads stop too,
+// so it answers nothing, as a hung or unreachable peer.
+func (p *Peer) Pause() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// Resume continues a paused peer (SIGCONT).
+func (p *Peer) Resume() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // Stderr returns what the peer wrote on stderr so far.
 func (p *Peer) Stderr() string {
 	w := p.cmd.Stderr.(*syncWriter)
@@ -274,6 +292,7 @@ func (p *Peer) Stderr() string {
 // if it does not exit in time. Start arranges for it to run at cleanup.
 func (p *Peer) Stop() {
 	p.stopOnce.Do(func() {
+		p.cmd.Process.Signal(syscall.SIGCONT) // in case it was paused
 		p.stdin.Close()
 		// Wait must not run before stdout is read to its end (os/exec).
 		select {
