@@ -644,3 +644,62 @@ func TestUpReqRep(t *testing.T) {
 		t.Errorf("a node had to be killed:\n%s", stderr)
 	}
 }
+
+// TestUpPipeline runs the guide's parallel pipeline with up: every node
+// ends by itself (the ventilator after its batch, the sink after 100
+// results, the workers on KILL), so up ends too, with status 0.
+func TestUpPipeline(t *testing.T) {
+	dir := generatedTopology(t, "pipeline", "ventilator", "worker", "sink")
+	tasks, results, control := freePort(t), freePort(t), freePort(t)
+	ep := func(port int) string { return fmt.Sprintf("tcp://127.0.0.1:%d", port) }
+	var stdout, stderr syncBuffer
+	interrupt := make(chan os.Signal, 1)
+	res := make(chan int, 1)
+	go func() {
+		res <- up([]string{dir,
+			"-set", "ventilator.sender.bind=" + ep(tasks),
+			"-set", "ventilator.sink.connect=" + ep(results),
+			"-set", "ventilator.seed=7",
+			"-set", "worker.receiver.connect=" + ep(tasks),
+			"-set", "worker.sender.connect=" + ep(results),
+			"-set", "worker.controller.connect=" + ep(control),
+			"-set", "sink.receiver.bind=" + ep(results),
+			"-set", "sink.controller.bind=" + ep(control),
+		}, interrupt, &stdout, &stderr)
+	}()
+	select {
+	case code := <-res:
+		if code != exitOK {
+			t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(3 * time.Minute):
+		interrupt <- os.Interrupt
+		t.Fatalf("up did not end by itself; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	for _, node := range []string{"ventilator", "sink", "worker.0", "worker.1"} {
+		if want := "zmqgen up: " + node + " exited with code 0\n"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if want := "zmqgen up: every node has exited\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr does not end with %q:\n%s", want, stderr.String())
+	}
+	out := stdout.String()
+	for _, re := range []string{
+		`(?m)^ventilator \| Total expected cost: \d+ msec$`,
+		`(?m)^sink       \| (?::\.{9}){10}Total elapsed time: \d+ msec$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("stdout lacks a line matching %s:\n%s", re, out)
+		}
+	}
+	// Each worker printed a dot per task it did, on one line flushed when
+	// it exited: 100 in all.
+	dots := 0
+	for _, m := range regexp.MustCompile(`(?m)^worker\.[01]   \| (\.+)$`).FindAllStringSubmatch(out, -1) {
+		dots += len(m[1])
+	}
+	if dots != 100 {
+		t.Errorf("the workers did %d tasks, want 100:\n%s", dots, out)
+	}
+}
