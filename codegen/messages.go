@@ -58,11 +58,12 @@ func (g *generator) genMessage(f *jen.File, m *model.Message) {
 	case model.Bytes:
 		f.Type().Id(name).Index().Byte()
 	case model.JSON:
-		var nested []*jen.Statement
+		var nested []nestedType
 		f.Type().Id(name).Struct(g.jsonFields(name, m.Fields, &nested)...)
 		for _, n := range nested {
 			f.Line()
-			f.Add(n)
+			f.Comment(n.doc)
+			f.Type().Id(n.name).Struct(n.fields...)
 		}
 	case model.Multipart:
 		f.Type().Id(name).StructFunc(func(s *jen.Group) {
@@ -78,28 +79,36 @@ func (g *generator) genMessage(f *jen.File, m *model.Message) {
 	g.genUnmarshal(f, m, name)
 }
 
+// A nestedType is the struct type of a nested JSON object.
+type nestedType struct {
+	name, doc string
+	fields    []jen.Code
+}
+
 // jsonFields returns the fields of a JSON object type named parent, and
-// appends the declarations of nested object types to nested.
-func (g *generator) jsonFields(parent string, fields []*model.Field, nested *[]*jen.Statement) []jen.Code {
+// appends the nested object types to nested, outer ones first.
+func (g *generator) jsonFields(parent string, fields []*model.Field, nested *[]nestedType) []jen.Code {
 	var out []jen.Code
 	for _, fl := range fields {
 		goName := exported(fl.Name)
 		out = append(out, doc(fl.Doc),
-			jen.Id(goName).Add(g.jsonType(parent+goName, fl.Type, nested)).Tag(map[string]string{"json": fl.Name}))
+			jen.Id(goName).Add(g.jsonType(parent, fl, fl.Type, nested)).Tag(map[string]string{"json": fl.Name}))
 	}
 	return out
 }
 
-// jsonType returns the Go type of a JSON value; a nested object becomes a
-// struct type named name.
-func (g *generator) jsonType(name string, t *model.FieldType, nested *[]*jen.Statement) jen.Code {
+// jsonType returns the Go type of field fl of the struct parent, or of an
+// element of it; a nested object becomes a struct type named parent+field.
+func (g *generator) jsonType(parent string, fl *model.Field, t *model.FieldType, nested *[]nestedType) jen.Code {
 	switch t.Kind {
 	case model.List:
-		return jen.Index().Add(g.jsonType(name, t.Elem, nested))
+		return jen.Index().Add(g.jsonType(parent, fl, t.Elem, nested))
 	case model.Object:
-		decl := jen.Add(doc(fmt.Sprintf("%s is a nested JSON object of a message.", name))).
-			Type().Id(name).Struct(g.jsonFields(name, t.Fields, nested)...)
-		*nested = append(*nested, decl)
+		name := parent + exported(fl.Name)
+		i := len(*nested)
+		*nested = append(*nested, nestedType{name: name,
+			doc: fmt.Sprintf("%s is the JSON object in field %s of %s.", name, exported(fl.Name), parent)})
+		(*nested)[i].fields = g.jsonFields(name, t.Fields, nested)
 		return jen.Id(name)
 	case model.Ref:
 		return jen.Id(exported(t.Message.Name))
@@ -125,18 +134,19 @@ func scalarType(t *model.FieldType) jen.Code {
 }
 
 func (g *generator) genMarshal(f *jen.File, m *model.Message, name string) {
+	rt := func(n string) *jen.Statement { return jen.Qual(RuntimePath, n) }
 	f.Comment(fmt.Sprintf("MarshalZMQ encodes m as %s.", wireDesc(m)))
 	f.Func().Params(jen.Id("m").Id(name)).Id("MarshalZMQ").Params().
-		Params(jen.Qual(RuntimePath, "Msg"), jen.Error()).BlockFunc(func(b *jen.Group) {
+		Params(rt("Msg"), jen.Error()).BlockFunc(func(b *jen.Group) {
 		switch m.Kind {
-		case model.String, model.Bytes:
-			b.Return(jen.Qual(RuntimePath, "Msg").Values(jen.Index().Byte().Parens(jen.Id("m"))), jen.Nil())
+		case model.String:
+			b.Return(rt("StringMsg").Call(jen.String().Parens(jen.Id("m"))), jen.Nil())
+		case model.Bytes:
+			b.Return(rt("BytesMsg").Call(jen.Index().Byte().Parens(jen.Id("m"))), jen.Nil())
 		case model.JSON:
-			b.List(jen.Id("b"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("m"))
-			b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err()))
-			b.Return(jen.Qual(RuntimePath, "Msg").Values(jen.Id("b")), jen.Nil())
+			b.Return(rt("EncodeJSON").Call(jen.Id("m")))
 		case model.Multipart:
-			b.Return(jen.Qual(RuntimePath, "Msg").ValuesFunc(func(v *jen.Group) {
+			b.Return(rt("Msg").ValuesFunc(func(v *jen.Group) {
 				for _, fl := range m.Fields {
 					v.Line().Add(frameEncode(jen.Id("m").Dot(exported(fl.Name)), fl.Type))
 				}
@@ -148,75 +158,36 @@ func (g *generator) genMarshal(f *jen.File, m *model.Message, name string) {
 
 // frameEncode encodes the scalar v as one frame.
 func frameEncode(v *jen.Statement, t *model.FieldType) jen.Code {
-	switch t.Kind {
-	case model.Int:
-		return jen.Index().Byte().Parens(jen.Qual("strconv", "FormatInt").Call(v, jen.Lit(10)))
-	case model.Float:
-		return jen.Index().Byte().Parens(jen.Qual("strconv", "FormatFloat").Call(v, jen.LitRune('g'), jen.Lit(-1), jen.Lit(64)))
-	case model.Str:
-		return jen.Index().Byte().Parens(v)
-	case model.Bool:
-		return jen.Index().Byte().Parens(jen.Qual("strconv", "FormatBool").Call(v))
+	fn := map[model.FieldKind]string{model.Int: "IntFrame", model.Float: "FloatFrame", model.Str: "StringFrame", model.Bool: "BoolFrame"}[t.Kind]
+	if fn == "" {
+		return v
 	}
-	return v
+	return jen.Qual(RuntimePath, fn).Call(v)
 }
 
 func (g *generator) genUnmarshal(f *jen.File, m *model.Message, name string) {
-	frames := 1
-	if m.Kind == model.Multipart {
-		frames = len(m.Fields)
-	}
+	rt := func(n string) *jen.Statement { return jen.Qual(RuntimePath, n) }
+	qualified := g.t.Name + "." + name
 	f.Comment(fmt.Sprintf("UnmarshalZMQ decodes msg, %s, into m.", wireDesc(m)))
-	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("UnmarshalZMQ").Params(jen.Id("msg").Qual(RuntimePath, "Msg")).
+	f.Func().Params(jen.Id("m").Op("*").Id(name)).Id("UnmarshalZMQ").Params(jen.Id("msg").Add(rt("Msg"))).
 		Error().BlockFunc(func(b *jen.Group) {
-		b.If(jen.Len(jen.Id("msg")).Op("!=").Lit(frames)).Block(
-			jen.Return(jen.Qual("fmt", "Errorf").Call(
-				jen.Lit(fmt.Sprintf("%s.%s: got %%d frames, want %d", g.t.Name, name, frames)), jen.Len(jen.Id("msg")))))
 		switch m.Kind {
 		case model.String, model.Bytes:
-			b.Op("*").Id("m").Op("=").Id(name).Parens(jen.Id("msg").Index(jen.Lit(0)))
+			decode := map[model.MessageKind]string{model.String: "DecodeString", model.Bytes: "DecodeBytes"}[m.Kind]
+			b.List(jen.Id("v"), jen.Err()).Op(":=").Add(rt(decode)).Call(jen.Id("msg"))
+			b.If(jen.Err().Op("!=").Nil()).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(qualified+": %w"), jen.Err())))
+			b.Op("*").Id("m").Op("=").Id(name).Parens(jen.Id("v"))
 			b.Return(jen.Nil())
 		case model.JSON:
-			b.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("msg").Index(jen.Lit(0)), jen.Id("m")), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s.%s: %%w", g.t.Name, name)), jen.Err())))
-			b.Return(jen.Nil())
+			b.Return(rt("DecodeJSON").Call(jen.Id("msg"), jen.Id("m")))
 		case model.Multipart:
-			g.genFrameDecodes(b, m, name)
-			b.Return(jen.Nil())
+			b.Id("r").Op(":=").Add(rt("NewFrameReader")).Call(jen.Id("msg"), jen.Lit(qualified), jen.Lit(len(m.Fields)))
+			for _, fl := range m.Fields {
+				read := map[model.FieldKind]string{model.Int: "Int", model.Float: "Float", model.Str: "String", model.Bool: "Bool", model.Raw: "Bytes"}[fl.Type.Kind]
+				b.Id("m").Dot(exported(fl.Name)).Op("=").Id("r").Dot(read).Call(jen.Lit(fl.Name))
+			}
+			b.Return(jen.Id("r").Dot("Err").Call())
 		}
 	})
-}
-
-// genFrameDecodes decodes each frame of a multipart message into its
-// field; a frame that does not parse is an error naming the field.
-func (g *generator) genFrameDecodes(b *jen.Group, m *model.Message, name string) {
-	for _, fl := range m.Fields {
-		if k := fl.Type.Kind; k == model.Int || k == model.Float || k == model.Bool {
-			b.Var().Err().Error()
-			break
-		}
-	}
-	for i, fl := range m.Fields {
-		frame := jen.Id("msg").Index(jen.Lit(i))
-		field := jen.Id("m").Dot(exported(fl.Name))
-		var parse *jen.Statement
-		switch fl.Type.Kind {
-		case model.Str:
-			b.Add(field).Op("=").String().Parens(frame)
-			continue
-		case model.Raw:
-			b.Add(field).Op("=").Add(frame)
-			continue
-		case model.Int:
-			parse = jen.Qual("strconv", "ParseInt").Call(jen.String().Parens(frame), jen.Lit(10), jen.Lit(64))
-		case model.Float:
-			parse = jen.Qual("strconv", "ParseFloat").Call(jen.String().Parens(frame), jen.Lit(64))
-		case model.Bool:
-			parse = jen.Qual("strconv", "ParseBool").Call(jen.String().Parens(frame))
-		default:
-			continue
-		}
-		b.If(jen.List(field, jen.Err()).Op("=").Add(parse), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("%s.%s: frame %d (%s): %%w", g.t.Name, name, i, fl.Name)), jen.Err())))
-	}
 }

@@ -74,10 +74,10 @@ func (ng *nodeGen) genNodeDoc(f *jen.File) {
 	if ng.n.Doc != "" {
 		text += "\n\n" + ng.n.Doc
 	}
-	text += "\n\nThe node's own code is the Handler that the other files of this directory\n" +
-		"implement; this file opens the sockets, reads flags and environment variables\n" +
-		"(run it with -h to list them) and runs the Handler until it is done or the\n" +
-		"program gets SIGINT or SIGTERM."
+	text += "\n\n" + wrap("The node's own code is the Handler that the other files of this directory "+
+		"implement; this file opens the sockets, reads flags and environment variables "+
+		"(run it with -h to list them) and runs the Handler until it is done or the "+
+		"program gets SIGINT or SIGTERM.")
 	if ng.replicated() {
 		text += fmt.Sprintf("\n\nThe topology runs %d replicas of the node; -replica says which one this is.", ng.n.Replicas)
 	}
@@ -159,23 +159,24 @@ func serveMethod(s *sock) string { return "Serve" + s.Go }
 
 // genHandler writes the Handler interface that user code implements.
 func (ng *nodeGen) genHandler(f *jen.File) {
-	text := fmt.Sprintf("Handler is the code of node %s, which you write in the other files of this\n", ng.n.Name) +
-		"directory (zmqgen init writes a starter). Define the function that main calls\n" +
-		"once the sockets are open:\n\n" +
-		"\tfunc newHandler(n *Node) (Handler, error)\n\n"
+	text := fmt.Sprintf("Handler is the code of node %s, which you write in the other files of this "+
+		"directory (zmqgen init writes a starter). Define the function that main calls "+
+		"once the sockets are open:\n\n"+
+		"\tfunc newHandler(n *Node) (Handler, error)\n\n", ng.n.Name)
 	switch {
 	case ng.hasRun() && len(ng.reps()) > 0:
-		text += "main then calls Run, and the Serve methods for the requests of the REP\n" +
-			"sockets, concurrently. The node stops when Run returns, when a Serve\n" +
+		text += "main then calls Run, and the Serve methods for the requests of the REP " +
+			"sockets, concurrently. The node stops when Run returns, when a Serve " +
 			"method returns an error, or on SIGINT or SIGTERM (ctx is then done)."
 	case ng.hasRun():
-		text += "main then calls Run. The node stops when Run returns, or on SIGINT or\n" +
+		text += "main then calls Run. The node stops when Run returns, or on SIGINT or " +
 			"SIGTERM (ctx is then done)."
 	default:
-		text += "main then calls the Serve methods for the requests of the REP sockets,\n" +
-			"concurrently. The node stops when a Serve method returns an error, or on\n" +
+		text += "main then calls the Serve methods for the requests of the REP sockets, " +
+			"concurrently. The node stops when a Serve method returns an error, or on " +
 			"SIGINT or SIGTERM (ctx is then done)."
 	}
+	text = wrap(text)
 	f.Add(doc(text))
 	f.Type().Id("Handler").InterfaceFunc(func(i *jen.Group) {
 		if ng.hasRun() {
@@ -206,7 +207,7 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 	}
 	sentence += "."
 	if s.Type == model.REP {
-		sentence += fmt.Sprintf("\nHandler.%s answers its requests.", serveMethod(s))
+		sentence += fmt.Sprintf(" Handler.%s answers its requests.", serveMethod(s))
 	}
 	f.Line()
 	f.Add(docFor(s.Handle, sentence, s.Doc))
@@ -516,12 +517,12 @@ func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
 		}
 	}
 	for _, c := range []struct {
-		use        bool
-		name, desc string
-		typ        *jen.Statement
+		use                        bool
+		name, desc, encode, decode string
+		typ                        *jen.Statement
 	}{
-		{text, textCodec, "string: one frame of UTF-8 text", jen.String()},
-		{raw, bytesCodec, "bytes: one frame of raw bytes", jen.Index().Byte()},
+		{text, textCodec, "string: one frame of UTF-8 text", "StringMsg", "DecodeString", jen.String()},
+		{raw, bytesCodec, "bytes: one frame of raw bytes", "BytesMsg", "DecodeBytes", jen.Index().Byte()},
 	} {
 		if !c.use {
 			continue
@@ -531,13 +532,12 @@ func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
 		f.Type().Id(c.name).Add(c.typ)
 		f.Line()
 		f.Func().Params(jen.Id("m").Id(c.name)).Id("MarshalZMQ").Params().Params(jen.Qual(RuntimePath, "Msg"), jen.Error()).Block(
-			jen.Return(jen.Qual(RuntimePath, "Msg").Values(jen.Index().Byte().Parens(jen.Id("m"))), jen.Nil()))
+			jen.Return(jen.Qual(RuntimePath, c.encode).Call(c.typ.Clone().Parens(jen.Id("m"))), jen.Nil()))
 		f.Line()
 		f.Func().Params(jen.Id("m").Op("*").Id(c.name)).Id("UnmarshalZMQ").Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Error().Block(
-			jen.If(jen.Len(jen.Id("msg")).Op("!=").Lit(1)).Block(
-				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("got %d frames, want 1"), jen.Len(jen.Id("msg"))))),
-			jen.Op("*").Id("m").Op("=").Id(c.name).Parens(jen.Id("msg").Index(jen.Lit(0))),
-			jen.Return(jen.Nil()),
+			jen.List(jen.Id("v"), jen.Err()).Op(":=").Qual(RuntimePath, c.decode).Call(jen.Id("msg")),
+			jen.Op("*").Id("m").Op("=").Id(c.name).Parens(jen.Id("v")),
+			jen.Return(jen.Err()),
 		)
 	}
 }

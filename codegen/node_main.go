@@ -330,17 +330,17 @@ func (ng *nodeGen) genParse(f *jen.File) {
 	f.Comment("out.")
 	f.Func().Id("zmqgenParse").Params(jen.Id("args").Index().String(), jen.Id("lookupEnv").Func().Params(jen.String()).Params(jen.String(), jen.Bool()),
 		jen.Id("out").Qual("io", "Writer")).Params(jen.Op("*").Id("zmqgenConfig"), jen.Error()).BlockFunc(func(b *jen.Group) {
-		b.Id("c").Op(":=").Op("&").Id("zmqgenConfig").ValuesFunc(func(v *jen.Group) {
-			for _, s := range ng.socks {
-				if !s.usesRequester() && len(s.Binds) > 0 {
-					v.Line().Id(endpointField("bind", s)).Op(":").Add(endpointList(s.Binds))
-				}
-				if len(s.Connects) > 0 {
-					v.Line().Id(endpointField("connect", s)).Op(":").Add(endpointList(s.Connects))
-				}
+		b.Id("c").Op(":=").Op("&").Id("zmqgenConfig").Values()
+		// One statement per default rather than a composite literal, which
+		// gofmt would align: a socket's change stays on its own lines.
+		for _, s := range ng.socks {
+			if !s.usesRequester() && len(s.Binds) > 0 {
+				b.Id("c").Dot(endpointField("bind", s)).Op("=").Add(endpointList(s.Binds))
 			}
-			v.Line()
-		})
+			if len(s.Connects) > 0 {
+				b.Id("c").Dot(endpointField("connect", s)).Op("=").Add(endpointList(s.Connects))
+			}
+		}
 		b.Id("fs").Op(":=").Qual("flag", "NewFlagSet").Call(jen.Lit(ng.n.Name), jen.Qual("flag", "ContinueOnError"))
 		b.Id("fs").Dot("SetOutput").Call(jen.Id("out"))
 		b.Id("fs").Dot("Usage").Op("=").Func().Params().Block(

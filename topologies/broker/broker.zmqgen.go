@@ -27,15 +27,16 @@ type Request string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Request) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Request) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("broker.Request: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("broker.Request: %w", err)
 	}
-	*m = Request(msg[0])
+	*m = Request(v)
 	return nil
 }
 
@@ -46,14 +47,15 @@ type Reply string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Reply) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Reply) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("broker.Reply: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("broker.Reply: %w", err)
 	}
-	*m = Reply(msg[0])
+	*m = Reply(v)
 	return nil
 }

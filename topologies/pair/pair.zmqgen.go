@@ -26,15 +26,16 @@ type ToClient string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m ToClient) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *ToClient) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pair.ToClient: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pair.ToClient: %w", err)
 	}
-	*m = ToClient(msg[0])
+	*m = ToClient(v)
 	return nil
 }
 
@@ -46,14 +47,15 @@ type ToServer string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m ToServer) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *ToServer) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pair.ToServer: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pair.ToServer: %w", err)
 	}
-	*m = ToServer(msg[0])
+	*m = ToServer(v)
 	return nil
 }

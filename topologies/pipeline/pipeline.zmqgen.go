@@ -27,15 +27,16 @@ type Task string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Task) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Task) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pipeline.Task: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pipeline.Task: %w", err)
 	}
-	*m = Task(msg[0])
+	*m = Task(v)
 	return nil
 }
 
@@ -47,15 +48,16 @@ type Result string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Result) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Result) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pipeline.Result: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pipeline.Result: %w", err)
 	}
-	*m = Result(msg[0])
+	*m = Result(v)
 	return nil
 }
 
@@ -66,14 +68,15 @@ type Kill string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Kill) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Kill) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pipeline.Kill: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pipeline.Kill: %w", err)
 	}
-	*m = Kill(msg[0])
+	*m = Kill(v)
 	return nil
 }

@@ -31,14 +31,15 @@ type Update string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Update) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Update) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pubsub.Update: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("pubsub.Update: %w", err)
 	}
-	*m = Update(msg[0])
+	*m = Update(v)
 	return nil
 }

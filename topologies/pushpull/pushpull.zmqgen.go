@@ -10,12 +10,7 @@
 // the work is shared between consumers and never duplicated.
 package pushpull
 
-import (
-	"encoding/json"
-	"fmt"
-
-	"github.com/zmqgen/zmqgen/runtime"
-)
+import "github.com/zmqgen/zmqgen/runtime"
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
@@ -30,22 +25,12 @@ type Work struct {
 
 // MarshalZMQ encodes m as one frame holding a JSON object.
 func (m Work) MarshalZMQ() (runtime.Msg, error) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return runtime.Msg{b}, nil
+	return runtime.EncodeJSON(m)
 }
 
 // UnmarshalZMQ decodes msg, one frame holding a JSON object, into m.
 func (m *Work) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pushpull.Work: got %d frames, want 1", len(msg))
-	}
-	if err := json.Unmarshal(msg[0], m); err != nil {
-		return fmt.Errorf("pushpull.Work: %w", err)
-	}
-	return nil
+	return runtime.DecodeJSON(msg, m)
 }
 
 // Result is the message Result: one frame holding a JSON object.
@@ -59,20 +44,10 @@ type Result struct {
 
 // MarshalZMQ encodes m as one frame holding a JSON object.
 func (m Result) MarshalZMQ() (runtime.Msg, error) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return runtime.Msg{b}, nil
+	return runtime.EncodeJSON(m)
 }
 
 // UnmarshalZMQ decodes msg, one frame holding a JSON object, into m.
 func (m *Result) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("pushpull.Result: got %d frames, want 1", len(msg))
-	}
-	if err := json.Unmarshal(msg[0], m); err != nil {
-		return fmt.Errorf("pushpull.Result: %w", err)
-	}
-	return nil
+	return runtime.DecodeJSON(msg, m)
 }

@@ -25,15 +25,16 @@ type Order string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Order) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Order) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("reqrep.Order: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("reqrep.Order: %w", err)
 	}
-	*m = Order(msg[0])
+	*m = Order(v)
 	return nil
 }
 
@@ -44,14 +45,15 @@ type Answer string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
 func (m Answer) MarshalZMQ() (runtime.Msg, error) {
-	return runtime.Msg{[]byte(m)}, nil
+	return runtime.StringMsg(string(m)), nil
 }
 
 // UnmarshalZMQ decodes msg, one frame of UTF-8 text, into m.
 func (m *Answer) UnmarshalZMQ(msg runtime.Msg) error {
-	if len(msg) != 1 {
-		return fmt.Errorf("reqrep.Answer: got %d frames, want 1", len(msg))
+	v, err := runtime.DecodeString(msg)
+	if err != nil {
+		return fmt.Errorf("reqrep.Answer: %w", err)
 	}
-	*m = Answer(msg[0])
+	*m = Answer(v)
 	return nil
 }

@@ -59,9 +59,9 @@ type Node struct {
 	Rep *RepSocket
 }
 
-// Handler is the code of node server, which you write in the other files of this
-// directory (zmqgen init writes a starter). Define the function that main calls
-// once the sockets are open:
+// Handler is the code of node server, which you write in the other files of
+// this directory (zmqgen init writes a starter). Define the function that main
+// calls once the sockets are open:
 //
 //	func newHandler(n *Node) (Handler, error)
 //
@@ -75,8 +75,7 @@ type Handler interface {
 }
 
 // RepSocket is the REP socket rep of node server: it receives broker.Request
-// and sends broker.Reply.
-// Handler.ServeRep answers its requests.
+// and sends broker.Reply. Handler.ServeRep answers its requests.
 type RepSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
@@ -239,9 +238,8 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		connectRep: []string{"tcp://localhost:5560"},
-	}
+	c := &zmqgenConfig{}
+	c.connectRep = []string{"tcp://localhost:5560"}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

@@ -60,14 +60,14 @@ type Node struct {
 	Pair *PairSocket
 }
 
-// Handler is the code of node client, which you write in the other files of this
-// directory (zmqgen init writes a starter). Define the function that main calls
-// once the sockets are open:
+// Handler is the code of node client, which you write in the other files of
+// this directory (zmqgen init writes a starter). Define the function that main
+// calls once the sockets are open:
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
@@ -232,9 +232,8 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		connectPair: []string{"tcp://localhost:5556"},
-	}
+	c := &zmqgenConfig{}
+	c.connectPair = []string{"tcp://localhost:5556"}
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

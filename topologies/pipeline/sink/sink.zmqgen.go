@@ -66,8 +66,8 @@ type Node struct {
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
@@ -272,10 +272,9 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		bindReceiver:   []string{"tcp://*:5558"},
-		bindController: []string{"tcp://*:5559"},
-	}
+	c := &zmqgenConfig{}
+	c.bindReceiver = []string{"tcp://*:5558"}
+	c.bindController = []string{"tcp://*:5559"}
 	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

@@ -63,14 +63,14 @@ type Node struct {
 	poller *runtime.Poller
 }
 
-// Handler is the code of node worker, which you write in the other files of this
-// directory (zmqgen init writes a starter). Define the function that main calls
-// once the sockets are open:
+// Handler is the code of node worker, which you write in the other files of
+// this directory (zmqgen init writes a starter). Define the function that main
+// calls once the sockets are open:
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
@@ -360,11 +360,10 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		connectReceiver:   []string{"tcp://localhost:5557"},
-		connectSender:     []string{"tcp://localhost:5558"},
-		connectController: []string{"tcp://localhost:5559"},
-	}
+	c := &zmqgenConfig{}
+	c.connectReceiver = []string{"tcp://localhost:5557"}
+	c.connectSender = []string{"tcp://localhost:5558"}
+	c.connectController = []string{"tcp://localhost:5559"}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

@@ -65,8 +65,8 @@ type Node struct {
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
@@ -224,9 +224,8 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		bindPub: []string{"tcp://*:6000"},
-	}
+	c := &zmqgenConfig{}
+	c.bindPub = []string{"tcp://*:6000"}
 	fs := flag.NewFlagSet("pub2", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

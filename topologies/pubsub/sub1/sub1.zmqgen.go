@@ -61,8 +61,8 @@ type Node struct {
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
@@ -232,9 +232,8 @@ Flags:
 // lookupEnv for the flags args did not set. It writes errors and -h help to
 // out.
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := &zmqgenConfig{
-		connectSub: []string{"tcp://localhost:5556"},
-	}
+	c := &zmqgenConfig{}
+	c.connectSub = []string{"tcp://localhost:5556"}
 	fs := flag.NewFlagSet("sub1", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {

@@ -62,14 +62,14 @@ type Node struct {
 	Out *OutSocket
 }
 
-// Handler is the code of node producer, which you write in the other files of this
-// directory (zmqgen init writes a starter). Define the function that main calls
-// once the sockets are open:
+// Handler is the code of node producer, which you write in the other files of
+// this directory (zmqgen init writes a starter). Define the function that main
+// calls once the sockets are open:
 //
 //	func newHandler(n *Node) (Handler, error)
 //
-// main then calls Run. The node stops when Run returns, or on SIGINT or
-// SIGTERM (ctx is then done).
+// main then calls Run. The node stops when Run returns, or on SIGINT or SIGTERM
+// (ctx is then done).
 type Handler interface {
 	// Run does the node's work. A nil error stops the node cleanly.
 	Run(ctx context.Context) error
