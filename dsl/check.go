@@ -118,6 +118,26 @@ func (r *resolver) checkBinds() {
 // that reach a bind in the topology.
 func (r *resolver) buildEdges() []*edgeInfo {
 	var out []*edgeInfo
+	type key struct {
+		from, to *model.Socket
+		addr     string
+	}
+	seen := map[key]*connInfo{}
+	// add records an edge, and reports a second connect statement that
+	// reaches an address the socket already connects to (a reference
+	// and a literal, or two spellings of one address).
+	add := func(ed *edgeInfo) {
+		k := key{ed.e.From, ed.e.To, ed.e.Addr}
+		if prev, ok := seen[k]; ok {
+			if prev != ed.conn {
+				r.errorf(ed.conn.stmt.Addr, "socket %s already connects to %s at %s",
+					sockName(ed.from), sockName(ed.to), r.at(prev.stmt.Addr))
+			}
+			return
+		}
+		seen[k] = ed.conn
+		out = append(out, ed)
+	}
 	for _, ni := range r.nodeList {
 		for _, si := range ni.list {
 			for _, c := range si.connects {
@@ -126,7 +146,7 @@ func (r *resolver) buildEdges() []*edgeInfo {
 						if b.addr.ephemeral() {
 							continue
 						}
-						out = append(out, &edgeInfo{e: &model.Edge{From: si.s, To: c.to.s, Addr: b.addr.text}, from: si, to: c.to, conn: c})
+						add(&edgeInfo{e: &model.Edge{From: si.s, To: c.to.s, Addr: b.addr.text}, from: si, to: c.to, conn: c})
 					}
 					continue
 				}
@@ -137,7 +157,7 @@ func (r *resolver) buildEdges() []*edgeInfo {
 					for _, ti := range oi.list {
 						for _, b := range ti.binds {
 							if ti != si && c.addr.reaches(b.addr) {
-								out = append(out, &edgeInfo{e: &model.Edge{From: si.s, To: ti.s, Addr: b.addr.text}, from: si, to: ti, conn: c})
+								add(&edgeInfo{e: &model.Edge{From: si.s, To: ti.s, Addr: b.addr.text}, from: si, to: ti, conn: c})
 							}
 						}
 					}
