@@ -207,7 +207,28 @@ func up(args []string, interrupt <-chan os.Signal, stdout, stderr io.Writer) int
 	if !ok {
 		return exitFail
 	}
+	warnStale(file, stderr)
 	return upTopology(topo, filepath.Dir(file), opts, interrupt, stdout, stderr)
+}
+
+// warnStale warns when the generated code beside file is not what zmqgen
+// generate would write now: the programs up runs would not be the
+// topology's (their flags, say, would not be what -set checks against).
+// It warns rather than fails, as a user may be trying a change on purpose.
+func warnStale(file string, stderr io.Writer) {
+	changes, ok := generateTopology(file, io.Discard)
+	if !ok {
+		return
+	}
+	var stale []string
+	for _, c := range changes {
+		if c.changed() {
+			stale = append(stale, filepath.ToSlash(c.path))
+		}
+	}
+	if len(stale) > 0 {
+		fmt.Fprintf(stderr, "zmqgen up: warning: generated code is not current, run zmqgen generate %s: %s\n", file, strings.Join(stale, ", "))
+	}
 }
 
 // upTopology runs the nodes of topo, whose generated programs are in

@@ -496,6 +496,10 @@ func TestUpCommand(t *testing.T) {
 				t.Errorf("node process %d outlived up", pid)
 			}
 		}
+		// The fake nodes were written by hand, not generated.
+		if want := "zmqgen up: warning: generated code is not current, run zmqgen generate "; !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	})
 
 	t.Run("a failing node makes up exit 1", func(t *testing.T) {
