@@ -92,7 +92,11 @@ func diffSplit(s []byte) []string {
 	if len(s) == 0 {
 		return nil
 	}
-	return strings.SplitAfter(strings.TrimSuffix(string(s), "\n"), "\n")
+	lines := strings.SplitAfter(string(s), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
 // lcsOps returns an edit script from x to y.

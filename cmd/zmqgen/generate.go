@@ -211,20 +211,30 @@ func (c *genChange) apply() error {
 // every file with what is on disk now; nothing is written. It prints
 // diagnostics and errors to stderr and reports false on errors.
 func generateTopology(file string, stderr io.Writer) ([]*genChange, bool) {
+	_, _, changes, ok := loadAndGenerate(file, stderr)
+	return changes, ok
+}
+
+// loadAndGenerate is generateTopology that also returns the topology and
+// the options the code was generated with.
+func loadAndGenerate(file string, stderr io.Writer) (*model.Topology, codegen.Options, []*genChange, bool) {
+	fail := func() (*model.Topology, codegen.Options, []*genChange, bool) {
+		return nil, codegen.Options{}, nil, false
+	}
 	topo, diags := dsl.Load(file)
 	diags.WriteCompact(stderr)
 	if diags.HasErrors() {
-		return nil, false
+		return fail()
 	}
 	opts, err := codegenOptions(file)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
-		return nil, false
+		fmt.Fprintf(stderr, "zmqgen: %v\n", err)
+		return fail()
 	}
 	files, err := codegen.Generate(topo, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen generate: %s: %v\n", file, err)
-		return nil, false
+		fmt.Fprintf(stderr, "zmqgen: %s: %v\n", file, err)
+		return fail()
 	}
 	dir := filepath.Dir(file)
 	var out []*genChange
@@ -236,8 +246,8 @@ func generateTopology(file string, stderr io.Writer) ([]*genChange, bool) {
 		if b, err := os.ReadFile(p); err == nil {
 			c.old, c.oldExists = b, true
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
-			return nil, false
+			fmt.Fprintf(stderr, "zmqgen: %v\n", err)
+			return fail()
 		}
 		out = append(out, c)
 	}
@@ -250,7 +260,7 @@ func generateTopology(file string, stderr io.Writer) ([]*genChange, bool) {
 		}
 		out = append(out, &genChange{path: p, old: b, oldExists: true, remove: true})
 	}
-	return out, true
+	return topo, opts, out, true
 }
 
 // staleNodeFiles lists the files <sub>/<sub>.zmqgen.go under dir that
