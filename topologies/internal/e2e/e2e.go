@@ -77,9 +77,11 @@ func Build(t testing.TB, pkgs ...string) map[string]string {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if buildDir == "" {
-		// Outlives the test that built it: later tests of the same binary
-		// reuse the programs. The OS cleans the temporary directory.
-		d, err := os.MkdirTemp("", "zmqgen-e2e-")
+		// The directory outlives the test that made it, so that later
+		// tests of the same binary reuse the programs; nothing runs when
+		// the test binary ends, so the next one removes it.
+		removeStaleBuildDirs()
+		d, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", buildDirPrefix, os.Getpid()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,6 +119,26 @@ func Build(t testing.TB, pkgs ...string) map[string]string {
 		bins[p] = buildCache[p]
 	}
 	return bins
+}
+
+// buildDirPrefix starts the name of each test binary's build directory,
+// followed by the binary's process id.
+const buildDirPrefix = "zmqgen-e2e-"
+
+// removeStaleBuildDirs removes the build directories of test binaries
+// that are no longer running.
+func removeStaleBuildDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), buildDirPrefix+"*"))
+	for _, d := range dirs {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(d), buildDirPrefix), "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || n <= 0 {
+			continue
+		}
+		if err := syscall.Kill(n, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
 
 func goTool() string {
