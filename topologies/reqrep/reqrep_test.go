@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -136,5 +137,53 @@ func waitListening(t *testing.T, port int) {
 			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
 		case <-time.After(5 * time.Millisecond): // polling a condition
 		}
+	}
+}
+
+// TestFlagsAndEnvironment checks what a generated program reads: -h lists
+// every flag with its environment variable, a variable sets what its
+// flag did not, a flag wins over its variable, and a bad value is a usage
+// error (status 2) that names the variable.
+func TestFlagsAndEnvironment(t *testing.T) {
+	bins := e2e.Build(t, server1.Pkg, client.Pkg)
+	help := exec.Command(bins[server1.Pkg], "-h")
+	out, err := help.CombinedOutput()
+	if err != nil {
+		t.Fatalf("server1 -h: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Usage: server1 [flags]",
+		"-rep.bind value", "$SERVER1_REP_BIND", "(default tcp://*:5000)",
+		"-rep.connect value", "$SERVER1_REP_CONNECT",
+		"-drink string", "What this server offers. ($SERVER1_DRINK)", `(default "coffee")`,
+		"-delay duration", "$SERVER1_DELAY", "(default 1s)",
+		"-log-level level", "$SERVER1_LOG_LEVEL", "-v\t",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("server1 -h does not say %q:\n%s", want, out)
+		}
+	}
+
+	bad := exec.Command(bins[server1.Pkg])
+	bad.Env = append(os.Environ(), "SERVER1_DELAY=soon")
+	out, err = bad.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), `invalid value "soon" for $SERVER1_DELAY`) {
+		t.Errorf("SERVER1_DELAY=soon: %v\n%s", err, out)
+	}
+
+	// The bind endpoint and the drink from the environment, the delay from
+	// both (the flag wins: a 1h delay would time the test out).
+	port := e2e.Port(t)
+	// env(1) execs the program, so that Stop signals the server itself.
+	s := e2e.Start(t, "server1", "env", "SERVER1_REP_BIND="+e2e.Bind(port), "SERVER1_DRINK=tea", "SERVER1_DELAY=1h",
+		bins[server1.Pkg], "-delay", "1ms")
+	waitListening(t, port)
+	cli := e2e.Start(t, "client", bins[client.Pkg], "-req.connect", e2e.Connect(port), "-requests", "1")
+	cli.WaitOK()
+	if got, want := e2e.Lines(cli.Stdout()), fmt.Sprintf("CUSTOMER:  b'%d need some tea'", port); len(got) != 2 || got[1] != want {
+		t.Errorf("client printed %q, want %q last", got, want)
+	}
+	if code := s.Stop(); code != 0 {
+		t.Errorf("server1 exited with status %d on SIGTERM; stderr:\n%s", code, s.Stderr())
 	}
 }
