@@ -26,8 +26,10 @@ Up builds the node programs generated beside a topology (FILE is its .ztopo
 file; DIR a directory holding exactly one) and runs every node as its own
 process, each replica too, the way docker compose runs services:
 
-  - nodes that bind start first, then nodes that only connect (ZeroMQ
-    reconnects anyway; the order only spares early connect retries);
+  - nodes that bind start first, and the nodes that only connect once
+    those have logged that they listen (or after 5s: ZeroMQ reconnects
+    anyway; the order spares early connect retries, so that a REQ
+    socket's first requests are shared among its servers);
   - every line a node prints, on stdout or stderr, is shown on up's
     stdout after the node's name ("server1    | ...", "consumer.1 | ..."
     for replica 1), coloured when stdout is a terminal;
@@ -67,7 +69,9 @@ Flags:
 	                        colour the names (default auto: when stdout
 	                        is a terminal and NO_COLOR is not set)
 
-Flags after "--" go to every node unchanged, after those above.
+Flags after "--" go to every node unchanged, after those above. The
+nodes inherit up's environment, so the variables a node program reads
+($SERVER1_DRINK, $CLIENT_REQ_CONNECT; see its -h) work too.
 
 Exit status: 0 when stopped by a signal or when every node exited 0; 1
 when the topology has errors, a build fails or a node fails; 2 on a wrong
