@@ -1,13 +1,12 @@
 #!/usr/bin/python3
 """Simple Pirate worker: a REQ worker that echoes requests, and misbehaves.
 
-It connects to the queue's backend with a random identity ("%04X-%04X"),
-says READY ("\\x01") and then serves requests: it receives
-[client identity, "", request] (its REQ socket strips the queue's envelope)
-and sends the same frames back as the reply. Once it has served a few
-requests (--trouble-after, 3), each request has a one-in-six chance of
-crashing the worker and otherwise a one-in-six chance of a CPU overload
-(three extra seconds).
+It connects to the queue's backend, says READY ("\\x01") and then serves
+requests: it receives [client identity, "", request] (its REQ socket
+strips the queue's envelope) and sends the same frames back as the reply.
+Once it has served a few requests (--trouble-after, 3), each request has
+a one-in-six chance of crashing the worker and otherwise a one-in-six
+chance of a CPU overload (three extra seconds).
 
 With --seed the random module is seeded, so a run can be repeated; the
 generated Go worker draws the same numbers from the same seed. The
@@ -44,11 +43,9 @@ def main():
 
     context = zmq.Context(1)
     worker = context.socket(zmq.REQ)
-    identity = "%04X-%04X" % (randint(0, 0x10000), randint(0, 0x10000))
-    worker.setsockopt_string(zmq.IDENTITY, identity)
     worker.connect(args.endpoint)
 
-    print("I: (%s) worker ready" % identity)
+    print("I: Worker ready")
     worker.send(READY)
 
     cycles = 0
@@ -58,13 +55,13 @@ def main():
 
         # Simulate various problems, after a few cycles.
         if cycles > args.trouble_after and randint(0, 5) == 0:
-            print("I: (%s) simulating a crash" % identity)
+            print("I: Simulating a crash")
             break
         elif cycles > args.trouble_after and randint(0, 5) == 0:
-            print("I: (%s) simulating CPU overload" % identity)
+            print("I: Simulating CPU overload")
             time.sleep(args.overload)
 
-        print("I: (%s) normal reply" % identity)
+        print("I: Normal reply")
         time.sleep(args.work)
         worker.send_multipart(msg)
 
