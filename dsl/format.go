@@ -50,6 +50,13 @@ type printer struct {
 	prevLine  int
 	lastBlank bool // the last output line is blank
 	atStart   bool // nothing printed yet
+
+	// stmtEnd is the end offset of the last statement trailing() ended.
+	// Comments before it that trailing() left (a statement written over
+	// several lines with more than one line comment inside) are printed
+	// by the next leading(), followed by a blank line so that they do not
+	// become the doc comment of what follows.
+	stmtEnd int
 }
 
 func newPrinter(toks []lexer.Token) *printer {
@@ -95,7 +102,7 @@ func printedComment(c lexer.Token) string {
 // forceBlank puts one blank line before the first of them, as between
 // top-level declarations.
 func (p *printer) leading(off, startLine int, forceBlank bool) {
-	first := true
+	first, leftover := true, false
 	for p.next < len(p.cmts) && p.cmts[p.next].Pos.Offset < off {
 		c := p.cmts[p.next]
 		p.next++
@@ -105,9 +112,15 @@ func (p *printer) leading(off, startLine int, forceBlank bool) {
 		first = false
 		p.line(printedComment(c))
 		p.newline()
-		p.prevLine = endLine(c)
+		leftover = c.Pos.Offset < p.stmtEnd
+		// A leftover sits above the statement's last line in the source;
+		// the line count continues from the statement.
+		p.prevLine = max(p.prevLine, endLine(c))
+		if !leftover {
+			p.prevLine = endLine(c)
+		}
 	}
-	if first && forceBlank || p.prevLine > 0 && startLine > p.prevLine+1 {
+	if first && forceBlank || p.prevLine > 0 && startLine > p.prevLine+1 || leftover && startLine > 0 {
 		p.blank()
 	}
 }
@@ -144,24 +157,23 @@ func (p *printer) trailing(end int) {
 	if nx := p.sigAt(end); nx != nil {
 		limit = nx.Pos.Offset
 	}
+	p.stmtEnd = end
 	var got []lexer.Token
 	for p.next < len(p.cmts) {
 		c := p.cmts[p.next]
 		if c.Pos.Offset < end || c.Pos.Line == line && (limit < 0 || c.Pos.Offset < limit) {
 			got = append(got, c)
 			p.next++
+			// A line comment ends the output line; any other comment
+			// is left for leading().
+			if strings.HasPrefix(c.Value, "//") {
+				break
+			}
 			continue
 		}
 		break
 	}
-	for i, c := range got {
-		// A line comment ends the output line; what follows it goes on
-		// lines of its own.
-		if i > 0 && strings.HasPrefix(got[i-1].Value, "//") {
-			p.newline()
-			p.line(printedComment(c))
-			continue
-		}
+	for _, c := range got {
 		p.buf.WriteByte(' ')
 		p.buf.WriteString(printedComment(c))
 	}

@@ -393,6 +393,18 @@ func (r *resolver) defineNode(ni *nodeInfo) {
 	for _, si := range ni.list {
 		r.defineSocket(si)
 	}
+	if len(ni.list) == 0 && !hasSocketStmt(ni.decl) {
+		r.warnf(ni.decl.Name, "node %q has no sockets", ni.n.Name)
+	}
+}
+
+func hasSocketStmt(d *NodeDecl) bool {
+	for _, st := range d.Stmts {
+		if _, ok := st.(*SocketDecl); ok {
+			return true
+		}
+	}
+	return false
 }
 
 var paramTypes = map[string]model.ParamType{
