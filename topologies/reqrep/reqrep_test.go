@@ -97,6 +97,20 @@ func runReqRep(t *testing.T, srvLang, cliLang e2e.Lang) {
 		}
 	}
 
+	// With the guide's client, libzmq's REQ socket has a pipe to each
+	// server from the moment it connects, so the turns start with the
+	// first server and the run is deterministic: it must print what the
+	// guide shows, ports and all once they are the guide's.
+	if cliLang == e2e.Py {
+		guidePorts := strings.NewReplacer(fmt.Sprint(p1), "5000", fmt.Sprint(p2), "6000")
+		e2e.Golden(t, "golden/transcripts/reqrep.txt",
+			"What the reqrep example prints with the guide's client and either servers\n"+
+				"(reqrep_test.go, "+fmt.Sprint(requests)+" requests; ports replaced by the guide's 5000 and 6000).",
+			e2e.Section{Name: "client", Text: guidePorts.Replace(cli.Stdout())},
+			e2e.Section{Name: "server1", Text: s1.Stdout()},
+			e2e.Section{Name: "server2", Text: s2.Stdout()})
+	}
+
 	// Each server printed each request it answered.
 	total := 0
 	for _, s := range []*e2e.Proc{s1, s2} {
