@@ -41,10 +41,11 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "mermaid", "")
-	if code, done := parseFlags(fs, args, graphUsage, stdout, stderr); done {
+	files, code, done := parseInterleaved(fs, args, graphUsage, stdout, stderr)
+	if done {
 		return code
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fmt.Fprint(stderr, "zmqgen graph: want one FILE\n\n", graphUsage)
 		return exitUsage
 	}
@@ -57,7 +58,7 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zmqgen graph: unknown format %q (want mermaid or dot)\n", *format)
 		return exitUsage
 	}
-	topo, ok := loadTopology("graph", fs.Arg(0), stderr)
+	topo, ok := loadTopology("graph", files[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -80,6 +81,23 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io
 		return exitUsage, true
 	}
 	return 0, false
+}
+
+// parseInterleaved parses flags that may come before, between and after
+// the positional arguments, as "zmqgen graph FILE -format dot" reads
+// naturally; it returns the positional arguments. done and code are as
+// for parseFlags.
+func parseInterleaved(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (positional []string, code int, done bool) {
+	for {
+		if code, done := parseFlags(fs, args, usage, stdout, stderr); done {
+			return nil, code, true
+		}
+		if fs.NArg() == 0 {
+			return positional, 0, false
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // A picture is what both renderers draw: the topology reduced to groups of

@@ -163,6 +163,14 @@ func TestGraphIDCollision(t *testing.T) {
 	}
 }
 
+func TestGraphFlagAfterFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	file := filepath.Join("..", "..", "topologies", "reqrep", "reqrep.ztopo")
+	if code := run([]string{"graph", file, "-format", "dot"}, nil, &out, &errb); code != exitOK || !strings.HasPrefix(out.String(), `digraph "reqrep" {`) {
+		t.Errorf("graph FILE -format dot: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
 func TestGraphUsage(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"graph", "-h"}, nil, &out, &errb); code != exitOK || out.String() != graphUsage {

@@ -151,16 +151,9 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	fs.BoolVar(&opts.restart, "restart", false, "")
 	fs.DurationVar(&opts.grace, "grace", 10*time.Second, "")
 	fs.StringVar(&opts.color, "color", "auto", "")
-	var positional []string
-	for {
-		if code, done := parseFlags(fs, args, upUsage, stdout, stderr); done {
-			return nil, code, true
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, code, done := parseInterleaved(fs, args, upUsage, stdout, stderr)
+	if done {
+		return nil, code, true
 	}
 	switch {
 	case len(positional) != 1:
