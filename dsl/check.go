@@ -205,7 +205,7 @@ func (r *resolver) checkFlow(at Node, x, y *sockInfo) {
 		return
 	}
 	// A declaration that failed to resolve is already reported.
-	if x.send != nil && x.s.Send == nil || y.recv != nil && y.s.Recv == nil {
+	if x.send != nil && x.s.Send == nil || y.recv != nil && y.s.Recv == nil || x.incomplete || y.incomplete {
 		return
 	}
 	if !canSend[x.s.Type] || !canRecv[y.s.Type] {

@@ -94,10 +94,10 @@ var (
 func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 	var perr participle.Error
 	pos := lexer.Position{Filename: filename, Line: 1, Column: 1}
-	msg := err.Error()
+	// Only the position is kept: the message is rebuilt from the tokens
+	// around it, in the language's own terms.
 	if errors.As(err, &perr) {
 		pos = perr.Position()
-		msg = perr.Message()
 	}
 	toks := tokens(filename, src)
 	// Find the offending token: the first at or after the error position.
@@ -114,8 +114,9 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 	// participle reports a statement whose argument is wrong at the
 	// statement's keyword (the union backtracked over it); the argument
 	// is the token to point at.
-	if tok != nil && argKeywords[tok.Value] {
-		if ctx := blockContext(toks, tok.Pos.Offset); ctx == "socket" || ctx == "node" {
+	if tok != nil && tok.Type == tokenTypes["Ident"] {
+		if ctx := blockContext(toks, tok.Pos.Offset); contains(stmtKeywords[ctx], tok.Value) && !afterSocketType(toks, tok) &&
+			tok != firstSignificant(toks) {
 			pos = tok.Pos
 			if nx := nextOf(toks, tok); nx != nil {
 				tok = nx
@@ -134,12 +135,34 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 		}
 	}
 	d := Diagnostic{Severity: Error, Range: r}
-	d.Message = explainSyntax(toks, tok, pos, msg)
+	d.Message = explainSyntax(toks, tok, pos)
 	return d
 }
 
-// argKeywords are the statement keywords followed by an argument.
-var argKeywords = map[string]bool{"bind": true, "connect": true, "send": true, "recv": true, "subscribe": true, "replicas": true}
+// stmtKeywords are the keywords that start a statement in each kind of
+// block; participle reports an error in such a statement's argument at
+// the keyword.
+var stmtKeywords = map[string][]string{
+	"top":    {"message", "node"},
+	"node":   {"replicas", "param", "socket"},
+	"socket": {"bind", "connect", "send", "recv", "subscribe"},
+}
+
+// afterSocketType reports whether t stands where a socket's "{" belongs
+// (socket NAME TYPE _), so that "socket s PUB bind" is blamed on the
+// missing brace rather than on bind.
+func afterSocketType(toks []lexer.Token, t *lexer.Token) bool {
+	p1 := prevOf(toks, t)
+	if p1 == nil {
+		return false
+	}
+	p2 := prevOf(toks, p1)
+	if p2 == nil {
+		return false
+	}
+	p3 := prevOf(toks, p2)
+	return p3 != nil && p3.Value == "socket"
+}
 
 // describe names a token for a message: `"PUL"`, `end of file`, ...
 func describe(t *lexer.Token) string {
@@ -201,7 +224,7 @@ func openerOf(toks []lexer.Token) string {
 }
 
 // explainSyntax writes the message for a syntax error at tok.
-func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position, raw string) string {
+func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) string {
 	found := describe(tok)
 	if tok != nil {
 		switch tok.Type {
@@ -257,7 +280,10 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position, raw
 		return fmt.Sprintf("expected a socket name after \".\", found %s", found)
 	case "[":
 		return fmt.Sprintf("expected \"]\" after \"[\", found %s", found)
+	case "]":
+		return fmt.Sprintf("expected an element type after \"[]\", found %s", found)
 	}
+
 	// A keyword followed by its name: what comes next is fixed.
 	if len(toks) > 0 && prev.Type == tokenTypes["Ident"] {
 		if pp := prevOf(toks, prev); pp != nil {
@@ -282,12 +308,16 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position, raw
 			}
 		}
 	}
-	ctx := "top"
+	if tok != nil && tok.Value == "=" {
+		// An optional "= value" that failed is dropped by the parser,
+		// which then stops at the "=" itself.
+		return fmt.Sprintf("expected a value after \"=\", found %s", describe(nextOf(toks, tok)))
+	}
 	off := pos.Offset
 	if tok != nil {
 		off = tok.Pos.Offset
 	}
-	ctx = blockContext(toks, off)
+	ctx := blockContext(toks, off)
 	switch ctx {
 	case "top":
 		if tok == nil {
@@ -348,7 +378,6 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position, raw
 	if tok == nil {
 		return "unexpected end of file"
 	}
-	_ = raw
 	return fmt.Sprintf("unexpected %s", found)
 }
 

@@ -49,6 +49,9 @@ type sockInfo struct {
 	send     *Send
 	recv     *Recv
 	subs     []*Subscribe
+	// incomplete marks a REQ or REP socket already reported for missing
+	// send or recv, so that its edges are not reported again for it.
+	incomplete bool
 }
 
 type bindInfo struct {
@@ -583,10 +586,14 @@ func (r *resolver) socketShape(si *sockInfo, typeKnown bool) {
 	case model.REQ, model.REP:
 		if si.send == nil || si.recv == nil {
 			missing := "send"
-			if si.recv == nil {
+			switch {
+			case si.send == nil && si.recv == nil:
+				missing = "send or recv"
+			case si.recv == nil:
 				missing = "recv"
 			}
 			r.errorf(si.decl.Name, "%s socket %s needs both send and recv; it has no %s", s.Type, sockName(si), missing)
+			si.incomplete = true
 		}
 	case model.SUB:
 		if len(si.subs) == 0 {
@@ -715,6 +722,10 @@ func (r *resolver) option(si *sockInfo, st *OptionStmt, set map[string]*OptionSt
 			return
 		}
 		o.MaxMsgSize = &n
+	case "retry", "reconnect", "heartbeat":
+		r.errorf(st.Value, "%s takes a block of settings, such as %s", name, map[string]string{
+			"retry": "retry { timeout 2500ms retries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
+			"heartbeat": "heartbeat { interval 1s liveness 3 }"}[name])
 	default:
 		r.errorf(st.Name, "unknown socket option %q%s", name, didYouMean(name, socketKeywords))
 	}
@@ -799,7 +810,7 @@ func (r *resolver) policy(si *sockInfo, p *Policy) {
 			r.errorf(p.Kind, "retry applies to REQ sockets only, and %s is %s", sockName(si), s.Type)
 		}
 		timeout, ok1 := dur("timeout", defaultRetryTimeout)
-		retries, ok2 := count("retries", defaultRetries)
+		retries, _ := count("retries", defaultRetries)
 		reopen := false
 		if st, ok := vals["reopen"]; ok && st.Value != nil {
 			b, msg := readBool(st.Value)
@@ -814,7 +825,6 @@ func (r *resolver) policy(si *sockInfo, p *Policy) {
 			r.warnf(vals["timeout"], "retry timeout %s is under 1s; a busy peer will look dead", timeout)
 		}
 		s.Retry = &model.Retry{Timeout: timeout, Retries: retries, Reopen: reopen}
-		_ = ok2
 	case "reconnect":
 		initial, ok1 := dur("initial", defaultReconnectInitial)
 		max, ok2 := dur("max", defaultReconnectMax)
