@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,7 +112,7 @@ func TestGolden(t *testing.T) {
 			compareArchive(t, c.ar.Files, c.got)
 		})
 	}
-	t.Run("build-and-vet", func(t *testing.T) {
+	t.Run("build-vet-test", func(t *testing.T) {
 		files := map[string][]byte{}
 		for _, c := range cases {
 			if c.got == nil {
@@ -120,6 +121,24 @@ func TestGolden(t *testing.T) {
 			for _, f := range c.got[1:] {
 				files[c.name+"/"+f.Name] = f.Data
 			}
+		}
+		// Tests of the generated code's behaviour, in the packages they
+		// test: testdata/run/CASE/PATH goes to CASE/PATH.
+		run := filepath.Join("testdata", "run")
+		err := filepath.WalkDir(run, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(run, p)
+			files[filepath.ToSlash(rel)] = b
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		buildModule(t, goldenModule, files)
 	})
@@ -170,8 +189,8 @@ func firstDiff(want, got []byte) string {
 }
 
 // buildModule writes files into a fresh module named modPath that uses
-// this repository for github.com/zmqgen/zmqgen, and runs go build and
-// go vet on all of it.
+// this repository for github.com/zmqgen/zmqgen, and runs go build, go vet
+// and go test on all of it.
 func buildModule(t *testing.T, modPath string, files map[string][]byte) {
 	t.Helper()
 	root := repoRoot(t)
@@ -192,7 +211,7 @@ func buildModule(t *testing.T, modPath string, files map[string][]byte) {
 			t.Fatal(err)
 		}
 	}
-	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
+	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}, {"test", "./..."}} {
 		cmd := exec.Command(goTool(), args...)
 		cmd.Dir = dir
 		// -mod=mod lets go add the indirect requirements that the replaced
