@@ -41,10 +41,14 @@ const Suffix = ".zmqgen.go"
 
 // Generate returns the files for t, in a fixed order: the message package
 // first, then one program per node in declaration order. It fails only on
-// a model the checker should have rejected or on names that clash in Go.
+// a model the checker should have rejected or on names that clash in Go
+// (two names that become one Go name, flag or environment variable).
 func Generate(t *model.Topology, opts Options) ([]File, error) {
 	if opts.ImportPath == "" {
 		return nil, fmt.Errorf("codegen: Options.ImportPath is empty")
+	}
+	if err := validate(t); err != nil {
+		return nil, err
 	}
 	g := &generator{t: t, opts: opts}
 	if g.opts.Source == "" {
