@@ -16,32 +16,44 @@
 // # The API of a node program
 //
 // The user writes the node's code in other files of the node's directory
-// (never touched by generate; Starter, behind "zmqgen init", writes a
-// first one). Everything it uses is in the generated file:
+// (never touched by generate; Starter, behind "zmqgen init", writes a first
+// one). Everything it uses is in the generated file:
 //
-//   - Params: one field per param of the node (string, int, float64,
-//     bool, time.Duration), filled from the .ztopo's defaults, flags
-//     (-name) and environment variables (NODE_NAME).
-//
+//   - Params: one field per param of the node (string, int, float64, bool,
+//     time.Duration), set from the .ztopo's default, then the environment
+//     variable NODE_PARAM, then the flag -param, which wins.
 //   - Node: Params, Replica (which of the node's replicas this process is,
 //     from -replica), Logger (*slog.Logger on stderr, -v / -log-level), and
 //     one field per socket holding its typed handle, open and bound or
-//     connected (-sock.bind, -sock.connect, NODE_SOCK_BIND, ... override
+//     connected (-sock.bind, -sock.connect, $NODE_SOCK_BIND, ... override
 //     the .ztopo's endpoints; lists are comma-separated).
-//
 //   - Handler: the interface the user implements. It has Run(ctx) error
 //     unless every socket of the node is a REP socket, and one method
-//     Serve<Sock>(ctx, Req) (Reply, error) per REP socket. The user defines
+//     Serve<Sock>(ctx, In) (Out, error) per REP socket.
 //
-//     func newHandler(n *Node) (Handler, error)
+// The user also defines the function that main calls once the sockets are
+// open:
 //
-//     which main calls once the sockets are open; a missing or mistyped
-//     handler is a compile error ("undefined: newHandler", "*handler does
-//     not implement Handler (missing method ServeRep)").
+//	func newHandler(n *Node) (Handler, error)
 //
-//   - main runs Run and the Serve loops concurrently. The node stops when
-//     Run returns (nil: exit 0), when a Serve method returns an error, or
-//     on SIGINT/SIGTERM (ctx is cancelled, sockets are closed, exit 0).
+// A missing or mistyped handler is a compile error that names it
+// ("undefined: newHandler", "handler does not implement Handler (missing
+// method ServeRep)"). main runs Run and the Serve loops concurrently. The
+// node stops when Run returns (nil: exit status 0), when a Serve method
+// returns an error (status 1), or on SIGINT or SIGTERM (ctx is cancelled,
+// the sockets closed, status 0); a bad flag is status 2. It logs
+// "listening" with the real address of each bound endpoint.
+//
+// For example, the reqrep topology's server (topologies/reqrep/server1):
+//
+//	type handler struct{ n *Node }
+//
+//	func newHandler(n *Node) (Handler, error) { return &handler{n: n}, nil }
+//
+//	func (h *handler) ServeRep(ctx context.Context, req reqrep.Order) (reqrep.Answer, error) {
+//		fmt.Println("Received request: ", req)
+//		return reqrep.Answer("need some " + h.n.Params.Drink), nil
+//	}
 //
 // Socket handles (type <Sock>Socket, field Node.<Sock>), by socket type;
 // In is the socket's recv type, Out its send type (a declared message, or
