@@ -66,8 +66,12 @@ type peer struct {
 	meta   zmq4.Metadata
 
 	mu       sync.Mutex
-	q        []outItem // outgoing queue, not yet taken by the writer
-	inflight int       // messages the writer took and has not finished writing
+	// q is the outgoing queue; the high-water mark applies to it. The
+	// writer takes the whole queue at once and writes it while senders
+	// refill q, so a peer holds at most twice the HWM (as libzmq holds the
+	// HWM in its pipe plus a batch in its encoder).
+	q        []outItem
+	inflight int // messages the writer took and has not finished writing
 	idle     bool      // the writer waits for p.wake
 	full     bool      // a sender found the queue full: wake blocked senders when it drains
 	dead     bool      // the connection is gone: queue nothing
@@ -143,7 +147,7 @@ func (p *peer) fail(err error) {
 // whether it did.
 func (p *peer) enqueue(m Msg, hwm int) bool {
 	p.mu.Lock()
-	if p.dead || p.linger || (hwm > 0 && len(p.q)+p.inflight >= hwm) {
+	if p.dead || p.linger || (hwm > 0 && len(p.q) >= hwm) {
 		p.full = true
 		p.mu.Unlock()
 		return false

@@ -828,7 +828,7 @@ func (c *core) sendPub(m Msg) error {
 			p.mu.Unlock()
 			continue
 		}
-		if hwm > 0 && len(p.q)+p.inflight >= hwm {
+		if hwm > 0 && len(p.q) >= hwm {
 			p.dropping++
 			first := p.dropping == 1
 			p.mu.Unlock()
