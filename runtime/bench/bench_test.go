@@ -67,15 +67,15 @@ func TestCPeer(t *testing.T) {
 		t.Fatalf("building the C peer: %v", p.cErr)
 	}
 	c := pair{implC, implC}
-	rate, _, err := p.pushPull(c, 2000, 16)
+	rate, _, _, err := p.pushPull(c, 2000, 16)
 	if err != nil || rate <= 0 {
 		t.Fatalf("push→pull: %v msgs/s, %v", rate, err)
 	}
-	rtt, _, err := p.reqRep(c, 50, 16)
+	rtt, _, _, err := p.reqRep(c, 50, 16)
 	if err != nil || rtt <= 0 {
 		t.Fatalf("req→rep: %v, %v", rtt, err)
 	}
-	rate, deliv, _, err := p.pubSub(c, 2, 2000, 16)
+	rate, deliv, _, _, err := p.pubSub(c, 2, 2000, 16)
 	if err != nil || rate <= 0 || deliv <= 0 || deliv > 1 {
 		t.Fatalf("pub→sub: %v msgs/s, %v delivered, %v", rate, deliv, err)
 	}
@@ -94,14 +94,14 @@ func TestGoPeers(t *testing.T) {
 	for _, impl := range []string{implZmq4, implRuntime} {
 		for _, ends := range []pair{{impl, implC}, {implC, impl}, {impl, impl}} {
 			t.Run(strings.ReplaceAll(ends.String(), " ", ""), func(t *testing.T) {
-				rate, _, err := p.pushPull(ends, 500, 16)
+				rate, _, _, err := p.pushPull(ends, 500, 16)
 				if errors.Is(err, errNA) && impl == implRuntime {
 					t.Skipf("runtime not implemented yet: %v", err)
 				}
 				if err != nil || rate <= 0 {
 					t.Fatalf("push→pull: %v msgs/s, %v", rate, err)
 				}
-				rtt, _, err := p.reqRep(ends, 20, 16)
+				rtt, _, _, err := p.reqRep(ends, 20, 16)
 				if errors.Is(err, errNA) && impl == implRuntime {
 					t.Skipf("runtime REQ/REP not implemented yet: %v", err)
 				}
@@ -119,7 +119,7 @@ func TestPyPeer(t *testing.T) {
 		t.Skipf("%s has no pyzmq: %v", pythonPath, err)
 	}
 	p := newTestPeers(t, implPy)
-	rate, _, err := p.pushPull(pair{implPy, implPy}, 1000, 16)
+	rate, _, _, err := p.pushPull(pair{implPy, implPy}, 1000, 16)
 	if err != nil || rate <= 0 {
 		t.Fatalf("push→pull: %v msgs/s, %v", rate, err)
 	}

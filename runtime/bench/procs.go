@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,11 @@ type peers struct {
 	python  string
 	pyErr   error
 	verbose io.Writer
+	// countSyscalls wraps the peers that exit by themselves (push, pull,
+	// sub, req) in `perf stat`, counting their system calls and context
+	// switches (see proc.stats).
+	countSyscalls bool
+	nstat         int
 }
 
 // newPeers prepares the peers of impls: builds the C peer with cc and
@@ -150,6 +156,43 @@ type proc struct {
 	done  chan struct{} // closed when the process has exited
 	err   error         // exit error, valid after done
 	once  sync.Once
+
+	statFile string // perf stat output, if counted
+}
+
+// stats returns the system calls and context switches perf counted for
+// the process, which must have exited by itself.
+func (pr *proc) stats() (syscalls, switches int64, err error) {
+	if pr.statFile == "" {
+		return 0, 0, errors.New("not counted")
+	}
+	data, err := os.ReadFile(pr.statFile)
+	if err != nil {
+		return 0, 0, err
+	}
+	found := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) < 3 {
+			continue
+		}
+		v, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[2] {
+		case "raw_syscalls:sys_enter":
+			syscalls = v
+			found++
+		case "context-switches":
+			switches = v
+			found++
+		}
+	}
+	if found != 2 {
+		return 0, 0, fmt.Errorf("%s: perf stat counted nothing: %q", pr.name, data)
+	}
+	return syscalls, switches, nil
 }
 
 // start starts a peer.
@@ -159,7 +202,18 @@ func (p *peers) start(impl, mode, endpoint string, count int64, size int) (*proc
 		return nil, err
 	}
 	pr := &proc{name: impl + " " + mode, cmd: cmd, lines: make(chan string, 64), done: make(chan struct{})}
+	if p.countSyscalls && (mode == "push" || mode == "pull" || mode == "sub" || mode == "req") {
+		p.nstat++
+		pr.statFile = filepath.Join(p.dir, fmt.Sprintf("perf%d.txt", p.nstat))
+		wrapped := exec.Command("perf", append([]string{"stat", "-x", ",", "-o", pr.statFile,
+			"-e", "raw_syscalls:sys_enter,context-switches", "--"}, cmd.Args...)...)
+		wrapped.Env = cmd.Env
+		cmd, pr.cmd = wrapped, wrapped
+	}
 	cmd.Stderr = &pr.errb
+	// A process group of its own, so that kill also ends what a wrapper
+	// (perf stat) started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if pr.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -264,7 +318,12 @@ func (pr *proc) wait(timeout time.Duration) error {
 func (pr *proc) kill() {
 	pr.once.Do(func() {
 		pr.stdin.Close()
-		_ = pr.cmd.Process.Kill() // an error means it has exited already
+		select {
+		case <-pr.done:
+		default:
+			// The group of the peer started (see start), by its id.
+			_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+		}
 		for range pr.lines {
 		}
 		<-pr.done

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	goruntime "runtime"
 	"strings"
 	"time"
 )
@@ -146,9 +147,18 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 				notes = append(notes, line)
 			}
 		}
+		if sc != scPubSub {
+			for _, impl := range c.impls {
+				if m := r.cells[impl]; m.err == nil && m.note != "" {
+					notes = append(notes, fmt.Sprintf("%s, %s, last run: %s", r.scenario, implLabel[impl], m.note))
+				}
+			}
+		}
 		for _, mc := range r.mixed {
 			if mc.m.err != nil {
 				notes = append(notes, fmt.Sprintf("%s, %s: %s", r.scenario, mc.ends, oneLine(mc.m.err.Error())))
+			} else if mc.m.note != "" {
+				notes = append(notes, fmt.Sprintf("%s, %s, last run: %s", r.scenario, mc.ends, mc.m.note))
 			}
 		}
 	}
@@ -172,7 +182,8 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 	}
-	fmt.Fprintf(w, "\nTook %v.\n", rep.took.Round(time.Second))
+	fmt.Fprintf(w, "\nTook %v; 1-minute load average %s at the start, %s at the end (%d CPUs).\n",
+		rep.took.Round(time.Second), rep.loadStart, rep.loadEnd, goruntime.NumCPU())
 }
 
 // cellText formats one implementation's cell of a row.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	goruntime "runtime"
 	"slices"
 	"strings"
@@ -36,6 +37,7 @@ type config struct {
 	memSize   int
 	stall     string
 	mixed     bool
+	syscalls  bool
 	verbose   bool
 }
 
@@ -58,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.memTime, "memtime", 10*time.Second, "how long the memory scenario publishes")
 	fs.IntVar(&c.memSize, "memsize", 1024, "memory scenario message size, bytes")
 	fs.StringVar(&c.stall, "stall", implC, "implementation of the stalled subscriber in the memory scenario (or \"same\")")
+	fs.BoolVar(&c.syscalls, "syscalls", false, "count system calls and context switches per message with perf stat (notes)")
 	fs.BoolVar(&c.mixed, "mixed", false, "also measure runtime ↔ libzmq C pairs (interop speed)")
 	quick := fs.Bool("quick", false, "one short run per cell (-runs 1 -target 250ms -memtime 3s)")
 	fs.BoolVar(&c.verbose, "v", false, "log every run to stderr")
@@ -144,6 +147,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer p.cleanup()
+	p.countSyscalls = c.syscalls
 	for _, e := range []error{p.cErr, p.pyErr} {
 		if e != nil {
 			fmt.Fprintf(stderr, "bench: warning: %v\n", e)
@@ -180,17 +184,29 @@ type mixedCell struct {
 
 // report is everything measured.
 type report struct {
-	rows  []*row
-	start time.Time
-	took  time.Duration
+	rows               []*row
+	start              time.Time
+	took               time.Duration
+	loadStart, loadEnd string // 1-minute load average
+}
+
+// loadAvg returns the 1-minute load average, which tells how much the
+// other work on the machine may have disturbed the figures.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func (b *bench) measureAll() *report {
-	rep := &report{start: time.Now()}
+	rep := &report{start: time.Now(), loadStart: loadAvg()}
 	for _, sc := range b.cfg.scenarios {
 		rep.rows = append(rep.rows, b.measureScenario(sc))
 	}
 	rep.took = time.Since(rep.start)
+	rep.loadEnd = loadAvg()
 	return rep
 }
 
@@ -200,7 +216,10 @@ func (b *bench) logf(format string, args ...any) {
 
 func (b *bench) measureScenario(sc string) *row {
 	r := &row{cells: map[string]measurement{}}
-	var cell func(ends pair) measurement
+	// runOnce runs one measurement of n messages between ends: its figure,
+	// how long it measured, and a note.
+	var runOnce func(ends pair, n int64) (float64, time.Duration, string, error)
+	var pilot int64 = 20000
 	switch sc {
 	case scPush16, scPush1K:
 		size := 16
@@ -210,97 +229,120 @@ func (b *bench) measureScenario(sc string) *row {
 			r.scenario = "PUSH→PULL 1 KiB"
 		}
 		r.unit = "msgs/s"
-		cell = func(ends pair) measurement {
-			return b.cell(ends, 20000, func(n int64) (float64, time.Duration, string, error) {
-				rate, d, err := b.peers.pushPull(ends, n, size)
-				return rate, d, "", err
-			})
+		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
+			return b.peers.pushPull(ends, n, size)
 		}
 	case scPubSub:
 		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", b.cfg.subs, b.cfg.pubSize)
 		r.unit = "msgs/s per sub"
-		cell = func(ends pair) measurement {
-			return b.cell(ends, 20000, func(n int64) (float64, time.Duration, string, error) {
-				rate, deliv, d, err := b.peers.pubSub(ends, b.cfg.subs, n, b.cfg.pubSize)
-				return rate, d, fmt.Sprintf("%.0f%% delivered", deliv*100), err
-			})
+		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
+			rate, deliv, d, sys, err := b.peers.pubSub(ends, b.cfg.subs, n, b.cfg.pubSize)
+			return rate, d, joinNotes(fmt.Sprintf("%.0f%% delivered", deliv*100), sys), err
 		}
 	case scReqRep:
 		r.scenario = fmt.Sprintf("REQ→REP %d B", b.cfg.rttSize)
 		r.unit = "µs round trip"
 		r.lowerIsBetter = true
-		cell = func(ends pair) measurement {
-			return b.cell(ends, 2000, func(n int64) (float64, time.Duration, string, error) {
-				rtt, d, err := b.peers.reqRep(ends, n, b.cfg.rttSize)
-				return float64(rtt.Nanoseconds()) / 1000, d, "", err
-			})
+		pilot = 2000
+		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
+			rtt, d, sys, err := b.peers.reqRep(ends, n, b.cfg.rttSize)
+			return float64(rtt.Nanoseconds()) / 1000, d, sys, err
 		}
 	case scMemory:
-		r.scenario = fmt.Sprintf("PUB memory, stalled SUB, %d B, %v", b.cfg.memSize, b.cfg.memTime)
-		r.unit = "RSS MiB start → end"
-		r.lowerIsBetter = true
-		r.mem = map[string][]memSample{}
-		for _, impl := range b.cfg.impls {
-			stall := b.cfg.stall
-			if stall == "same" || (stall == implC && b.peers.cpeer == "") {
-				stall = impl
-			}
-			b.logf("%s: %s (stalled subscriber: %s)\n", r.scenario, implLabel[impl], implLabel[stall])
-			samples, err := b.peers.pubMemory(impl, stall, b.cfg.memTime, b.cfg.memSize)
-			m := measurement{err: err}
-			if err == nil {
-				r.mem[impl] = samples
-				m.value = float64(samples[len(samples)-1].rss)
-			} else {
-				b.logf("  %v\n", err)
-			}
-			r.cells[impl] = m
-		}
+		b.measureMemory(r)
 		return r
 	}
+
+	// Every cell is calibrated first, then the runs are interleaved (run 1
+	// of every cell, then run 2…), so that a change in the machine's load
+	// during the scenario weighs on every column alike.
+	type job struct {
+		ends pair
+		n    int64
+		m    measurement
+	}
+	var jobs []*job
 	for _, impl := range b.cfg.impls {
-		b.logf("%s: %s\n", r.scenario, implLabel[impl])
-		r.cells[impl] = cell(pair{impl, impl})
+		jobs = append(jobs, &job{ends: pair{impl, impl}})
 	}
 	if b.cfg.mixed && sc != scPubSub {
-		for _, ends := range []pair{{implRuntime, implC}, {implC, implRuntime}} {
-			b.logf("%s: %s\n", r.scenario, ends)
-			r.mixed = append(r.mixed, mixedCell{ends, cell(ends)})
+		jobs = append(jobs, &job{ends: pair{implRuntime, implC}}, &job{ends: pair{implC, implRuntime}})
+	}
+	for _, j := range jobs {
+		j.n = b.cfg.count
+		if j.n > 0 {
+			continue
+		}
+		b.logf("%s: %s: calibrating\n", r.scenario, j.ends)
+		j.n, j.m.err = calibrate(pilot, 200_000_000, b.cfg.target, func(n int64) (time.Duration, error) {
+			_, d, _, err := runOnce(j.ends, n)
+			return d, err
+		})
+		if j.m.err != nil {
+			b.logf("  %v\n", j.m.err)
+		}
+	}
+	for i := 0; i < b.cfg.runs; i++ {
+		for _, j := range jobs {
+			if j.m.err != nil {
+				continue
+			}
+			b.logf("%s: %s: run %d of %d, %d messages\n", r.scenario, j.ends, i+1, b.cfg.runs, j.n)
+			v, d, note, err := runOnce(j.ends, j.n)
+			if err != nil {
+				b.logf("  %v\n", err)
+				j.m.err = err
+				continue
+			}
+			if b.cfg.verbose {
+				b.logf("  %.4g in %v %s\n", v, d.Round(time.Millisecond), note)
+			}
+			j.m.runs = append(j.m.runs, v)
+			j.m.note = note
+		}
+	}
+	for _, j := range jobs {
+		if j.m.err == nil {
+			j.m.value = median(j.m.runs)
+		}
+		if j.ends.same() {
+			r.cells[j.ends.send] = j.m
+		} else {
+			r.mixed = append(r.mixed, mixedCell{j.ends, j.m})
 		}
 	}
 	return r
 }
 
-// cell calibrates a count (unless -n is given) and returns the median of
-// the runs. run returns the run's figure, how long it measured, and a note.
-func (b *bench) cell(ends pair, pilot int64, run func(n int64) (float64, time.Duration, string, error)) measurement {
-	n := b.cfg.count
-	if n == 0 {
-		var err error
-		n, err = calibrate(pilot, 200_000_000, b.cfg.target, func(n int64) (time.Duration, error) {
-			_, d, _, err := run(n)
-			return d, err
-		})
-		if err != nil {
+// measureMemory runs the memory scenario for every implementation.
+func (b *bench) measureMemory(r *row) {
+	r.scenario = fmt.Sprintf("PUB memory, stalled SUB, %d B, %v", b.cfg.memSize, b.cfg.memTime)
+	r.unit = "RSS MiB start → end"
+	r.lowerIsBetter = true
+	r.mem = map[string][]memSample{}
+	for _, impl := range b.cfg.impls {
+		stall := b.cfg.stall
+		if stall == "same" || (stall == implC && b.peers.cpeer == "") {
+			stall = impl
+		}
+		b.logf("%s: %s (stalled subscriber: %s)\n", r.scenario, implLabel[impl], implLabel[stall])
+		samples, err := b.peers.pubMemory(impl, stall, b.cfg.memTime, b.cfg.memSize)
+		m := measurement{err: err}
+		if err == nil {
+			r.mem[impl] = samples
+			m.value = float64(samples[len(samples)-1].rss)
+		} else {
 			b.logf("  %v\n", err)
-			return measurement{err: err}
 		}
+		r.cells[impl] = m
 	}
-	var m measurement
-	for i := 0; i < b.cfg.runs; i++ {
-		v, d, note, err := run(n)
-		if err != nil {
-			b.logf("  %v\n", err)
-			return measurement{err: err}
-		}
-		if b.cfg.verbose {
-			b.logf("  run %d: n=%d %.4g in %v %s\n", i+1, n, v, d.Round(time.Millisecond), note)
-		}
-		m.runs = append(m.runs, v)
-		m.note = note
+}
+
+func joinNotes(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
 	}
-	m.value = median(m.runs)
-	return m
+	return a + "; " + b
 }
 
 // goEnv describes the machine in the report header.

@@ -34,19 +34,19 @@ func (p pair) String() string {
 // pushPull measures PUSH→PULL throughput: the PULL binds, the PUSH
 // connects and sends count messages; the PULL times its first to its last
 // message. It returns messages per second.
-func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Duration, error) {
+func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Duration, string, error) {
 	pull, err := p.start(ends.recv, "pull", bindEndpoint, count, size)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer pull.kill()
 	ep, err := pull.expect("READY", readyTimeout, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	push, err := p.start(ends.send, "push", ep, count, size)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer push.kill()
 	// A sender that fails (n/a) would leave the receiver waiting: watch it.
@@ -68,15 +68,27 @@ func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Durati
 	}()
 	select {
 	case err := <-failed:
-		return 0, 0, err
+		return 0, 0, "", err
 	case r := <-got:
 		if r.err != nil {
-			return 0, 0, r.err
+			return 0, 0, "", r.err
 		}
 		if r.n < 2 || r.d <= 0 {
-			return 0, 0, fmt.Errorf("pull measured %d messages in %v", r.n, r.d)
+			return 0, 0, "", fmt.Errorf("pull measured %d messages in %v", r.n, r.d)
 		}
-		return float64(r.n-1) / r.d.Seconds(), r.d, nil
+		note := ""
+		if p.countSyscalls {
+			select {
+			case err := <-failed:
+				return 0, 0, "", err
+			case <-push.done:
+			}
+			if err := pull.wait(runTimeout); err != nil {
+				return 0, 0, "", err
+			}
+			note = perMessage(count, map[string]*proc{"PUSH": push, "PULL": pull})
+		}
+		return float64(r.n-1) / r.d.Seconds(), r.d, note, nil
 	}
 }
 
@@ -86,26 +98,26 @@ func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Durati
 // message. It returns the mean over the subscribers of messages per second
 // delivered to one subscriber, and the smallest fraction of the published
 // messages that a subscriber received (a PUB drops for a full subscriber).
-func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, delivered float64, d time.Duration, err error) {
+func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, delivered float64, d time.Duration, note string, err error) {
 	pub, err := p.start(ends.send, "pub", bindEndpoint, count, size)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, "", err
 	}
 	defer pub.kill()
 	ep, err := pub.expect("READY", readyTimeout, nil)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, "", err
 	}
 	subs := make([]*proc, nsubs)
 	for i := range subs {
 		if subs[i], err = p.start(ends.recv, "sub", ep, count, size); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, "", err
 		}
 		defer subs[i].kill()
 	}
 	for _, s := range subs {
 		if _, err := s.expect("READY", readyTimeout, nil); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, "", err
 		}
 	}
 	// READY means connect and subscribe were called; the subscription
@@ -114,41 +126,47 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	// message, so this pause only trims what the first run would miss.
 	time.Sleep(200 * time.Millisecond)
 	if err := pub.send("go"); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, "", err
 	}
 	delivered = 1
 	var maxD time.Duration
 	for _, s := range subs {
 		n, el, err := s.result(runTimeout)
 		if err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, "", err
 		}
 		if n < 2 || el <= 0 {
-			return 0, 0, 0, fmt.Errorf("sub measured %d messages in %v", n, el)
+			return 0, 0, 0, "", fmt.Errorf("sub measured %d messages in %v", n, el)
 		}
 		rate += float64(n-1) / el.Seconds() / float64(nsubs)
 		delivered = min(delivered, float64(n)/float64(count))
 		maxD = max(maxD, el)
+		if p.countSyscalls && note == "" {
+			if err := s.wait(runTimeout); err != nil {
+				return 0, 0, 0, "", err
+			}
+			note = perMessage(n, map[string]*proc{"SUB": s})
+		}
 	}
-	return rate, delivered, maxD, nil
+	return rate, delivered, maxD, note, nil
 }
 
 // reqRep measures REQ→REP round trips: the REP binds and echoes, the REQ
 // makes untimed warm-up round trips, then count timed ones. It returns the
 // mean round trip.
-func (p *peers) reqRep(ends pair, count int64, size int) (time.Duration, time.Duration, error) {
+func (p *peers) reqRep(ends pair, count int64, size int) (time.Duration, time.Duration, string, error) {
 	rep, err := p.start(ends.recv, "rep", bindEndpoint, count, size)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer rep.kill()
 	ep, err := rep.expect("READY", readyTimeout, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	req, err := p.start(ends.send, "req", ep, count, size)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer req.kill()
 	n, d, err := req.result(runTimeout)
@@ -156,15 +174,41 @@ func (p *peers) reqRep(ends pair, count int64, size int) (time.Duration, time.Du
 		// The REP may be the one that failed (n/a): say so.
 		select {
 		case <-rep.done:
-			return 0, 0, rep.failure("exited")
+			return 0, 0, "", rep.failure("exited")
 		default:
 		}
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	if n < 1 || d <= 0 {
-		return 0, 0, fmt.Errorf("req measured %d round trips in %v", n, d)
+		return 0, 0, "", fmt.Errorf("req measured %d round trips in %v", n, d)
 	}
-	return d / time.Duration(n), d, nil
+	note := ""
+	if p.countSyscalls {
+		if err := req.wait(runTimeout); err != nil {
+			return 0, 0, "", err
+		}
+		note = perMessage(count, map[string]*proc{"REQ": req})
+	}
+	return d / time.Duration(n), d, note, nil
+}
+
+// perMessage formats the system calls and context switches per message
+// of counted processes (by role), for -syscalls.
+func perMessage(n int64, procs map[string]*proc) string {
+	var parts []string
+	for _, role := range []string{"PUSH", "PULL", "REQ", "SUB"} {
+		pr, ok := procs[role]
+		if !ok {
+			continue
+		}
+		sys, cs, err := pr.stats()
+		if err != nil {
+			parts = append(parts, fmt.Sprintf("%s: %v", role, err))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3f syscalls, %.3f context switches", role, float64(sys)/float64(n), float64(cs)/float64(n)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // memSample is one sample of a flooding publisher's memory.

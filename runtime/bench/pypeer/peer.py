@@ -37,6 +37,7 @@ def main():
         for _ in range(count - 1):
             s.recv()
         result(count, clock() - t0)
+        s.close()
     elif mode == "push":
         s = open_socket(zmq.PUSH, False)
         for _ in range(count):
