@@ -98,7 +98,7 @@ def main():
             workers.ready(worker)
             if len(msg) == 1:
                 if msg[0] == READY:
-                    print("I: Worker %s ready" % worker.decode(errors="replace"))
+                    print("I: Worker %s is ready" % worker.hex())
                 elif msg[0] != HEARTBEAT:
                     print("E: Invalid message from worker: %s" % msg)
             else:
@@ -115,7 +115,7 @@ def main():
             heartbeat_at = time.monotonic() + args.interval
 
         for worker in workers.purge():
-            print("W: Worker %s expired, purged" % worker.decode(errors="replace"))
+            print("W: Worker %s expired, purged" % worker.hex())
 
 
 if __name__ == "__main__":

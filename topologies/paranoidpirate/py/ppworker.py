@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Paranoid Pirate worker: a DEALER worker with heartbeats and reconnects.
 
-It connects to the queue's backend with a random identity ("%04X-%04X"),
-says READY ("\\x01"), and then serves requests, [client identity, "",
-request], by sending the same frames back. While idle it sends HEARTBEAT
-("\\x02") every interval, and it takes any message from the queue as a sign
-of life. After liveness intervals without one it decides the queue is gone:
-it closes its socket, waits (1 s at first, doubling up to 32 s while the
-queue stays away) and starts again with a new socket and identity.
+It connects to the queue's backend, says READY ("\\x01"), and then serves
+requests, [client identity, "", request], by sending the same frames back.
+While idle it sends HEARTBEAT ("\\x02") every interval, and it takes any
+message from the queue as a sign of life. After liveness intervals
+without one it decides the queue is gone: it closes its socket, waits
+(1 s at first, doubling up to 32 s while the queue stays away) and starts
+again with a new socket.
 
 Once it has served a few requests (--trouble-after, 3), each request has a
 one-in-six chance of crashing the worker and otherwise a one-in-six chance
@@ -58,13 +58,11 @@ def main():
     poller = zmq.Poller()
 
     def worker_socket():
-        """Opens a DEALER with a fresh identity, connects and says READY."""
+        """Opens a DEALER, connects it and says READY."""
         sock = context.socket(zmq.DEALER)
-        identity = "%04X-%04X" % (randint(0, 0x10000), randint(0, 0x10000))
-        sock.setsockopt_string(zmq.IDENTITY, identity)
         poller.register(sock, zmq.POLLIN)
         sock.connect(args.endpoint)
-        print("I: (%s) worker ready" % identity)
+        print("I: Worker ready")
         sock.send(READY)
         return sock
 
