@@ -33,7 +33,7 @@ func compile(filename string, src []byte) (topo *model.Topology, f *File, diags 
 	if f == nil {
 		return nil, nil, diags.Sort()
 	}
-	r := newResolver(filename, newComments(tokens(filename, src)))
+	r := newResolver(filename, src, newComments(tokens(filename, src)))
 	topo = r.resolve(f)
 	diags = r.diags.Sort()
 	if diags.HasErrors() {

@@ -39,12 +39,27 @@ func (r Range) String() string {
 	return fmt.Sprintf("%s:%d:%d", r.File, r.Start.Line, r.Start.Col)
 }
 
-func posOf(p lexer.Position) Pos { return Pos{Line: p.Line, Col: p.Column, Offset: p.Offset} }
+// posIn converts a participle position in src into a Pos. participle
+// counts columns in runes; Pos counts bytes, as Go's tools do, so the
+// column is recomputed from the offset.
+func posIn(src []byte, p lexer.Position) Pos {
+	off := min(max(p.Offset, 0), len(src))
+	col := off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
+	return Pos{Line: p.Line, Col: col, Offset: off}
+}
+
+// posAt returns the Pos of byte offset off in src.
+func posAt(src []byte, off int) Pos {
+	off = min(max(off, 0), len(src))
+	line := 1 + bytes.Count(src[:off], []byte("\n"))
+	col := off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
+	return Pos{Line: line, Col: col, Offset: off}
+}
 
 // rangeOf is the range a syntax node covers.
-func rangeOf(file string, n Node) Range {
+func (d *diagnoser) rangeOf(n Node) Range {
 	s, e := n.Span()
-	r := Range{File: file, Start: posOf(s), End: posOf(e)}
+	r := Range{File: d.file, Start: posIn(d.src, s), End: posIn(d.src, e)}
 	if r.End.Offset < r.Start.Offset || !r.End.IsValid() {
 		r.End = r.Start
 	}
@@ -295,6 +310,7 @@ func sourceLine(src []byte, n int) []byte {
 // diagnoser collects diagnostics for one file.
 type diagnoser struct {
 	file  string
+	src   []byte
 	diags Diagnostics
 	// related holds the places named through at() while a message is
 	// being built; add attaches them to the diagnostic as Related.
@@ -302,11 +318,11 @@ type diagnoser struct {
 }
 
 func (d *diagnoser) errorf(n Node, format string, args ...any) *Diagnostic {
-	return d.add(Error, rangeOf(d.file, n), format, args...)
+	return d.add(Error, d.rangeOf(n), format, args...)
 }
 
 func (d *diagnoser) warnf(n Node, format string, args ...any) *Diagnostic {
-	return d.add(Warning, rangeOf(d.file, n), format, args...)
+	return d.add(Warning, d.rangeOf(n), format, args...)
 }
 
 func (d *diagnoser) add(sev Severity, r Range, format string, args ...any) *Diagnostic {
@@ -318,7 +334,7 @@ func (d *diagnoser) add(sev Severity, r Range, format string, args ...any) *Diag
 // at returns "file:line:col" of a node, for messages that name another
 // place; the diagnostic being built also lists that place as Related.
 func (d *diagnoser) at(n Node) string {
-	r := rangeOf(d.file, n)
+	r := d.rangeOf(n)
 	d.related = append(d.related, Related{Range: r, Message: "first here"})
 	return r.String()
 }

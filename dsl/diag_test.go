@@ -116,3 +116,29 @@ func TestLanguageReferenceExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsCountBytes: columns are byte counts, as in Go's tools, also
+// after non-ASCII text on the line (participle counts runes).
+func TestColumnsCountBytes(t *testing.T) {
+	src := "topology t\nnode a { /* café ☕ */ socket s PUL { bind \"tcp://*:1\" } }\n"
+	_, diags := Compile("u.ztopo", []byte(src))
+	if len(diags) == 0 {
+		t.Fatal("no diagnostics")
+	}
+	line2 := src[strings.Index(src, "\n")+1:]
+	want := strings.Index(line2, "PUL") + 1
+	d := diags[0]
+	if d.Range.Start.Line != 2 || d.Range.Start.Col != want || d.Range.End.Col != want+3 ||
+		src[d.Range.Start.Offset:d.Range.End.Offset] != "PUL" {
+		t.Errorf("range = %+v, want col %d", d.Range, want)
+	}
+	// A syntax error after non-ASCII text, and one at the end of the file.
+	_, diags = Compile("u.ztopo", []byte("topology t // ü\nnode a { ü }\n"))
+	if got := diags[0].String(); got != `u.ztopo:2:10: error: unexpected character "ü"` {
+		t.Errorf("got %s", got)
+	}
+	_, diags = Compile("u.ztopo", []byte("topology t\nnode a {\n  replicas"))
+	if got := diags[0].String(); got != `u.ztopo:3:11: error: expected a number after "replicas", found end of file` {
+		t.Errorf("got %s", got)
+	}
+}

@@ -126,12 +126,13 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 			}
 		}
 	}
-	r := Range{File: filename, Start: posOf(pos), End: posOf(pos)}
+	r := Range{File: filename, Start: posAt(src, pos.Offset)}
+	r.End = r.Start
 	if tok != nil {
-		r.Start = posOf(tok.Pos)
-		r.End = Pos{Line: tok.Pos.Line, Col: tok.Pos.Column + len(tok.Value), Offset: tok.Pos.Offset + len(tok.Value)}
-		if strings.Contains(tok.Value, "\n") {
-			r.End = r.Start
+		r.Start = posIn(src, tok.Pos)
+		r.End = r.Start
+		if !strings.Contains(tok.Value, "\n") {
+			r.End = posIn(src, lexer.Position{Line: tok.Pos.Line, Offset: tok.Pos.Offset + len(tok.Value)})
 		}
 	}
 	d := Diagnostic{Severity: Error, Range: r}

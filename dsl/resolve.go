@@ -66,9 +66,9 @@ type connInfo struct {
 	to   *sockInfo
 }
 
-func newResolver(filename string, toks *comments) *resolver {
+func newResolver(filename string, src []byte, toks *comments) *resolver {
 	return &resolver{
-		diagnoser: diagnoser{file: filename},
+		diagnoser: diagnoser{file: filename, src: src},
 		docs:      toks,
 		msgs:      map[string]*msgInfo{},
 		nodes:     map[string]*nodeInfo{},
