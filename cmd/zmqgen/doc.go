@@ -50,4 +50,38 @@
 // cleanly on SIGINT or SIGTERM, and exits 0 when its Handler is done.
 //
 // (End of the section on generate and init.)
+//
+// # Seeing and running a topology: zmqgen graph and zmqgen up
+//
+// (This section is kept by the owners of graph and up; "zmqgen graph -h"
+// and "zmqgen up -h" say the same at more length.)
+//
+//	zmqgen graph [-format mermaid|dot] FILE|DIR
+//	zmqgen up [-only NODE,...] [-replicas NODE=N] [-set NODE.NAME=VALUE] [-restart] [-grace D] FILE|DIR [-- node flags...]
+//
+// graph prints a picture of a topology: a box per node, holding a box per
+// socket with its type and endpoints, and an edge per connection, pointing
+// the way messages flow and labelled with the message types and SUB
+// filters. The Mermaid output (the default) renders on code hosts inside a
+// mermaid code block; -format dot is for Graphviz. The output is
+// deterministic.
+//
+// up builds the generated programs of a topology (run zmqgen generate
+// first) and runs every node, each replica too, as its own process, the
+// way docker compose runs services. Nodes that bind start first, the
+// others once those log that they listen. Every line a node prints comes
+// out after its name ("client  | ...", "worker.1 | ..." for replica 1).
+// -set passes a parameter or endpoints to a node:
+//
+//	go run ./cmd/zmqgen up topologies/reqrep -set client.requests=6 -set server1.drink=tea
+//	go run ./cmd/zmqgen up topologies/reqrep -set server1.rep.bind=tcp://127.0.0.1:7000 \
+//		-set client.req.connect=tcp://127.0.0.1:7000,tcp://127.0.0.1:6000
+//
+// Ctrl-C or SIGTERM stops every node (SIGTERM, then SIGKILL after -grace,
+// 10s by default) and up exits 0. A node that exits with an error stops
+// the run, and up exits 1 naming it; with -restart, up restarts the node
+// instead, after 1s, doubling up to 30s. A node that exits 0 has done its
+// work; the others keep running, and up exits 0 when every node has.
+//
+// (End of the section on graph and up.)
 package main

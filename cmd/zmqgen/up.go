@@ -39,8 +39,8 @@ process, each replica too, the way docker compose runs services:
   - a node that exits with an error stops the whole run: up says which
     node failed, stops the others and exits 1. With -restart, up restarts
     the failed node instead, waiting 1s, then twice as long after every
-    further failure, up to 30s (a node that ran for a minute starts over
-    at 1s);
+    further failure, up to 30s (a node that ran for 10s starts over at
+    1s);
   - a node that exits 0 has finished its work (a client that made its
     requests): the others keep running until Ctrl-C, and when every node
     has exited 0, up exits 0.
@@ -82,7 +82,7 @@ command line.
 var (
 	restartInitial = time.Second
 	restartMax     = 30 * time.Second
-	restartReset   = time.Minute // a node that ran this long starts over at restartInitial
+	restartReset   = 10 * time.Second // a node that ran this long starts over at restartInitial, as Docker's restart policies do
 )
 
 // upOptions is the parsed command line of zmqgen up.
