@@ -456,14 +456,15 @@ func (r *resolver) param(d *ParamDecl) *model.Param {
 func (r *resolver) defineSocket(si *sockInfo) {
 	d := si.decl
 	s := si.s
-	typ, ok := socketTypeByName[d.Type.Name]
-	if !ok {
+	typ, typeKnown := socketTypeByName[d.Type.Name]
+	if !typeKnown {
 		r.errorf(d.Type, "expected socket type (%s), found %q%s",
 			strings.Join(socketTypeNames, ", "), d.Type.Name, didYouMean(d.Type.Name, socketTypeNames))
 	}
 	s.Type = typ
 	opts := map[string]*OptionStmt{}
 	policies := map[string]*Policy{}
+	subs := map[string]*Subscribe{}
 	for _, st := range d.Stmts {
 		switch st := st.(type) {
 		case *Bind:
@@ -517,15 +518,14 @@ func (r *resolver) defineSocket(si *sockInfo) {
 				r.errorf(st.Value, "subscribe: %s", msg)
 				continue
 			}
-			if typ != model.SUB && ok {
+			if typ != model.SUB && typeKnown {
 				r.errorf(st, "subscribe applies to SUB sockets only, and %s is %s", sockName(si), typ)
 				continue
 			}
-			for _, prev := range si.subs[:len(si.subs)-1] {
-				if pv, _ := readString(prev.Value); pv == v && prev.Value.String != nil {
-					r.warnf(st, "socket %s already subscribes to %q at %s", sockName(si), v, r.at(prev))
-				}
+			if prev, ok := subs[v]; ok {
+				r.warnf(st, "socket %s already subscribes to %q at %s", sockName(si), v, r.at(prev))
 			}
+			subs[v] = st
 			s.Subscribe = append(s.Subscribe, v)
 		case *OptionStmt:
 			if prev, ok := opts[st.Name.Name]; ok {
@@ -543,7 +543,7 @@ func (r *resolver) defineSocket(si *sockInfo) {
 			r.policy(si, st)
 		}
 	}
-	r.socketShape(si, ok)
+	r.socketShape(si, typeKnown)
 }
 
 var socketTypeByName = map[string]model.SocketType{}
