@@ -242,3 +242,20 @@ func repoRoot(t *testing.T) string {
 	}
 	return dir
 }
+
+// TestDeterministic generates every golden case several times and
+// checks that the bytes never change: the generator must not depend on
+// map order or anything else that varies between runs.
+func TestDeterministic(t *testing.T) {
+	for _, c := range loadGoldenCases(t) {
+		first := generateArchive(t, c.ar.Files[0], goldenModule+"/"+c.name)
+		for i := 0; i < 10; i++ {
+			again := generateArchive(t, c.ar.Files[0], goldenModule+"/"+c.name)
+			for j := range first {
+				if !bytes.Equal(first[j].Data, again[j].Data) {
+					t.Fatalf("%s: %s differs between two generations: %s", c.name, first[j].Name, firstDiff(first[j].Data, again[j].Data))
+				}
+			}
+		}
+	}
+}
