@@ -136,6 +136,13 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 				return err
 			}
 		}
+		if _, ok := s.(*zmq4Socket); ok {
+			// zmq4's PULL can fail its Recv with "use of closed network
+			// connection" before it has returned every message when the
+			// PUSH closes (issue 3 lists it): hold the connection open
+			// until the harness, having the PULL's result, closes stdin.
+			_, _ = io.Copy(io.Discard, in)
+		}
 		return s.close()
 	case "pub":
 		if err := ready(true); err != nil {

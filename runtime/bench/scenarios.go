@@ -70,6 +70,7 @@ func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Durati
 	case err := <-failed:
 		return 0, 0, "", err
 	case r := <-got:
+		push.stdin.Close() // a zmq4 PUSH waits for this before closing
 		if r.err != nil {
 			return 0, 0, "", r.err
 		}
