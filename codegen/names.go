@@ -188,7 +188,7 @@ func multiCall(fn *jen.Statement, args ...jen.Code) *jen.Statement {
 	return fn.Custom(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, args...)
 }
 
-// firstSentence is the first line of a doc comment, for flag help.
+// oneLine joins the lines of a doc comment into one, for flag help.
 func oneLine(text string) string {
 	return strings.Join(strings.Fields(text), " ")
 }

@@ -52,7 +52,7 @@ func (g *generator) nodeFile(n *model.Node) (*jen.File, error) {
 // replicated says whether the node runs as several processes.
 func (ng *nodeGen) replicated() bool { return ng.n.Replicas > 1 }
 
-// rep returns the node's REP sockets, which the Handler serves.
+// reps returns the node's REP sockets, which the Handler serves.
 func (ng *nodeGen) reps() []*sock {
 	var out []*sock
 	for _, s := range ng.socks {
