@@ -17,12 +17,14 @@ const checkUsage = `usage: zmqgen check [-format text|json] [-snippet] [-color] 
 
 Check parses and checks each topology and reports every problem found,
 sorted by position. A DIR argument means every .ztopo file in it; DIR/...
-also searches its subdirectories (skipping testdata and names starting
-with "." or "_").
+also searches its subdirectories (skipping testdata, vendor and names
+starting with "." or "_").
 
 Text diagnostics go to standard error, one per line:
 
 	file:line:col: error: message
+
+Lines and columns start at 1; a column counts bytes, as Go's tools do.
 
 With -snippet, each is followed by the source line and a caret under the
 position; -color adds ANSI colours to that. With -format json, the
@@ -131,7 +133,7 @@ func ztopoFiles(args []string) ([]string, error) {
 				}
 				if d.IsDir() {
 					name := d.Name()
-					if path != dir && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+					if path != dir && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 						return filepath.SkipDir
 					}
 					return nil
