@@ -82,7 +82,10 @@ func runCrash(t *testing.T, serverLang, clientLang e2e.Lang) {
 
 	// The client gives up by itself and ends normally, as the guide's does.
 	client.WaitOK()
-	server.Wait() // it crashed (a Go node reports the crash with status 1)
+	// The server crashed, and ended normally, as the guide's does.
+	if code := server.Wait(); code != 0 {
+		t.Errorf("server exited with status %d after its crash, want 0", code)
+	}
 
 	lines := e2e.Lines(client.Stdout())
 	// Every request but the last is answered, in order, at the first try

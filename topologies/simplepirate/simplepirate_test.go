@@ -229,7 +229,10 @@ func TestCrash(t *testing.T) {
 			w := p.worker("worker", crashSeed, 3, crashWork, crashOverload)
 			c := p.client("client", 0)
 			c.WaitOK()
-			w.Wait()
+			// The worker crashed, and ended normally, as the zguide's does.
+			if code := w.Wait(); code != 0 {
+				t.Errorf("worker exited with status %d after its crash, want 0", code)
+			}
 			p.queue.Stop()
 
 			lines := e2e.Lines(c.Stdout())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,10 +9,6 @@ import (
 	"github.com/zmqgen/zmqgen/topologies/internal/pyrand"
 	"github.com/zmqgen/zmqgen/topologies/simplepirate"
 )
-
-// errCrash is how a worker simulates a crash: Run fails, so the node
-// stops without answering the request it holds.
-var errCrash = errors.New("simulated crash")
 
 // handler is the Simple Pirate worker: it says READY, then echoes each
 // request after Params.Work, and once it has served Params.TroubleAfter
@@ -53,7 +48,10 @@ func (h *handler) Run(ctx context.Context) error {
 		trouble := cycles > h.n.Params.TroubleAfter
 		if trouble && h.rnd.Randint(0, 5) == 0 {
 			fmt.Println("I: Simulating a crash")
-			return errCrash
+			// The node stops without answering the request it holds. With
+			// status 0, as the zguide's worker ends, so that "zmqgen up"
+			// lets the rest of the topology run on.
+			return nil
 		} else if trouble && h.rnd.Randint(0, 5) == 0 {
 			fmt.Println("I: Simulating CPU overload")
 			if err := sleep(ctx, h.n.Params.Overload); err != nil {
