@@ -632,10 +632,10 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 		}
 		graceOver = time.After(s.grace)
 	}
-	kill := func() {
+	kill := func(why string) {
 		for _, p := range s.procs {
 			if p.cmd != nil {
-				s.say("%s did not stop; killing it", p.name)
+				s.say("%s %s; killing it", p.name, why)
 				p.cmd.Process.Kill()
 			}
 		}
@@ -739,16 +739,21 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 				continue
 			}
 			running++
-		case <-interrupt:
+		case sig := <-interrupt:
 			if stopping {
-				kill()
+				// Only a second Ctrl-C forces: a supervisor's SIGTERM may
+				// well come twice (GNU timeout signals the process, then
+				// its group), and that must not cut the grace period short.
+				if sig == os.Interrupt {
+					kill("is still running at the second Ctrl-C")
+				}
 				continue
 			}
 			s.say("stopping (press Ctrl-C again to kill)")
 			stop()
 		case <-graceOver:
 			graceOver = nil
-			kill()
+			kill(fmt.Sprintf("did not stop within %v", s.grace))
 		}
 	}
 	if !stopping && status == exitOK {

@@ -341,6 +341,8 @@ func TestUpKillsAfterGrace(t *testing.T) {
 	bind(sock(topo.Node("stubborn"), "quiet", model.PUSH, nil, nil), "tcp://*:5000")
 	res, interrupt, stdout, _ := startUp(t, topo, "-grace", "200ms")
 	waitFor(t, stdout, "stubborn | ignoring SIGTERM\n", "client   | done")
+	// A second SIGTERM does not cut the grace period short.
+	interrupt <- syscall.SIGTERM
 	interrupt <- syscall.SIGTERM
 	r := wait(t, res)
 	if r.code != exitOK {
@@ -348,11 +350,27 @@ func TestUpKillsAfterGrace(t *testing.T) {
 	}
 	for _, want := range []string{
 		"zmqgen up: starting the other nodes, though not every binding node listens after 100ms\n",
-		"zmqgen up: stubborn did not stop; killing it\n",
+		"zmqgen up: stubborn did not stop within 200ms; killing it\n",
 	} {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
+	}
+}
+
+// TestUpSecondCtrlC checks that a second Ctrl-C kills at once, however
+// long the grace period.
+func TestUpSecondCtrlC(t *testing.T) {
+	res, interrupt, stdout, _ := startUp(t, fakeTopology("stubborn"), "-grace", "1h")
+	waitFor(t, stdout, "stubborn | ignoring SIGTERM\n")
+	interrupt <- os.Interrupt
+	interrupt <- os.Interrupt
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0", r.code)
+	}
+	if want := "zmqgen up: stubborn is still running at the second Ctrl-C; killing it\n"; !strings.Contains(r.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 	}
 }
 
