@@ -65,19 +65,19 @@ type peer struct {
 	id     []byte // routing identity (ROUTER), the peer's metadata Identity otherwise
 	meta   zmq4.Metadata
 
-	mu       sync.Mutex
+	mu sync.Mutex
 	// q is the outgoing queue; the high-water mark applies to it. The
 	// writer takes the whole queue at once and writes it while senders
 	// refill q, so a peer holds at most twice the HWM (as libzmq holds the
 	// HWM in its pipe plus a batch in its encoder).
 	q        []outItem
-	inflight int // messages the writer took and has not finished writing
-	idle     bool      // the writer waits for p.wake
-	full     bool      // a sender found the queue full: wake blocked senders when it drains
-	dead     bool      // the connection is gone: queue nothing
-	linger   bool      // the socket is closing: write what is queued, then stop
-	dropping int       // messages dropped since the queue became full (PUB), for logs
-	subs     topicSet  // PUB/XPUB: what this peer subscribed to
+	inflight int      // messages the writer took and has not finished writing
+	idle     bool     // the writer waits for p.wake
+	full     bool     // a sender found the queue full: wake blocked senders when it drains
+	dead     bool     // the connection is gone: queue nothing
+	linger   bool     // the socket is closing: write what is queued, then stop
+	dropping int      // messages dropped since the queue became full (PUB), for logs
+	subs     topicSet // PUB/XPUB: what this peer subscribed to
 
 	wake       chan struct{} // cap 1: work for the writer
 	done       chan struct{} // closed when the connection is finished
