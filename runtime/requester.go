@@ -68,6 +68,9 @@ func newRequester(endpoints []string, retry Retry, opts []Option) (*Requester, e
 	if !retry.Reopen {
 		r.typ = DEALER
 	}
+	if r.name == "" {
+		r.name = "REQ" // as the engine names an unnamed socket in its logs
+	}
 	if r.retry.Attempts < 1 {
 		r.retry.Attempts = 1
 	}
@@ -163,11 +166,7 @@ func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
 			r.retry.OnRetry(left)
 		}
 		if left == 0 {
-			err := fmt.Errorf("%w after %d tries of %v", ErrNoReply, try, r.retry.Timeout)
-			if r.name != "" {
-				err = fmt.Errorf("%s: %w", r.name, err)
-			}
-			return nil, err
+			return nil, fmt.Errorf("%s: %w after %d tries of %v", r.name, ErrNoReply, try, r.retry.Timeout)
 		}
 		if r.typ == REQ {
 			if err := r.reopen(); err != nil {

@@ -122,7 +122,7 @@ func TestRequesterAbandons(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 2)
 	var rs retries
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 2, Reopen: true, OnRetry: rs.on})
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 2, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestRequesterDiscardsStaleReply(t *testing.T) {
 		}
 	}()
 
-	r, err := NewRequester([]string{s.Addrs()[0]}, Retry{Timeout: tryTimeout, Attempts: 1})
+	r, err := NewRequester([]string{s.Addrs()[0]}, Retry{Timeout: tryTimeout, Attempts: 1}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestRequesterDiscardsStaleReply(t *testing.T) {
 func TestRequesterCloseInterruptsRequest(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 1<<30) // never answers
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true})
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestRequesterContextCancel(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 1)
 	var rs retries
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true, OnRetry: rs.on})
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestRequesterRetriesAgainstLibzmqREP(t *testing.T) {
 			t.Parallel()
 			peer := pyzmqtest.Start(t, "REP", "--bind", "tcp://127.0.0.1:0", "--echo", "re:", "--drop", "2")
 			var rs retries
-			r, err := NewRequester([]string{peer.Endpoint()}, Retry{Timeout: tryTimeout, Attempts: 3, Reopen: reopen, OnRetry: rs.on})
+			r, err := NewRequester([]string{peer.Endpoint()}, Retry{Timeout: tryTimeout, Attempts: 3, Reopen: reopen, OnRetry: rs.on}, WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -182,10 +182,23 @@ func (p *Peer) Do(command string) {
 	}
 }
 
-// Send makes the peer send one message with the given frames.
+// Send makes the peer send one message with the given frames, waiting
+// while libzmq cannot queue it.
 func (p *Peer) Send(frames ...string) {
 	p.t.Helper()
-	words := []string{"send"}
+	p.send("send", frames)
+}
+
+// TrySend makes the peer send one message with the given frames if libzmq
+// can queue it at once (ZMQ_DONTWAIT), and drop it otherwise.
+func (p *Peer) TrySend(frames ...string) {
+	p.t.Helper()
+	p.send("trysend", frames)
+}
+
+func (p *Peer) send(cmd string, frames []string) {
+	p.t.Helper()
+	words := []string{cmd}
 	for _, f := range frames {
 		if f == "" {
 			words = append(words, "-")

@@ -26,6 +26,7 @@ After setting up it prints "READY". Every message received is printed as
 "MSG" followed by its frames in hex ("-" for an empty frame). Commands are
 read from stdin, one per line, each acknowledged with "OK <command word>":
   send HEX...       send one message (frames in hex, "-" for empty)
+  trysend HEX...    the same without waiting: dropped if it cannot be queued
   sendn N TEXT      send N one-frame messages "TEXT-0" ... "TEXT-N-1"
   sendbig SIZE      send one frame of SIZE bytes
   sub HEX / unsub HEX   SUB (un)subscribe; XSUB sends the subscription message
@@ -184,6 +185,11 @@ def main():
                     cmd = words[0]
                     if cmd == "send":
                         sock.send_multipart([unhex(w) for w in words[1:]])
+                    elif cmd == "trysend":
+                        try:
+                            sock.send_multipart([unhex(w) for w in words[1:]], flags=zmq.NOBLOCK)
+                        except zmq.Again:
+                            pass
                     elif cmd == "sendn":
                         for i in range(int(words[1])):
                             sock.send(("%s-%d" % (words[2], i)).encode())
