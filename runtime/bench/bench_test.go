@@ -194,6 +194,7 @@ func TestCalibrate(t *testing.T) {
 // benchmark while the runtime is unimplemented.
 func runtimePair(b *testing.B, sendT, recvT rt.Type, opts ...rt.Option) (snd, rcv *rt.Socket) {
 	b.Helper()
+	opts = append(opts, rt.WithLogger(quiet))
 	defer skipUnimplemented(b)
 	rcv = rt.NewSocket(recvT, opts...)
 	if err := rcv.Bind(bindEndpoint); err != nil {
@@ -265,12 +266,12 @@ func BenchmarkPubSub4(b *testing.B) {
 	subs := make([]*rt.Socket, nsubs)
 	func() {
 		defer skipUnimplemented(b)
-		pub = rt.NewSocket(rt.PUB)
+		pub = rt.NewSocket(rt.PUB, rt.WithLogger(quiet))
 		if err := pub.Bind(bindEndpoint); err != nil {
 			b.Fatal(err)
 		}
 		for i := range subs {
-			subs[i] = rt.NewSocket(rt.SUB, rt.WithSubscribe(""))
+			subs[i] = rt.NewSocket(rt.SUB, rt.WithSubscribe(""), rt.WithLogger(quiet))
 			if err := subs[i].Connect(pub.Addrs()[0]); err != nil {
 				b.Fatal(err)
 			}

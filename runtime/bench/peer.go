@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	goruntime "runtime"
 	"strconv"
@@ -249,6 +250,9 @@ func reportHeap(w io.Writer) {
 	}
 }
 
+// quiet discards the runtime's logs.
+var quiet = slog.New(slog.DiscardHandler)
+
 // runtimeSocket adapts the zmqgen runtime.
 type runtimeSocket struct {
 	s       *rt.Socket
@@ -259,7 +263,8 @@ type runtimeSocket struct {
 
 func newRuntimeSocket(mode string, payload []byte) (goSocket, error) {
 	var typ rt.Type
-	opts := []rt.Option{rt.WithName("bench." + mode)}
+	// Drops are the point of the PUB scenarios: do not log each episode.
+	opts := []rt.Option{rt.WithName("bench." + mode), rt.WithLogger(quiet)}
 	switch mode {
 	case "pull":
 		typ = rt.PULL
