@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +304,45 @@ func TestLiveness(t *testing.T) {
 	if d.NextBackoff() != s || d.NextBackoff() != s {
 		t.Error("default backoff is not a constant Interval")
 	}
+}
+
+// waitGoroutines waits until no more goroutines run than before.
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n := goruntime.NumGoroutine()
+		if n <= before {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, n, buf[:goruntime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestHeartbeatGoroutinesEndWithClose(t *testing.T) {
+	before := goruntime.NumGoroutine()
+	func() {
+		ctx := testCtx(t)
+		router := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(hb))
+		defer router.Close()
+		if err := router.Bind("tcp://127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		dealer := NewSocket(DEALER, WithLogger(quietLogger()), WithHeartbeat(hb))
+		defer dealer.Close()
+		if err := dealer.Connect(router.Addrs()[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := dealer.Send(ctx, Msg{[]byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := router.Recv(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	waitGoroutines(t, before)
 }

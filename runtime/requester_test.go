@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -295,4 +296,24 @@ func TestRequesterRetriesAgainstLibzmqREP(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRequesterLeavesNoGoroutines(t *testing.T) {
+	before := goruntime.NumGoroutine()
+	func() {
+		srv := startFlakyREP(t, 1)
+		for _, reopen := range []bool{true, false} {
+			r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 2, Reopen: reopen}, WithLogger(quietLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Request(testCtx(t), Msg{[]byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+		}
+		srv.stop()
+		<-srv.done
+	}()
+	waitGoroutines(t, before)
 }
