@@ -7,9 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
 	goruntime "runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -67,6 +72,14 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 			panic(r)
 		}
 	}()
+	if dir := os.Getenv(profileEnv); dir != "" {
+		stop, err := startProfile(dir, impl, mode)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench peer: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 	payload := make([]byte, size)
 	var s goSocket
 	switch impl {
@@ -382,6 +395,39 @@ func (z *zmq4Socket) echo() error {
 		return err
 	}
 	return z.s.Send(m)
+}
+
+// profileEnv names a directory where each Go peer writes a CPU profile
+// (the -cpuprofile flag of the harness sets it).
+const profileEnv = "ZMQGEN_BENCH_CPUPROFILE"
+
+// startProfile starts a CPU profile written to dir/IMPL-MODE-PID.pprof. The
+// returned function stops it; SIGTERM, which the harness sends to the
+// peers that never stop by themselves (rep, pub), stops it too and exits.
+func startProfile(dir, impl, mode string) (func(), error) {
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s-%d.pprof", impl, mode, os.Getpid())))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		<-sig
+		stop()
+		os.Exit(0)
+	}()
+	return stop, nil
 }
 
 // isPeerProcess reports whether this process was started as a Go peer.

@@ -57,6 +57,8 @@ type peers struct {
 	// switches (see proc.stats).
 	countSyscalls bool
 	nstat         int
+	// profileDir, if set, is where the Go peers write CPU profiles.
+	profileDir string
 }
 
 // newPeers prepares the peers of impls: builds the C peer with cc and
@@ -141,6 +143,9 @@ func (p *peers) command(impl, mode, endpoint string, count int64, size int) (*ex
 	case implRuntime, implZmq4:
 		cmd := exec.Command(p.self, append([]string{"peer", impl}, args...)...)
 		cmd.Env = append(os.Environ(), peerEnv+"=1")
+		if p.profileDir != "" {
+			cmd.Env = append(cmd.Env, profileEnv+"="+p.profileDir)
+		}
 		return cmd, nil
 	}
 	return nil, fmt.Errorf("unknown implementation %q", impl)
@@ -321,8 +326,24 @@ func (pr *proc) kill() {
 		select {
 		case <-pr.done:
 		default:
-			// The group of the peer started (see start), by its id.
-			_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+			// The group of the peer started (see start), by its id:
+			// SIGTERM first, so that a profiling Go peer writes its
+			// profile, then SIGKILL.
+			_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGTERM)
+			t := time.NewTimer(2 * time.Second)
+		drain:
+			for {
+				select {
+				case _, ok := <-pr.lines:
+					if !ok {
+						break drain
+					}
+				case <-t.C:
+					_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+					break drain
+				}
+			}
+			t.Stop()
 		}
 		for range pr.lines {
 		}

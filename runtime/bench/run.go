@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	goruntime "runtime"
 	"slices"
 	"strings"
@@ -25,20 +26,21 @@ var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scMemory}
 
 // config is the parsed command line.
 type config struct {
-	scenarios []string
-	impls     []string
-	runs      int
-	count     int64 // fixed message count; 0 = calibrate
-	target    time.Duration
-	subs      int
-	pubSize   int
-	rttSize   int
-	memTime   time.Duration
-	memSize   int
-	stall     string
-	mixed     bool
-	syscalls  bool
-	verbose   bool
+	scenarios  []string
+	impls      []string
+	runs       int
+	count      int64 // fixed message count; 0 = calibrate
+	target     time.Duration
+	subs       int
+	pubSize    int
+	rttSize    int
+	memTime    time.Duration
+	memSize    int
+	stall      string
+	mixed      bool
+	syscalls   bool
+	cpuProfile string
+	verbose    bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -61,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.memSize, "memsize", 1024, "memory scenario message size, bytes")
 	fs.StringVar(&c.stall, "stall", implC, "implementation of the stalled subscriber in the memory scenario (or \"same\")")
 	fs.BoolVar(&c.syscalls, "syscalls", false, "count system calls and context switches per message with perf stat (notes)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of every Go peer (runtime, zmq4) into this directory")
 	fs.BoolVar(&c.mixed, "mixed", false, "also measure runtime ↔ libzmq C pairs (interop speed)")
 	quick := fs.Bool("quick", false, "one short run per cell (-runs 1 -target 250ms -memtime 3s)")
 	fs.BoolVar(&c.verbose, "v", false, "log every run to stderr")
@@ -148,6 +151,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer p.cleanup()
 	p.countSyscalls = c.syscalls
+	if c.cpuProfile != "" {
+		if err := os.MkdirAll(c.cpuProfile, 0o755); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		if p.profileDir, err = filepath.Abs(c.cpuProfile); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+	}
 	for _, e := range []error{p.cErr, p.pyErr} {
 		if e != nil {
 			fmt.Fprintf(stderr, "bench: warning: %v\n", e)
