@@ -216,7 +216,10 @@ func RecvValue[T any, PT interface {
 
 // Retry is a Lazy Pirate policy for a REQ socket: wait Timeout for a reply;
 // try Attempts times in all; with Reopen, close the socket and open a new
-// one before each new try (libzmq's REQ cannot resend otherwise).
+// one before each new try (libzmq's REQ cannot resend otherwise). Without
+// Reopen, tries are resent on one socket with a request-id frame the server
+// echoes in the envelope, as libzmq's ZMQ_REQ_RELAXED and ZMQ_REQ_CORRELATE
+// do (REP servers echo it; see requester.go).
 type Retry struct {
 	Timeout  time.Duration
 	Attempts int
