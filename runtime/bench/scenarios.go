@@ -77,18 +77,15 @@ func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Durati
 		if r.n < 2 || r.d <= 0 {
 			return 0, 0, "", fmt.Errorf("pull measured %d messages in %v", r.n, r.d)
 		}
-		note := ""
-		if p.countSyscalls {
-			select {
-			case err := <-failed:
-				return 0, 0, "", err
-			case <-push.done:
-			}
-			if err := pull.wait(runTimeout); err != nil {
-				return 0, 0, "", err
-			}
-			note = perMessage(count, map[string]*proc{"PUSH": push, "PULL": pull})
+		select {
+		case err := <-failed:
+			return 0, 0, "", err
+		case <-push.done:
 		}
+		if err := pull.wait(runTimeout); err != nil {
+			return 0, 0, "", err
+		}
+		note := p.perMessage(count, map[string]*proc{"PUSH": push, "PULL": pull})
 		return float64(r.n-1) / r.d.Seconds(), r.d, note, nil
 	}
 }
@@ -131,6 +128,7 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	}
 	delivered = 1
 	var maxD time.Duration
+	var n0 int64 // received by the first subscriber
 	for _, s := range subs {
 		n, el, err := s.result(runTimeout)
 		if err != nil {
@@ -142,13 +140,16 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 		rate += float64(n-1) / el.Seconds() / float64(nsubs)
 		delivered = min(delivered, float64(n)/float64(count))
 		maxD = max(maxD, el)
-		if p.countSyscalls && note == "" {
-			if err := s.wait(runTimeout); err != nil {
-				return 0, 0, 0, "", err
-			}
-			note = perMessage(n, map[string]*proc{"SUB": s})
+		if s == subs[0] {
+			n0 = n
 		}
 	}
+	// Every subscriber has its result: the publisher's end markers can stop.
+	pub.kill()
+	if err := subs[0].wait(runTimeout); err != nil {
+		return 0, 0, 0, "", err
+	}
+	note = p.perMessage(count, map[string]*proc{"PUB": pub}) + "; " + p.perMessage(n0, map[string]*proc{"SUB": subs[0]})
 	return rate, delivered, maxD, note, nil
 }
 
@@ -183,31 +184,36 @@ func (p *peers) reqRep(ends pair, count int64, size int) (time.Duration, time.Du
 	if n < 1 || d <= 0 {
 		return 0, 0, "", fmt.Errorf("req measured %d round trips in %v", n, d)
 	}
-	note := ""
-	if p.countSyscalls {
-		if err := req.wait(runTimeout); err != nil {
-			return 0, 0, "", err
-		}
-		note = perMessage(count, map[string]*proc{"REQ": req})
+	if err := req.wait(runTimeout); err != nil {
+		return 0, 0, "", err
 	}
+	rep.kill()
+	note := p.perMessage(count, map[string]*proc{"REQ": req, "REP": rep})
 	return d / time.Duration(n), d, note, nil
 }
 
-// perMessage formats the system calls and context switches per message
-// of counted processes (by role), for -syscalls.
-func perMessage(n int64, procs map[string]*proc) string {
+// perMessage formats, per message (or round trip), the CPU time of
+// exited processes (by role; whole process, start-up included) and, with
+// -syscalls, their system calls and context switches. CPU time depends
+// far less than throughput on what else the machine runs.
+func (p *peers) perMessage(n int64, procs map[string]*proc) string {
 	var parts []string
-	for _, role := range []string{"PUSH", "PULL", "REQ", "SUB"} {
+	for _, role := range []string{"PUSH", "PULL", "PUB", "SUB", "REQ", "REP"} {
 		pr, ok := procs[role]
-		if !ok {
+		if !ok || pr.cmd.ProcessState == nil {
 			continue
 		}
-		sys, cs, err := pr.stats()
-		if err != nil {
-			parts = append(parts, fmt.Sprintf("%s: %v", role, err))
-			continue
+		ps := pr.cmd.ProcessState
+		cpu := ps.UserTime() + ps.SystemTime()
+		part := fmt.Sprintf("%s %.2f µs CPU", role, float64(cpu.Nanoseconds())/1000/float64(n))
+		if p.countSyscalls && pr.statFile != "" {
+			if sys, cs, err := pr.stats(); err != nil {
+				part += fmt.Sprintf(" (%v)", err)
+			} else {
+				part += fmt.Sprintf(", %.3f syscalls, %.3f context switches", float64(sys)/float64(n), float64(cs)/float64(n))
+			}
 		}
-		parts = append(parts, fmt.Sprintf("%s %.3f syscalls, %.3f context switches", role, float64(sys)/float64(n), float64(cs)/float64(n)))
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, "; ")
 }
