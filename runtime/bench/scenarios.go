@@ -302,7 +302,7 @@ func median(xs []float64) float64 {
 }
 
 // calibrate finds a message count for which one run takes about target:
-// it runs pilot counts, growing them until a run lasts at least target/8,
+// it runs pilot counts, growing them until a run lasts at least target/4,
 // then scales. measure returns how long a run of n messages took.
 func calibrate(pilot, maxCount int64, target time.Duration, measure func(n int64) (time.Duration, error)) (int64, error) {
 	n := pilot
@@ -314,10 +314,10 @@ func calibrate(pilot, maxCount int64, target time.Duration, measure func(n int64
 		if d <= 0 {
 			d = time.Microsecond
 		}
-		if d >= target/8 || n >= maxCount {
+		if d >= target/4 || n >= maxCount {
 			want := int64(float64(n) * float64(target) / float64(d))
 			return min(max(want, pilot), maxCount), nil
 		}
-		n = min(max(2*n, int64(float64(n)*float64(target)/float64(d)/4)), maxCount)
+		n = min(max(2*n, int64(float64(n)*float64(target)/float64(d)/2)), maxCount)
 	}
 }
