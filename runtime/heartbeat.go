@@ -6,7 +6,8 @@ package runtime
 // PING command (ZMTP 3.1, RFC 37) every Interval, announcing a TTL of
 // Interval×Liveness; a peer from which nothing at all (messages, commands,
 // PONGs) arrived for Interval×Liveness is disconnected, and if this side
-// connected, the engine dials again with the reconnect backoff. Answering
+// connected, the engine dials again with the reconnect backoff. A peer whose
+// own PINGs announce a shorter TTL is held to that TTL instead. Answering
 // the peer's PINGs with PONG is the engine's job (conn.go) and needs no
 // option. libzmq does the same with ZMQ_HEARTBEAT_IVL and
 // ZMQ_HEARTBEAT_TIMEOUT.
@@ -62,8 +63,8 @@ func pingBody(ttl time.Duration) []byte {
 }
 
 // heartbeatLoop sends p a PING every Interval and disconnects it once it
-// has been silent for Interval×Liveness. It returns when the connection
-// ends.
+// has been silent for Interval×Liveness, or for the TTL of the peer's own
+// PINGs if that is shorter. It returns when the connection ends.
 func heartbeatLoop(p *peer, h Heartbeat) {
 	timeout := h.Interval * time.Duration(h.Liveness)
 	body := pingBody(timeout)
@@ -83,7 +84,13 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 			// reads nothing meanwhile: the silence is ours, not the peer's.
 			last = now
 		}
-		if silent := now.Sub(last); silent >= timeout {
+		limit := timeout
+		if ttl := p.peerPingTTL(); ttl > 0 && ttl < limit {
+			// The peer's PINGs promise traffic within their TTL (ZMTP
+			// 3.1); libzmq holds a peer to it, and so do we.
+			limit = ttl
+		}
+		if silent := now.Sub(last); silent >= limit {
 			p.c.log.Warn("zmq: peer silent, disconnecting", "remote", p.remote,
 				"silent", silent.Round(time.Millisecond), "interval", h.Interval, "liveness", h.Liveness)
 			p.fail(fmt.Errorf("%w: nothing received for %v", errHeartbeatTimeout, silent.Round(time.Millisecond)))
@@ -96,7 +103,7 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 			nextPing = now.Add(h.Interval)
 		}
 		next := nextPing
-		if expiry := last.Add(timeout); expiry.Before(next) {
+		if expiry := last.Add(limit); expiry.Before(next) {
 			next = expiry
 		}
 		t.Reset(max(next.Sub(now), time.Millisecond))

@@ -676,3 +676,36 @@ func TestInteropMaxMsgSize(t *testing.T) {
 		}
 	}
 }
+
+func TestInteropHeartbeatHoldsLibzmqPeerToItsTTL(t *testing.T) {
+	t.Parallel()
+	log, logs := newTestLogger()
+	router := ipSock(t, ROUTER, WithLogger(log), WithHeartbeat(Heartbeat{Interval: 100 * time.Millisecond, Liveness: 36000})) // an hour
+	peer := pyzmqtest.Start(t, "DEALER", "--connect", ipBind(t, router),
+		"--opt", "heartbeat_ivl=100", "--opt", "heartbeat_ttl=1000", "--opt", "heartbeat_timeout=30000")
+	ipWaitPeers(t, router, 1)
+	// Wait for a PING of the peer, then hang it: our liveness would wait an
+	// hour, the peer's TTL a second.
+	for peerTTL(router) != time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	peer.Pause()
+	defer peer.Resume()
+	deadline := time.Now().Add(pyzmqtest.Timeout)
+	for !strings.Contains(logs.String(), "peer silent, disconnecting") {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung peer was not held to its TTL")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// peerTTL is the TTL announced by the PINGs of s's first peer.
+func peerTTL(s *Socket) time.Duration {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	if len(s.c.peers) == 0 {
+		return 0
+	}
+	return s.c.peers[0].peerPingTTL()
+}
