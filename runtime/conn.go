@@ -15,7 +15,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -39,7 +38,6 @@ const (
 	// when the socket sets no maximum message size.
 	maxCommand = 1 << 20
 
-	readBufSize  = 64 << 10
 	writeBufSize = 64 << 10
 	// maxReadBatch bounds the messages a reader hands to the incoming
 	// queue at once.
@@ -88,8 +86,8 @@ type peer struct {
 	lastRecv atomic.Int64 // unix nanoseconds of the last bytes read
 	peerTTL  atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
 
-	// reader-side allocation slabs (used only by the reader goroutine).
-	bslab []byte
+	// used only by the reader goroutine: frame headers for messages are
+	// carved from fslab; batch collects messages for the incoming queue.
 	fslab [][]byte
 	batch []inMsg
 }
@@ -266,7 +264,7 @@ func (p *peer) writeLoop() {
 	}
 }
 
-// activityReader is what the bufio.Reader reads from: before each read
+// activityReader is what the frameReader reads from: before each read
 // that may block, it hands the messages parsed so far to the socket, and
 // after it, records the activity for heartbeats.
 type activityReader struct{ p *peer }
@@ -289,7 +287,7 @@ func (a activityReader) Read(b []byte) (int, error) {
 
 // readLoop reads messages until the connection fails.
 func (p *peer) readLoop() error {
-	r := bufio.NewReaderSize(activityReader{p}, readBufSize)
+	r := newFrameReader(activityReader{p})
 	p.batch = make([]inMsg, 0, 16)
 	for {
 		m, cmd, err := p.readMsg(r)
@@ -321,19 +319,19 @@ func (p *peer) readLoop() error {
 }
 
 // readMsg reads one message (all its frames) or one command.
-func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
+func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 	if len(p.fslab) < 8 {
 		p.fslab = make([][]byte, 512)
 	}
 	frames := p.fslab[:0]
 	router := p.c.typ == ROUTER
 	if router {
-		frames = append(frames, p.id)
+		frames = append(frames, p.id[:len(p.id):len(p.id)])
 	}
 	max := p.c.o.maxMsgSize
 	var total int64
 	for {
-		fl, err := r.ReadByte()
+		fl, err := r.readByte()
 		if err != nil {
 			return nil, false, err
 		}
@@ -342,14 +340,13 @@ func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
 		}
 		var size uint64
 		if fl&flagLong != 0 {
-			b, err := r.Peek(8)
+			b, err := r.next(8)
 			if err != nil {
 				return nil, false, err
 			}
 			size = binary.BigEndian.Uint64(b)
-			r.Discard(8)
 		} else {
-			b, err := r.ReadByte()
+			b, err := r.readByte()
 			if err != nil {
 				return nil, false, err
 			}
@@ -366,8 +363,8 @@ func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
 			if size > limit || size == 0 {
 				return nil, false, fmt.Errorf("zmq: invalid command of %d bytes", size)
 			}
-			body := make([]byte, size)
-			if _, err := io.ReadFull(r, body); err != nil {
+			body, err := r.body(size)
+			if err != nil {
 				return nil, false, err
 			}
 			return Msg{body}, true, nil
@@ -375,7 +372,7 @@ func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
 		if max > 0 && size > uint64(max-total) {
 			return nil, false, fmt.Errorf("%w (%d bytes announced, %d allowed)", errTooBig, total+int64(min(size, 1<<62)), max)
 		}
-		body, err := p.readBody(r, size)
+		body, err := r.body(size)
 		if err != nil {
 			return nil, false, err
 		}
@@ -394,52 +391,6 @@ func (p *peer) readMsg(r *bufio.Reader) (Msg, bool, error) {
 		return m, false, nil
 	}
 	return Msg(frames), false, nil
-}
-
-// readBody reads a frame body of size bytes. Small bodies are carved from
-// a shared slab (one allocation per many messages); large ones grow as
-// bytes actually arrive, so a peer that announces a huge frame without
-// sending it costs nothing.
-func (p *peer) readBody(r *bufio.Reader, size uint64) ([]byte, error) {
-	const small = 1024
-	if size == 0 {
-		return []byte{}, nil
-	}
-	if size <= small {
-		n := int(size)
-		if len(p.bslab) < n {
-			p.bslab = make([]byte, 32<<10)
-		}
-		b := p.bslab[:n:n]
-		p.bslab = p.bslab[n:]
-		_, err := io.ReadFull(r, b)
-		return b, err
-	}
-	const chunk = 1 << 20
-	if size <= chunk {
-		b := make([]byte, size)
-		_, err := io.ReadFull(r, b)
-		return b, err
-	}
-	b := make([]byte, 0, chunk)
-	for uint64(len(b)) < size {
-		if len(b) == cap(b) {
-			nc := uint64(cap(b)) * 2
-			if nc > size {
-				nc = size
-			}
-			nb := make([]byte, len(b), nc)
-			copy(nb, b)
-			b = nb
-		}
-		k := len(b)
-		n, err := io.ReadFull(r, b[k:cap(b)])
-		b = b[:k+n]
-		if err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
 }
 
 // command handles a command in the data phase. PING is answered with PONG

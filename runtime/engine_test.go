@@ -1069,3 +1069,51 @@ func TestCloseIdempotentAndNoLeak(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestFrameSizes sends frames of sizes around every boundary of the
+// framing (short/long header) and of the reader's buffers (inline bodies,
+// buffer ends, bodies larger than a buffer), interleaved so that frames
+// straddle buffer ends, and checks every byte.
+func TestFrameSizes(t *testing.T) {
+	ctx := testCtx(t)
+	pull, push := connected(t, PULL, PUSH, nil, nil)
+	sizes := []int{0, 1, 255, 256, 1000, maxInline - 1, maxInline, maxInline + 1,
+		chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 7, 1<<20 + 3, 5}
+	var msgs []Msg
+	for i := 0; i < 3; i++ {
+		for j, n := range sizes {
+			f := make([]byte, n)
+			for k := range f {
+				f[k] = byte(k*7 + j + i)
+			}
+			msgs = append(msgs, Msg{f, []byte(fmt.Sprint(i, j))}, Msg{[]byte("small"), f})
+		}
+	}
+	go func() {
+		for _, m := range msgs {
+			if err := push.Send(ctx, m); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i, want := range msgs {
+		got, err := pull.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("message %d: %d frames, want %d", i, len(got), len(want))
+		}
+		for k := range want {
+			if !bytes.Equal(got[k], want[k]) {
+				t.Fatalf("message %d frame %d: %d bytes differ from the %d sent", i, k, len(got[k]), len(want[k]))
+			}
+			if cap(got[k]) != len(got[k]) {
+				// An append by the application must not reach into the
+				// next message.
+				t.Fatalf("message %d frame %d: cap %d > len %d", i, k, cap(got[k]), len(got[k]))
+			}
+		}
+	}
+}
