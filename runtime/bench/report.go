@@ -147,6 +147,19 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 				notes = append(notes, line)
 			}
 		}
+		if r.mem == nil && c.runs > 1 {
+			var parts []string
+			for _, impl := range c.impls {
+				if m := r.cells[impl]; m.err == nil {
+					var vs []string
+					for _, v := range m.runs {
+						vs = append(vs, strings.TrimSpace(valueText(r, measurement{value: v})))
+					}
+					parts = append(parts, implLabel[impl]+" "+strings.Join(vs, ", "))
+				}
+			}
+			notes = append(notes, fmt.Sprintf("%s, every run (%s): %s", r.scenario, r.unit, strings.Join(parts, "; ")))
+		}
 		if sc != scPubSub {
 			for _, impl := range c.impls {
 				if m := r.cells[impl]; m.err == nil && m.note != "" {
