@@ -158,7 +158,9 @@ func (s *Socket) Connect(endpoint string) error { return s.c.connect(endpoint) }
 func (s *Socket) Addrs() []string { return s.c.addresses() }
 
 // Send sends m according to the socket type's routing. It waits while no
-// peer can take it, until ctx is done or the send timeout passes.
+// peer can take it, until ctx is done or the send timeout passes. The
+// socket keeps m's frames until they are written: do not modify them
+// after Send.
 func (s *Socket) Send(ctx context.Context, m Msg) error { return s.c.send(ctx, m) }
 
 // Recv returns the next message, waiting until ctx is done or the receive

@@ -7,6 +7,78 @@
 //
 // Generated code refers to SupportPackageIsVersion1; a runtime that no
 // longer supports the generated code's version fails to compile it.
+//
+// # Sockets
+//
+// A Socket may Bind and Connect any number of endpoints: tcp://host:port
+// (tcp://*:port is every interface, IPv4 and IPv6; tcp://[::1]:port),
+// ipc://path (a unix-domain socket; a stale socket file is replaced, as
+// libzmq does) and inproc://name (within the process). Port 0 picks a free
+// port, which Addrs reports. Connect may come before the Bind it connects
+// to: every connect endpoint is dialled, and redialled whenever its
+// connection is lost, with the reconnect backoff (100ms by default, as
+// libzmq's ZMQ_RECONNECT_IVL).
+//
+// Routing is libzmq's: PUSH, DEALER and REQ send to their connected peers
+// in turn, skipping a peer whose queue is full, and wait while every queue
+// is full or no peer is connected; PULL, DEALER, SUB, REP and ROUTER
+// receive from all peers fairly. ROUTER prepends the sender's identity (its
+// WithIdentity, or a generated 5-byte one) to each message it receives and
+// sends a message to the peer its first frame names, dropping it silently
+// if no such peer is connected (and, with a warning, if that peer is at
+// its high-water mark; a REP's reply likewise). REQ adds the empty delimiter frame, keeps
+// only the reply from the peer it asked, and alternates send and receive;
+// REP keeps each request's envelope (the frames up to the delimiter) and
+// puts it back on the reply. PUB sends a message to the peers subscribed
+// to a prefix of its first frame and never waits: a subscriber at its
+// high-water mark misses the message. SUB sends its subscriptions again
+// after every reconnection. XPUB passes new subscriptions (\x01topic) and
+// the last cancellation of a topic (\x00topic) to the application; XSUB
+// sends them. PAIR has one peer at a time. An operation the type lacks
+// returns ErrNotSupported; REQ and REP out of turn return ErrState.
+//
+// # Queues and limits
+//
+// Each peer has an outgoing queue of at most the send high-water mark
+// (1000 messages by default; the writer may hold one more batch it is
+// writing), and the socket an incoming queue of the receive high-water
+// mark: memory stays bounded with slow or dead peers, and a full incoming
+// queue stops reading, so TCP pushes back on the senders. Messages queued
+// for a peer whose connection drops are dropped, as libzmq does; a message
+// Send has not yet given to a peer waits for one.
+//
+// Send takes ownership of the frames of m: the engine writes them after
+// Send returns, so the caller must not modify them afterwards. Frames
+// returned by Recv belong to the caller.
+//
+// A peer that announces a message larger than WithMaxMsgSize is
+// disconnected before anything is allocated for it, and logged; the socket
+// goes on serving its other peers. Frames are read as they arrive, so even
+// without a maximum a peer cannot make the socket allocate more than it
+// actually sends.
+//
+// Send and Recv return ctx.Err() when ctx is done, ErrTimeout (which
+// matches context.DeadlineExceeded with errors.Is) when the send or
+// receive timeout passes, and ErrClosed once the socket is closed. A Poller
+// waits for input on several sockets.
+//
+// Close stops accepting and dialling, gives each connection up to the
+// linger time (1s by default, where libzmq waits forever) to write what is
+// queued for it, then closes every connection; it returns when every
+// goroutine of the socket has ended, and may be called more than once.
+//
+// # Wire protocol
+//
+// Each connection runs zmq4's greeting and security handshake (NULL, or
+// PLAIN from security.go); the engine then frames the data phase itself:
+// writes are buffered and flushed when the peer's queue is empty, so a
+// burst of messages costs one system call, and reads parse frames in place
+// from a buffer. It answers PING with PONG (echoing the context), takes
+// subscriptions both as ZMTP 3.1 SUBSCRIBE/CANCEL commands and as the
+// \x01/\x00 messages libzmq sends to ZMTP 3.0 peers such as this one (zmq4
+// greets as 3.0), and ignores other commands; no command ever reaches the
+// application. Connects and disconnects are logged at Debug, drops,
+// refused and oversized peers at Warn, with log/slog (WithLogger).
 package runtime
 
 // SupportPackageIsVersion1 is referenced by generated code. When the
