@@ -1117,3 +1117,38 @@ func TestFrameSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseBoundedByLingerWithStalledPeer(t *testing.T) {
+	ctx := testCtx(t)
+	push := NewSocket(PUSH, WithLogger(quietLogger()), WithLinger(100*time.Millisecond), WithSendTimeout(100*time.Millisecond))
+	ep := bindAny(t, push)
+	rawPeer(t, ep, zmq4.Pull) // never reads
+	waitPeers(t, push, 1)
+	big := bytes.Repeat([]byte("z"), 64<<10)
+	for push.Send(ctx, Msg{big}) == nil {
+	}
+	start := time.Now()
+	push.Close()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Close took %v with a linger of 100ms", d)
+	}
+}
+
+func TestRouterRefusesDuplicateIdentity(t *testing.T) {
+	ctx := testCtx(t)
+	router := newSock(t, ROUTER)
+	ep := bindAny(t, router)
+	first := newSock(t, DEALER, WithIdentity([]byte("same")))
+	mustConnect(t, first, ep)
+	waitPeers(t, router, 1)
+	second := newSock(t, DEALER, WithIdentity([]byte("same")))
+	mustConnect(t, second, ep)
+	mustSend(t, ctx, second, "from second")
+	mustSend(t, ctx, first, "from first")
+	if got := mustRecv(t, ctx, router); !eq(got, "same", "from first") {
+		t.Fatalf("got %q: the second peer with the same identity must be refused", got)
+	}
+	if n := router.c.peerCount(); n != 1 {
+		t.Fatalf("ROUTER has %d peers", n)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -199,6 +200,8 @@ type core struct {
 	xsubs     map[string]int        // XPUB: number of peers subscribed to each topic
 	reqPeer   *peer                 // REQ: where the request went
 	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
+
+	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
 
 	subMu sync.RWMutex
 	subs  map[string]int // SUB, XSUB: own subscriptions, with counts
@@ -396,9 +399,10 @@ func (c *core) connectLoop(e endpoint) {
 		if err != nil {
 			failures++
 			// A refused dial is routine before the binder is up: log it
-			// at Debug; a failed handshake is worth a warning.
-			if conn != nil {
-				c.log.Warn("zmq: handshake failed", "endpoint", e.String(), "err", err)
+			// at Debug; a failed handshake is worth a warning, once until
+			// a connection succeeds.
+			if conn != nil && failures == 1 {
+				c.log.Warn("zmq: handshake failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
 			} else if failures == 1 || failures%100 == 0 {
 				c.log.Debug("zmq: connect failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
 			}
@@ -453,7 +457,13 @@ func (c *core) runPeer(p *peer) {
 		p.fail(err)
 		close(p.writerDone)
 		if err != ErrClosed {
-			c.log.Warn("zmq: connection refused", "remote", p.remote, "err", err)
+			// A refused peer usually redials at once: warn on the first
+			// refusal and every hundredth.
+			if n := c.refused.Add(1); n == 1 || n%100 == 0 {
+				c.log.Warn("zmq: connection refused", "remote", p.remote, "err", err, "refused", n)
+			} else {
+				c.log.Debug("zmq: connection refused", "remote", p.remote, "err", err)
+			}
 		}
 		return
 	}
