@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	goruntime "runtime"
@@ -345,4 +346,35 @@ func TestHeartbeatGoroutinesEndWithClose(t *testing.T) {
 		}
 	}()
 	waitGoroutines(t, before)
+}
+
+// A Paranoid Pirate worker's view of its queue, on a clock the example
+// drives: heartbeats every second, the queue dead after three silent ones,
+// reconnects backing off from 1s to 4s.
+func ExampleLiveness() {
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	lv := NewLiveness(Heartbeat{Interval: time.Second, Liveness: 3}, Backoff{Initial: time.Second, Max: 4 * time.Second}, start)
+	for s := 1; s <= 7; s++ {
+		now := start.Add(time.Duration(s) * time.Second)
+		if s == 1 {
+			lv.Beat(now) // a message from the queue
+		}
+		if lv.Due(now) {
+			fmt.Printf("%ds: send HEARTBEAT\n", s)
+		}
+		if lv.Expired(now) {
+			fmt.Printf("%ds: queue dead, reconnect in %v\n", s, lv.NextBackoff())
+			lv.Restart(now)
+		}
+	}
+	// Output:
+	// 1s: send HEARTBEAT
+	// 2s: send HEARTBEAT
+	// 3s: send HEARTBEAT
+	// 4s: send HEARTBEAT
+	// 4s: queue dead, reconnect in 1s
+	// 5s: send HEARTBEAT
+	// 6s: send HEARTBEAT
+	// 7s: send HEARTBEAT
+	// 7s: queue dead, reconnect in 2s
 }
