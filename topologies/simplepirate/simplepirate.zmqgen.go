@@ -10,8 +10,9 @@
 // queue keeps the ready workers in a list and gives each request to the
 // one that has waited longest (least recently used). When a worker dies
 // with a request, the client times out and resends, and the queue hands
-// the retry to a worker that is alive. Workers are never heard of again
-// once they stop replying; the Paranoid Pirate adds heartbeats for that.
+// the retry to a worker that is alive. A worker that dies while idle is
+// not noticed: the next request handed to it is lost, and retried in the
+// same way. The Paranoid Pirate adds heartbeats for that.
 package simplepirate
 
 import (
