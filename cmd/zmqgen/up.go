@@ -63,6 +63,11 @@ Flags:
 	                        tcp://host1:5000,tcp://host2:6000), or
 	                        log-level (repeatable)
 	-restart                restart a node that fails, with backoff
+	-stdin NODE             give up's standard input to NODE (NODE.i for
+	                        a replica), for a node that waits for Enter,
+	                        as the guide's producers do; the other nodes
+	                        read nothing. up then reads the terminal, so
+	                        run it in the foreground
 	-grace DURATION         how long a node may take to stop after SIGTERM
 	                        before it is killed (default 10s)
 	-color auto|always|never
@@ -95,6 +100,8 @@ type upOptions struct {
 	grace    time.Duration
 	color    string
 	nodeArgs []string
+	stdin    string    // -stdin: the process that gets stdinFrom
+	stdinSrc io.Reader // up's standard input
 }
 
 // replicasFlag collects -replicas NODE=N[,NODE=N...].
@@ -151,6 +158,7 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	fs.BoolVar(&opts.restart, "restart", false, "")
 	fs.DurationVar(&opts.grace, "grace", 10*time.Second, "")
 	fs.StringVar(&opts.color, "color", "auto", "")
+	fs.StringVar(&opts.stdin, "stdin", "", "")
 	positional, code, done := parseInterleaved(fs, args, upUsage, stdout, stderr)
 	if done {
 		return nil, code, true
@@ -185,16 +193,17 @@ func runUp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	return up(args, sig, stdout, stderr)
+	return up(args, stdin, sig, stdout, stderr)
 }
 
 // up is runUp with the signals it obeys as a channel, so that tests can
 // stop it in-process.
-func up(args []string, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
+func up(args []string, stdin io.Reader, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
 	opts, code, done := parseUpArgs(args, stdout, stderr)
 	if done {
 		return code
 	}
+	opts.stdinSrc = stdin
 	file, err := topologyFile(opts.path)
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
@@ -254,6 +263,7 @@ func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt
 	s := newSupervisor(plan, stdout, stderr, color)
 	s.restart = opts.restart
 	s.grace = opts.grace
+	s.stdin = opts.stdinSrc
 	return s.run(interrupt)
 }
 
@@ -267,6 +277,7 @@ type proc struct {
 	// for the node to log that they listen before it starts the nodes
 	// that only connect.
 	listens []string
+	stdin   bool   // gets up's standard input
 	prefix  string // padded and maybe coloured "name | "
 	cmd     *exec.Cmd
 	started time.Time
@@ -344,7 +355,20 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 			}
 		}
 	}
-	return append(binders, others...), nil
+	plan := append(binders, others...)
+	if opts.stdin != "" {
+		var names []string
+		for _, p := range plan {
+			names = append(names, p.name)
+			if p.name == opts.stdin {
+				p.stdin = true
+			}
+		}
+		if indexOf(names, opts.stdin) < 0 {
+			return nil, fmt.Errorf("-stdin %s: no such node runs (these do: %s)", opts.stdin, strings.Join(names, ", "))
+		}
+	}
+	return plan, nil
 }
 
 // parseSet checks a -set NODE.NAME=VALUE and returns the node and the flag
@@ -517,6 +541,10 @@ type supervisor struct {
 	stderr  io.Writer
 	restart bool
 	grace   time.Duration
+	stdin   io.Reader // for the proc with stdin set
+
+	stdinOnce sync.Once
+	stdinData chan []byte // what was read from stdin, once someone asked
 
 	exits    chan exitEvent
 	restarts chan *proc
@@ -565,6 +593,17 @@ func (s *supervisor) start(p *proc) error {
 	stderr := &lineWriter{out: s.out, prefix: p.prefix, watch: s.readiness(p)}
 	cmd := exec.Command(p.binary, p.args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	var stdin io.WriteCloser
+	if p.stdin && s.stdin != nil {
+		// A pipe that up feeds, rather than up's own stdin: a node in a
+		// process group of its own that read the terminal would be stopped
+		// by SIGTTIN, and exec's own copying would keep Wait waiting for
+		// the next line after the node exited.
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return err
+		}
+	}
 	cmd.SysProcAttr = childProcAttr()
 	// A grandchild that keeps the output pipes open must not keep Wait
 	// from returning once the node itself has exited.
@@ -573,13 +612,55 @@ func (s *supervisor) start(p *proc) error {
 		return err
 	}
 	p.cmd, p.started = cmd, time.Now()
+	exited := make(chan struct{})
+	if stdin != nil {
+		go s.feedStdin(stdin, exited)
+	}
 	go func() {
 		err := cmd.Wait()
+		close(exited)
 		stdout.flush()
 		stderr.flush()
 		s.exits <- exitEvent{p, err}
 	}()
 	return nil
+}
+
+// feedStdin passes up's standard input to a node's until either ends.
+// One goroutine reads up's standard input for the whole run (a read
+// cannot be called off), so what a node did not get before it exited
+// goes to the node's next start.
+func (s *supervisor) feedStdin(w io.WriteCloser, exited <-chan struct{}) {
+	defer w.Close()
+	s.stdinOnce.Do(func() {
+		s.stdinData = make(chan []byte)
+		go func() {
+			defer close(s.stdinData)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := s.stdin.Read(buf)
+				if n > 0 {
+					s.stdinData <- bytes.Clone(buf[:n])
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	})
+	for {
+		select {
+		case b, ok := <-s.stdinData:
+			if !ok {
+				return // end of input: the node sees it too
+			}
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+		case <-exited:
+			return
+		}
+	}
 }
 
 // readiness returns a watcher of p's log that reports p on s.ready once

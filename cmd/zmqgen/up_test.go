@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -25,6 +26,7 @@ import (
 const fakeNodeSource = `package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"os"
@@ -61,6 +63,12 @@ func main() {
 			os.Exit(4)
 		}
 		fmt.Println("fine the second time")
+	case "stdin":
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println("got", sc.Text())
+		}
+		fmt.Println("end of input")
 	case "stubborn":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ignoring SIGTERM")
@@ -218,11 +226,18 @@ type upResult struct {
 // channel delivers its result, and interrupt plays the signals.
 func startUp(t *testing.T, topo *model.Topology, args ...string) (res chan upResult, interrupt chan os.Signal, stdout, stderr *syncBuffer) {
 	t.Helper()
+	return startUpWith(t, topo, nil, args...)
+}
+
+// startUpWith is startUp with stdin as up's standard input.
+func startUpWith(t *testing.T, topo *model.Topology, stdin io.Reader, args ...string) (res chan upResult, interrupt chan os.Signal, stdout, stderr *syncBuffer) {
+	t.Helper()
 	dir := writeFakeNodes(t)
 	opts, code, done := parseUpArgs(append([]string{"unused.ztopo"}, args...), &bytes.Buffer{}, &bytes.Buffer{})
 	if done {
 		t.Fatalf("parseUpArgs(%q): exit %d", args, code)
 	}
+	opts.stdinSrc = stdin
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	interrupt = make(chan os.Signal, 2)
 	res = make(chan upResult, 1)
@@ -374,6 +389,34 @@ func TestUpSecondCtrlC(t *testing.T) {
 	}
 }
 
+// TestUpStdin checks that -stdin gives up's standard input to one node
+// process, and that the others read nothing.
+func TestUpStdin(t *testing.T) {
+	res, _, _, _ := startUpWith(t, fakeTopology("server:2", "client"), strings.NewReader("one\ntwo\n"),
+		"-stdin", "server.1", "-set", "server.mode=stdin", "-set", "client.mode=stdin")
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	out := r.stdout.String()
+	for _, want := range []string{"server.1 | got one\n", "server.1 | got two\n", "server.1 | end of input\n", "server.0 | end of input\n", "client   | end of input\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "| got "); n != 2 {
+		t.Errorf("%d lines read in all, want 2:\n%s", n, out)
+	}
+
+	// Input that never ends must not keep up from seeing that the node,
+	// which does not read it, exited.
+	never, _ := io.Pipe()
+	res, _, _, _ = startUpWith(t, fakeTopology("client"), never, "-stdin", "client")
+	if r := wait(t, res); r.code != exitOK || !strings.Contains(r.stderr.String(), "zmqgen up: client exited with code 0\n") {
+		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+}
+
 func TestUpPlan(t *testing.T) {
 	topo := fakeTopology("client", "server:2", "bad")
 	plan := func(args ...string) string {
@@ -405,6 +448,7 @@ func TestUpPlan(t *testing.T) {
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no parameter or endpoint "drink" (it has: mode, greeting, marker, req.bind, req.connect, log-level)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
+		{[]string{"-stdin", "server"}, `error: -stdin server: no such node runs (these do: server.0, server.1, client, bad)`},
 	} {
 		if got := plan(c.args...); got != c.want {
 			t.Errorf("%q:\n got %s\nwant %s", c.args, got, c.want)
@@ -635,7 +679,7 @@ func TestUpReqRep(t *testing.T) {
 			"-set", fmt.Sprintf("client.req.connect=tcp://127.0.0.1:%d,tcp://127.0.0.1:%d", p1, p2),
 			"-set", "client.requests=6",
 			"-set", "server1.delay=1ms", "-set", "server2.delay=1ms",
-		}, interrupt, stdout, stderr)
+		}, nil, interrupt, stdout, stderr)
 	}()
 	// The customer finishes; the servers go on serving until Ctrl-C.
 	waitFor(t, stderr, "zmqgen up: client exited with code 0\n")
@@ -687,7 +731,7 @@ func TestUpPipeline(t *testing.T) {
 			"-set", "worker.controller.connect=" + ep(control),
 			"-set", "sink.receiver.bind=" + ep(results),
 			"-set", "sink.controller.bind=" + ep(control),
-		}, interrupt, &stdout, &stderr)
+		}, nil, interrupt, &stdout, &stderr)
 	}()
 	select {
 	case code := <-res:
