@@ -57,7 +57,8 @@
 // and "zmqgen up -h" say the same at more length.)
 //
 //	zmqgen graph [-format mermaid|dot] FILE|DIR
-//	zmqgen up [-only NODE,...] [-replicas NODE=N] [-set NODE.NAME=VALUE] [-restart] [-grace D] FILE|DIR [-- node flags...]
+//	zmqgen up [-only NODE,...] [-replicas NODE=N] [-set NODE.NAME=VALUE] [-restart]
+//		[-stdin NODE] [-grace D] [-color auto|always|never] FILE|DIR [-- node flags...]
 //
 // graph prints a picture of a topology: a box per node, holding a box per
 // socket with its type and endpoints, and an edge per connection, pointing
@@ -82,6 +83,10 @@
 // the run, and up exits 1 naming it; with -restart, up restarts the node
 // instead, after 1s, doubling up to 30s. A node that exits 0 has done its
 // work; the others keep running, and up exits 0 when every node has.
+// -stdin NODE gives up's standard input to one node, for the guide's
+// producers that wait for Enter until their consumers are connected:
+//
+//	go run ./cmd/zmqgen up -stdin producer -set producer.wait_for_enter=true topologies/pushpull
 //
 // (End of the section on graph and up.)
 package main
