@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zmqgen/zmqgen/dsl"
+	"github.com/zmqgen/zmqgen/dsl/model"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
 
@@ -45,6 +47,50 @@ type beat struct {
 
 // zguide is the zguide's (and the topology's) setting.
 var zguide = beat{time.Second, 3, time.Second, 32 * time.Second}
+
+// TestParamsMatchPolicies checks that the heartbeat and reconnect
+// parameters, through which the handlers get the sockets' policies, have
+// the policies' values, and that these are the zguide's.
+func TestParamsMatchPolicies(t *testing.T) {
+	top, diags := dsl.Load("paranoidpirate.ztopo")
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	param := func(n *model.Node, name string) any {
+		for _, p := range n.Params {
+			if p.Name == name {
+				return p.Default
+			}
+		}
+		t.Fatalf("node %s has no param %s", n.Name, name)
+		return nil
+	}
+	queue, worker := top.Node("queue"), top.Node("worker")
+	qhb, whb := queue.Socket("backend").Heartbeat, worker.Socket("worker").Heartbeat
+	wrc := worker.Socket("worker").Reconnect
+	if qhb == nil || whb == nil || wrc == nil {
+		t.Fatal("the backend and worker sockets must declare their heartbeat (and the worker its reconnect) policy")
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"queue heartbeat_interval", param(queue, "heartbeat_interval"), qhb.Interval},
+		{"queue heartbeat_liveness", param(queue, "heartbeat_liveness"), int64(qhb.Liveness)},
+		{"worker heartbeat_interval", param(worker, "heartbeat_interval"), whb.Interval},
+		{"worker heartbeat_liveness", param(worker, "heartbeat_liveness"), int64(whb.Liveness)},
+		{"worker reconnect_initial", param(worker, "reconnect_initial"), wrc.Initial},
+		{"worker reconnect_max", param(worker, "reconnect_max"), wrc.Max},
+		{"zguide heartbeat", *qhb, model.Heartbeat{Interval: zguide.interval, Liveness: zguide.liveness}},
+		{"zguide worker heartbeat", *whb, *qhb},
+		{"zguide reconnect", *wrc, model.Reconnect{Initial: zguide.initial, Max: zguide.maximum}},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %v (%T), want %v (%T)", c.what, c.got, c.got, c.want, c.want)
+		}
+	}
+}
 
 // pirates is a test's running queue, with its ports and settings.
 type pirates struct {
