@@ -288,8 +288,12 @@ func TestPurge(t *testing.T) {
 			survivorID := waitReady(q, 2)
 
 			victim.Kill()
+			killed := time.Now()
 			purged := fmt.Sprintf("W: Worker %s expired, purged\n", victimID)
 			q.WaitFor("the dead worker purged", func(s string) bool { return strings.Contains(s, purged) })
+			// For the record, not an assertion: it depends on the machine.
+			t.Logf("purged %v after the kill (heartbeat %v, liveness %d)",
+				time.Since(killed).Round(10*time.Millisecond), b.interval, b.liveness)
 
 			const requests = 10
 			c := p.client("client", requests)
