@@ -346,3 +346,50 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// readmePicture is a Mermaid picture in README.md that zmqgen graph draws:
+// a marker comment naming the topology, then the mermaid code block.
+var readmePicture = regexp.MustCompile("(?s)<!-- zmqgen graph (\\S+) -->\n```mermaid\n(.*?)```\n")
+
+// TestReadmePictures keeps the pictures in README.md current (-update
+// redraws them) and checks that README shows every topology under
+// topologies/, as the guide shows its examples.
+func TestReadmePictures(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readmePath := filepath.Join(root, "README.md")
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := make(map[string]bool)
+	stale := false
+	updated := readmePicture.ReplaceAllFunc(readme, func(block []byte) []byte {
+		m := readmePicture.FindSubmatch(block)
+		file := string(m[1])
+		shown[file] = true
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"graph", filepath.Join(root, filepath.FromSlash(file))}, nil, &stdout, &stderr); code != exitOK {
+			t.Errorf("README.md draws %s, which does not draw: exit %d\n%s", file, code, stderr.String())
+			return block
+		}
+		if !bytes.Equal(m[2], stdout.Bytes()) {
+			stale = true
+			if !updating() {
+				t.Errorf("README.md: the picture of %s is stale (run go test ./cmd/zmqgen -run TestReadmePictures -update):\n%s", file, lineDiff(string(m[2]), stdout.String()))
+			}
+		}
+		return []byte(fmt.Sprintf("<!-- zmqgen graph %s -->\n```mermaid\n%s```\n", file, stdout.Bytes()))
+	})
+	if stale && updating() {
+		if err := os.WriteFile(readmePath, updated, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "topologies", "*", "*.ztopo"))
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		if rel = filepath.ToSlash(rel); !shown[rel] {
+			t.Errorf("README.md has no picture of %s: add a line <!-- zmqgen graph %s --> and an empty mermaid code block after it, then run with -update", rel, rel)
+		}
+	}
+}
