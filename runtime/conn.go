@@ -18,6 +18,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -77,6 +78,23 @@ type peer struct {
 	dropping int      // messages dropped since the queue became full (PUB), for logs
 	subs     topicSet // PUB/XPUB: what this peer subscribed to
 
+	// Direct writes (REQ and REP): when the writer has flushed everything
+	// and sleeps, a sender writes its message to the socket itself instead
+	// of waking the writer, saving a goroutine hand-off on each request and
+	// reply. Whatever the socket does not take at once goes to pend, which
+	// the writer writes before anything else.
+	raw    syscall.RawConn // nil when the connection has no file descriptor
+	parked bool            // the writer flushed everything and waits
+	direct bool            // a sender is writing directly
+	pend   []byte          // the unwritten rest of a direct write
+	dbuf   []byte          // scratch for direct writes, owned by the direct writer
+	dwrite func(fd uintptr) bool
+	dw     struct {
+		b   []byte
+		n   int
+		err error
+	}
+
 	wake       chan struct{} // cap 1: work for the writer
 	done       chan struct{} // closed when the connection is finished
 	writerDone chan struct{} // closed when the writer goroutine returned
@@ -101,6 +119,9 @@ func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
+	}
+	if sc, ok := conn.(syscall.Conn); ok {
+		p.raw, _ = sc.SyscallConn()
 	}
 	if id := zc.Peer.Meta["Identity"]; id != "" {
 		p.id = []byte(id)
@@ -160,6 +181,96 @@ func (p *peer) enqueue(m Msg, hwm int) bool {
 	return true
 }
 
+// sendDirect queues m like enqueue, or, if the writer is asleep with
+// nothing buffered, writes it to the socket at once from the caller's
+// goroutine (without blocking: what the socket does not take is left to
+// the writer). It is for the strict request-reply sockets, where each
+// message waits for an answer and batching has nothing to gain.
+func (p *peer) sendDirect(m Msg, hwm int) bool {
+	p.mu.Lock()
+	if p.raw == nil || !p.parked || p.direct || len(p.q) != 0 || p.pend != nil || p.dead || p.linger {
+		p.mu.Unlock()
+		return p.enqueue(m, hwm)
+	}
+	p.direct = true
+	p.mu.Unlock()
+
+	buf := appendMsg(p.dbuf[:0], m, false)
+	n, err := p.tryWrite(buf)
+
+	p.mu.Lock()
+	p.direct = false
+	if err == nil && n < len(buf) {
+		p.pend = append([]byte(nil), buf[n:]...)
+	}
+	if cap(buf) <= 64<<10 {
+		p.dbuf = buf[:0]
+	}
+	wake := (len(p.q) > 0 || p.pend != nil) && p.idle
+	if wake {
+		p.idle = false
+	}
+	p.mu.Unlock()
+	if err != nil {
+		p.fail(err)
+	} else if wake {
+		p.signal()
+	}
+	return true
+}
+
+// tryWrite writes b to the socket without waiting; it returns how much
+// the socket took. Only the direct writer calls it.
+func (p *peer) tryWrite(b []byte) (int, error) {
+	if p.dwrite == nil {
+		// Made once: a closure per call would allocate.
+		p.dwrite = func(fd uintptr) bool {
+			var n int
+			var err error
+			for {
+				n, err = syscall.Write(int(fd), p.dw.b)
+				if err != syscall.EINTR {
+					break
+				}
+			}
+			if err == syscall.EAGAIN {
+				n, err = 0, nil
+			}
+			p.dw.n, p.dw.err = max(n, 0), err
+			return true // never wait for the socket to drain: the writer will
+		}
+	}
+	p.dw.b = b
+	err := p.raw.Write(p.dwrite)
+	n, werr := p.dw.n, p.dw.err
+	p.dw.b, p.dw.err = nil, nil
+	if err != nil {
+		return 0, err
+	}
+	return n, werr
+}
+
+// appendMsg appends the ZMTP encoding of m (a command if cmd) to b.
+func appendMsg(b []byte, m Msg, cmd bool) []byte {
+	n := len(m)
+	for j, f := range m {
+		var fl byte
+		if cmd {
+			fl = flagCommand
+		} else if j < n-1 {
+			fl = flagMore
+		}
+		if len(f) > 255 {
+			b = append(b, fl|flagLong)
+			b = binary.BigEndian.AppendUint64(b, uint64(len(f)))
+		} else {
+			b = append(b, fl, byte(len(f)))
+		}
+		b = append(b, f...)
+	}
+	return b
+}
+
 // enqueueCtl queues a command or subscription regardless of the HWM.
 func (p *peer) enqueueCtl(it outItem) bool {
 	p.mu.Lock()
@@ -201,6 +312,25 @@ func (p *peer) writeLoop() {
 	var hdr [9]byte
 	for {
 		p.mu.Lock()
+		p.parked = false
+		if p.direct {
+			// A sender is writing to the socket: wait for it to finish
+			// (it wakes the writer if there is more to write).
+			p.idle = true
+			p.mu.Unlock()
+			select {
+			case <-p.wake:
+			case <-p.done:
+				return
+			}
+			continue
+		}
+		if pend := p.pend; pend != nil {
+			p.pend = nil
+			p.mu.Unlock()
+			bw.Write(pend)
+			continue
+		}
 		p.inflight = 0
 		wasFull := p.full
 		p.full = false
@@ -218,6 +348,9 @@ func (p *peer) writeLoop() {
 			if linger {
 				return
 			}
+			p.mu.Lock()
+			p.parked = p.idle && len(p.q) == 0 && p.pend == nil && !p.direct
+			p.mu.Unlock()
 			select {
 			case <-p.wake:
 			case <-p.done:

@@ -535,16 +535,23 @@ func TestPubDropsForFullSubscriber(t *testing.T) {
 			t.Fatalf("PUB queued %d messages, HWM is 10 per peer", q)
 		}
 	}
-	dropping := 0
-	pub.c.mu.Lock()
-	for _, p := range pub.c.peers {
-		p.mu.Lock()
-		dropping += p.dropping
-		p.mu.Unlock()
+	// Keep publishing until the stalled subscriber's queue is at its HWM
+	// (the live one drains), and then some: Send still never waits.
+	for pub.c.queuedOut() < 10 {
+		if err := pub.Send(ctx, Msg{big}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	pub.c.mu.Unlock()
-	if dropping == 0 {
-		t.Fatal("no message was dropped for the stalled subscriber")
+	for i := 0; i < 100; i++ {
+		if err := pub.Send(ctx, Msg{big}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := pub.c.queuedOut(); q > 2*2*10 {
+		t.Fatalf("PUB queued %d messages, HWM is 10 per peer", q)
+	}
+	if pub.c.dropped.Load() == 0 {
+		t.Fatal("no message was dropped")
 	}
 	// The live subscriber got messages (and they are whole).
 	m := mustRecv(t, ctx, live)

@@ -202,6 +202,7 @@ type core struct {
 	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
+	dropped atomic.Int64 // messages dropped for full or unknown peers
 
 	subMu sync.RWMutex
 	subs  map[string]int // SUB, XSUB: own subscriptions, with counts
@@ -775,7 +776,13 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 		for i := 0; i < n; i++ {
 			k := (c.rr + i) % n
 			p := c.peers[k]
-			if p.enqueue(m, hwm) {
+			var ok bool
+			if req {
+				ok = p.sendDirect(m, hwm)
+			} else {
+				ok = p.enqueue(m, hwm)
+			}
+			if ok {
 				c.rr = (k + 1) % n
 				if req {
 					c.reqPeer = p
@@ -814,10 +821,12 @@ func (c *core) sendRouter(m Msg) error {
 	p := c.byID[string(m[0])]
 	c.mu.Unlock()
 	if p == nil {
+		c.dropped.Add(1)
 		c.log.Debug("zmq: ROUTER dropped a message for an unknown identity", "identity", fmt.Sprintf("%q", m[0]))
 		return nil
 	}
 	if !p.enqueue(m[1:], c.o.sendHWM) {
+		c.dropped.Add(1)
 		c.log.Warn("zmq: ROUTER dropped a message for a peer at its high-water mark", "remote", p.remote)
 	}
 	return nil
@@ -839,6 +848,7 @@ func (c *core) sendPub(m Msg) error {
 			continue
 		}
 		if hwm > 0 && len(p.q) >= hwm {
+			c.dropped.Add(1)
 			p.dropping++
 			first := p.dropping == 1
 			p.mu.Unlock()
@@ -919,7 +929,8 @@ func (c *core) sendReply(m Msg) error {
 	r := make(Msg, 0, len(env)+len(m))
 	r = append(r, env...)
 	r = append(r, m...)
-	if !p.enqueue(r, c.o.sendHWM) {
+	if !p.sendDirect(r, c.o.sendHWM) {
+		c.dropped.Add(1)
 		c.log.Warn("zmq: REP dropped a reply: requester gone or at its high-water mark", "remote", p.remote)
 	}
 	return nil
