@@ -274,9 +274,9 @@ func TestCrash(t *testing.T) {
 // it has missed its heartbeats, and only it; from then on no request goes
 // to it, so a client is served at the first try every time.
 func TestPurge(t *testing.T) {
-	// Short enough to purge quickly, long enough that a live worker on a
-	// busy machine never misses three in a row.
-	b := beat{500 * time.Millisecond, 3, 500 * time.Millisecond, 2 * time.Second}
+	// The zguide's heartbeats: a live worker on a busy machine must never
+	// miss three in a row, or the queue would rightly purge it too.
+	b := zguide
 	for _, l := range []langs{generated, guide, goQueue, goWorker} {
 		t.Run(l.name, func(t *testing.T) {
 			t.Parallel()
@@ -328,14 +328,21 @@ func TestQueueRestart(t *testing.T) {
 			w := p.worker("worker", 1, 1<<30, 10*time.Millisecond, 0)
 			waitReady(q, 1)
 
+			// The backoff starts over once the worker hears from the queue.
+			w.WaitFor("a heartbeat from the queue", func(s string) bool { return strings.Contains(s, "I: Queue heartbeat\n") })
+			killMark := len(w.Stdout())
 			q.Kill()
-			w.WaitFor("three reconnects", func(s string) bool { return len(reconnectLine.FindAllString(s, -1)) >= 3 })
+			w.WaitFor("three reconnects", func(s string) bool { return len(reconnectLine.FindAllString(s[killMark:], -1)) >= 3 })
 			mark := len(w.Stdout())
 			p.startQueue("queue2")
 			// Back: the new queue is talking to the worker.
 			w.WaitFor("a heartbeat from the new queue", func(s string) bool {
 				return strings.Contains(s[mark:], "I: Queue heartbeat\n")
 			})
+			// The worker's attempts while the queue was away, up to the new
+			// queue's first heartbeat (a few more may come after the three).
+			out := w.Stdout()
+			away := out[killMark : mark+strings.Index(out[mark:], "I: Queue heartbeat\n")]
 
 			const requests = 5
 			c := p.client("client", requests)
@@ -345,20 +352,22 @@ func TestQueueRestart(t *testing.T) {
 			}
 			w.Stop()
 
-			// 0.25 s, then doubling up to 1 s, and back to 0.25 s only once
-			// the queue was heard from, which is after the last one here.
-			waits := reconnectLine.FindAllStringSubmatch(w.Stdout(), -1)
+			// 0.25 s, then doubling up to 1 s while the queue stays away.
+			waits := reconnectLine.FindAllStringSubmatch(away, -1)
 			want := []string{"0.25", "0.50", "1.00"}
+			var got []string
 			for i, m := range waits {
+				got = append(got, m[1])
 				exp := "1.00"
 				if i < len(want) {
 					exp = want[i]
 				}
 				if m[1] != exp {
-					t.Errorf("reconnect wait %d is %ss, want %ss; worker:\n%s", i+1, m[1], exp, withoutHeartbeats(w.Stdout()))
+					t.Errorf("reconnect wait %d is %ss, want %ss; worker, from the kill on:\n%s", i+1, m[1], exp, withoutHeartbeats(away))
 					break
 				}
 			}
+			t.Logf("reconnect waits while the queue was away: %v", got)
 			// Each wait follows a heartbeat failure, as in the zguide.
 			lines := e2e.Lines(withoutHeartbeats(w.Stdout()))
 			for i, line := range lines {
