@@ -478,15 +478,19 @@ var prefixColors = []string{"36", "33", "32", "35", "34", "96", "93", "92", "95"
 
 // output serializes whole lines from every process onto one writer.
 type output struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
 }
 
 func (o *output) line(prefix string, text []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	io.WriteString(o.w, prefix)
-	o.w.Write(text)
+	// One write per line: when stdout and stderr are the same pipe or
+	// terminal, up's own messages on stderr then fall between lines, never
+	// inside one.
+	o.buf = append(append(o.buf[:0], prefix...), text...)
+	o.w.Write(o.buf)
 }
 
 // maxLine bounds how much of a line without a newline is held back; a

@@ -494,6 +494,26 @@ func TestLineWriter(t *testing.T) {
 	}
 }
 
+// writeRecorder keeps every Write call apart.
+type writeRecorder struct{ writes []string }
+
+func (w *writeRecorder) Write(b []byte) (int, error) {
+	w.writes = append(w.writes, string(b))
+	return len(b), nil
+}
+
+// TestLineWriterOneWritePerLine checks that each line reaches the output
+// in one write, so that up's messages on stderr cannot land inside one.
+func TestLineWriterOneWritePerLine(t *testing.T) {
+	var rec writeRecorder
+	l := &lineWriter{out: &output{w: &rec}, prefix: "a | "}
+	l.Write([]byte("one\ntwo\nthr"))
+	l.Write([]byte("ee\n"))
+	if want := []string{"a | one\n", "a | two\n", "a | three\n"}; fmt.Sprint(rec.writes) != fmt.Sprint(want) {
+		t.Errorf("writes %q, want %q", rec.writes, want)
+	}
+}
+
 func TestUpColor(t *testing.T) {
 	s := newSupervisor([]*proc{{name: "server1"}, {name: "c"}}, &bytes.Buffer{}, &bytes.Buffer{}, true)
 	if got, want := s.procs[1].prefix, "\x1b[33mc       |\x1b[0m "; got != want {
