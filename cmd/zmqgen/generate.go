@@ -194,7 +194,7 @@ func (c *genChange) diff() []byte {
 	if c.remove {
 		to = "/dev/null"
 	}
-	return unifiedLineDiff(from, to, c.old, c.new)
+	return unifiedDiff(from, to, c.old, c.new)
 }
 
 func (c *genChange) apply() error {

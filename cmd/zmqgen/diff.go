@@ -6,12 +6,18 @@ import (
 	"strings"
 )
 
-// unifiedLineDiff returns a unified diff with three lines of context from
-// a (named from) to b (named to), or nil when they are equal. It finds a
-// longest common subsequence of lines by dynamic programming: generated
-// files are a few hundred lines, so the quadratic table is small; past a
-// limit the whole file is shown as replaced rather than spending the time.
-func unifiedLineDiff(from, to string, a, b []byte) []byte {
+// unifiedDiff returns a unified diff with three lines of context from a
+// (named from) to b (named to), or nil when they are equal. It is what
+// "zmqgen fmt -d" and "zmqgen generate -check" print, in the format of
+// "diff -u": a last line without a newline is followed by
+// "\ No newline at end of file", a last line with one is not.
+//
+// It finds a longest common subsequence of lines by dynamic programming:
+// topologies and generated files are a few hundred lines, and the lines
+// they share at both ends are taken off first, so the quadratic table is
+// small; past a limit the middle is shown as replaced rather than spending
+// the time.
+func unifiedDiff(from, to string, a, b []byte) []byte {
 	if bytes.Equal(a, b) {
 		return nil
 	}
