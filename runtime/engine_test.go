@@ -1159,3 +1159,63 @@ func TestRouterRefusesDuplicateIdentity(t *testing.T) {
 		t.Fatalf("ROUTER has %d peers", n)
 	}
 }
+
+// TestConcurrentSendRecv: a Socket is used by several goroutines at once;
+// every message arrives exactly once.
+func TestConcurrentSendRecv(t *testing.T) {
+	ctx := testCtx(t)
+	pull, push := connected(t, PULL, PUSH, []Option{WithRecvHWM(10)}, []Option{WithSendHWM(10)})
+	const senders, each = 4, 500
+	var wg sync.WaitGroup
+	for s := 0; s < senders; s++ {
+		wg.Add(1)
+		go func(s int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := push.Send(ctx, strMsg(fmt.Sprint(s, "-", i))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(s)
+	}
+	got := make(chan string, senders*each)
+	var rwg sync.WaitGroup
+	var mu sync.Mutex
+	left := senders * each
+	for r := 0; r < 3; r++ {
+		rwg.Add(1)
+		go func() {
+			defer rwg.Done()
+			for {
+				mu.Lock()
+				if left == 0 {
+					mu.Unlock()
+					return
+				}
+				left--
+				mu.Unlock()
+				m, err := pull.Recv(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got <- string(m[0])
+			}
+		}()
+	}
+	wg.Wait()
+	rwg.Wait()
+	close(got)
+	seen := map[string]int{}
+	for m := range got {
+		seen[m]++
+	}
+	for s := 0; s < senders; s++ {
+		for i := 0; i < each; i++ {
+			if n := seen[fmt.Sprint(s, "-", i)]; n != 1 {
+				t.Fatalf("message %d-%d received %d times", s, i, n)
+			}
+		}
+	}
+}
