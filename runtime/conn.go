@@ -2,10 +2,11 @@ package runtime
 
 // One ZMTP connection ("peer"): zmq4.Open runs the greeting, the security
 // handshake and READY; after that the engine frames the data phase itself,
-// directly on the net.Conn: a buffered reader parses frames (checking the
-// announced size before allocating), and one writer goroutine drains the
-// peer's outgoing queue into a buffered writer that it flushes only when the
-// queue is empty, so a burst of small messages costs one write system call.
+// directly on the net.Conn: the reader parses frames in place from its
+// buffer (framereader.go; the announced size is checked before anything is
+// allocated), and one writer goroutine drains the peer's outgoing queue
+// into a buffered writer that it flushes only when the queue is empty, so
+// a burst of small messages costs one write system call.
 //
 // Only NULL and PLAIN are supported after the handshake: neither transforms
 // the data frames (CURVE would need Encrypt/Decrypt on every frame).
@@ -114,7 +115,7 @@ func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
 	p := &peer{
 		c:          c,
 		conn:       conn,
-		remote:     conn.RemoteAddr().String(),
+		remote:     remoteAddr(conn),
 		meta:       zc.Peer.Meta,
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
@@ -128,6 +129,14 @@ func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
 	}
 	p.lastRecv.Store(time.Now().UnixNano())
 	return p
+}
+
+// remoteAddr describes conn's peer for logs.
+func remoteAddr(conn net.Conn) string {
+	if a := conn.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return "?"
 }
 
 // Hooks for the heartbeat code (heartbeat.go): it may send a PING with

@@ -346,7 +346,7 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 				if c.isClosing() {
 					return
 				}
-				c.log.Warn("zmq: handshake failed", "endpoint", addr, "remote", conn.RemoteAddr().String(), "err", err)
+				c.log.Warn("zmq: handshake failed", "endpoint", addr, "remote", remoteAddr(conn), "err", err)
 				return
 			}
 			c.log.Debug("zmq: accepted", "endpoint", addr, "remote", p.remote)
