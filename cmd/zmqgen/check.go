@@ -4,11 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/zmqgen/zmqgen/dsl"
 )
@@ -71,14 +67,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var all dsl.Diagnostics
 	sources := map[string][]byte{}
 	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			all = append(all, dsl.Diagnostic{Severity: dsl.Error, Range: dsl.Range{File: filepath.ToSlash(f)},
-				Message: "cannot read file: " + errText(err)})
-			continue
+		_, src, diags := loadFile(f)
+		if src != nil {
+			sources[filepath.ToSlash(f)] = src
 		}
-		sources[filepath.ToSlash(f)] = src
-		_, diags := dsl.Compile(f, src)
 		all = append(all, diags...)
 	}
 	switch {
@@ -90,92 +82,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return src, ok
 		}})
 	default:
-		all.WriteCompact(stderr)
+		printDiags(stderr, all)
 	}
 	if all.HasErrors() {
 		return exitFail
 	}
 	return exitOK
-}
-
-// errText is an error without the path that os errors repeat.
-func errText(err error) string {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// ztopoFiles expands command-line arguments into .ztopo files: a file is
-// taken as named (whatever its extension), a directory means the .ztopo
-// files in it, and a path ending in "/..." means those in the directory
-// and all its subdirectories. The result keeps argument order, each
-// directory's files sorted, without repeats.
-func ztopoFiles(args []string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	add := func(f string) {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	for _, arg := range args {
-		if dir, ok := strings.CutSuffix(arg, "..."); ok {
-			dir = strings.TrimSuffix(dir, "/")
-			if dir == "" || dir == "." {
-				dir = "."
-			}
-			var found []string
-			err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if d.IsDir() {
-					name := d.Name()
-					if path != dir && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if strings.HasSuffix(path, ".ztopo") {
-					found = append(found, path)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			if len(found) == 0 {
-				return nil, fmt.Errorf("%s: no .ztopo files found", arg)
-			}
-			sort.Strings(found)
-			for _, f := range found {
-				add(f)
-			}
-			continue
-		}
-		st, err := os.Stat(arg)
-		if err != nil {
-			// A missing file is reported as a diagnostic by the caller.
-			add(arg)
-			continue
-		}
-		if !st.IsDir() {
-			add(arg)
-			continue
-		}
-		found, err := filepath.Glob(filepath.Join(arg, "*.ztopo"))
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no .ztopo files in directory", arg)
-		}
-		sort.Strings(found)
-		for _, f := range found {
-			add(f)
-		}
-	}
-	return out, nil
 }

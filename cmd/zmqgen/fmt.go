@@ -64,9 +64,8 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	status := exitOK
 	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: error: cannot read file: %s\n", filepath.ToSlash(f), errText(err))
+		src, diags := readSource(f)
+		if !printDiags(stderr, diags) {
 			status = exitFail
 			continue
 		}
@@ -80,8 +79,7 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // fmtOne formats one file and reports success.
 func fmtOne(name string, src []byte, list, diff, write bool, stdout, stderr io.Writer) bool {
 	out, diags := dsl.Format(name, src)
-	if diags.HasErrors() {
-		diags.WriteCompact(stderr)
+	if !printDiags(stderr, diags) {
 		return false
 	}
 	changed := !bytes.Equal(src, out)
@@ -96,7 +94,7 @@ func fmtOne(name string, src []byte, list, diff, write bool, stdout, stderr io.W
 		if st, err := os.Stat(name); err == nil {
 			mode = st.Mode().Perm()
 		}
-		if err := writeFileAtomic(name, out, mode); err != nil {
+		if err := replaceFile(name, out, mode); err != nil {
 			fmt.Fprintf(stderr, "zmqgen fmt: %v\n", err)
 			return false
 		}
@@ -105,26 +103,4 @@ func fmtOne(name string, src []byte, list, diff, write bool, stdout, stderr io.W
 		stdout.Write(out)
 	}
 	return true
-}
-
-// writeFileAtomic replaces name with data through a temporary file in the
-// same directory, so that a failed write never leaves half a file.
-func writeFileAtomic(name string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -10,12 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/zmqgen/zmqgen/codegen"
-	"github.com/zmqgen/zmqgen/dsl"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
@@ -56,7 +54,7 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fset, args, generateUsage, stdout, stderr); done {
 		return code
 	}
-	files, err := ztopoTargets(fset.Args())
+	files, err := ztopoFiles(argsOrDot(fset.Args()))
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
 		return exitFail
@@ -69,22 +67,16 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = exitFail
 			continue
 		}
-		for _, c := range out {
-			if !c.changed() {
-				continue
+		if !*check {
+			if !applyChanges("generate", out, *verbose, stderr) {
+				status = exitFail
 			}
-			if *check {
+			continue
+		}
+		for _, c := range out {
+			if c.changed() {
 				stale++
 				stdout.Write(c.diff())
-				continue
-			}
-			if err := c.apply(); err != nil {
-				fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
-				status = exitFail
-				continue
-			}
-			if *verbose {
-				fmt.Fprintf(stderr, "%s %s\n", c.verb(), c.path)
 			}
 		}
 	}
@@ -95,71 +87,34 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
-// ztopoTargets expands the command line's FILE, DIR and DIR/... arguments
-// into .ztopo files, sorted and without duplicates.
-func ztopoTargets(args []string) ([]string, error) {
+// argsOrDot is args, or the current directory when there are none: the
+// directory go generate runs a command in.
+func argsOrDot(args []string) []string {
 	if len(args) == 0 {
-		args = []string{"."}
+		return []string{"."}
 	}
-	seen := map[string]bool{}
-	var out []string
-	add := func(p string) {
-		p = filepath.Clean(p)
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, arg := range args {
-		if root, ok := strings.CutSuffix(arg, "..."); ok {
-			root = filepath.Clean(strings.TrimSuffix(root, "/"))
-			if root == "" {
-				root = "."
-			}
-			n := 0
-			err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				name := d.Name()
-				if d.IsDir() && p != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
-					return filepath.SkipDir
-				}
-				if !d.IsDir() && strings.HasSuffix(name, ".ztopo") {
-					add(p)
-					n++
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				return nil, fmt.Errorf("%s: no .ztopo files", arg)
-			}
+	return args
+}
+
+// applyChanges writes or removes every file of changes that changed,
+// naming each on stderr when verbose. It reports false when one failed;
+// it still does the others.
+func applyChanges(cmd string, changes []*genChange, verbose bool, stderr io.Writer) bool {
+	ok := true
+	for _, c := range changes {
+		if !c.changed() {
 			continue
 		}
-		fi, err := os.Stat(arg)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			add(arg)
+		if err := c.apply(); err != nil {
+			fmt.Fprintf(stderr, "zmqgen %s: %v\n", cmd, err)
+			ok = false
 			continue
 		}
-		matches, err := filepath.Glob(filepath.Join(arg, "*.ztopo"))
-		if err != nil {
-			return nil, err
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("%s: no .ztopo file in directory", arg)
-		}
-		for _, m := range matches {
-			add(m)
+		if verbose {
+			fmt.Fprintf(stderr, "%s %s\n", c.verb(), c.path)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	return ok
 }
 
 // A genChange is one file generate would write or remove.
@@ -204,7 +159,7 @@ func (c *genChange) apply() error {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o777); err != nil {
 		return err
 	}
-	return replaceFile(c.path, c.new)
+	return replaceFile(c.path, c.new, 0o644)
 }
 
 // generateTopology loads file and generates its code in memory, returning
@@ -221,9 +176,8 @@ func loadAndGenerate(file string, stderr io.Writer) (*model.Topology, codegen.Op
 	fail := func() (*model.Topology, codegen.Options, []*genChange, bool) {
 		return nil, codegen.Options{}, nil, false
 	}
-	topo, diags := dsl.Load(file)
-	diags.WriteCompact(stderr)
-	if diags.HasErrors() {
+	topo, _, diags := loadFile(file)
+	if !printDiags(stderr, diags) {
 		return fail()
 	}
 	opts, err := codegenOptions(file)
@@ -369,30 +323,4 @@ func modulePath(gomod string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: no module directive", gomod)
-}
-
-// replaceFile writes data to name through a temporary file in the same
-// directory and a rename, so that name is never half written.
-func replaceFile(name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

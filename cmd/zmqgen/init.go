@@ -42,7 +42,7 @@ func runInit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fset, args, initUsage, stdout, stderr); done {
 		return code
 	}
-	files, err := ztopoTargets(fset.Args())
+	files, err := ztopoFiles(argsOrDot(fset.Args()))
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqgen init: %v\n", err)
 		return exitFail
@@ -54,18 +54,8 @@ func runInit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = exitFail
 			continue
 		}
-		for _, c := range changes {
-			if !c.changed() {
-				continue
-			}
-			if err := c.apply(); err != nil {
-				fmt.Fprintf(stderr, "zmqgen init: %v\n", err)
-				status = exitFail
-				continue
-			}
-			if *verbose {
-				fmt.Fprintf(stderr, "%s %s\n", c.verb(), c.path)
-			}
+		if !applyChanges("init", changes, *verbose, stderr) {
+			status = exitFail
 		}
 		dir := filepath.Dir(file)
 		for _, n := range topo.Nodes {
