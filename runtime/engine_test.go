@@ -1219,3 +1219,124 @@ func TestConcurrentSendRecv(t *testing.T) {
 		}
 	}
 }
+
+// TestGarbageFromPeers: whatever a peer sends after its handshake, the
+// socket neither panics nor stops serving its other peers.
+func TestGarbageFromPeers(t *testing.T) {
+	ctx := testCtx(t)
+	for _, typ := range []Type{PULL, PUB, ROUTER} {
+		s := newSock(t, typ, WithMaxMsgSize(1<<20))
+		ep := bindAny(t, s)
+		peerType := map[Type]zmq4.SocketType{PULL: zmq4.Push, PUB: zmq4.Sub, ROUTER: zmq4.Dealer}[typ]
+		inputs := [][]byte{
+			{0xf0, 0},                               // unknown flags
+			{flagCommand, 0},                        // empty command
+			{flagCommand, 3, 9, 'A', 'B'},           // name longer than the body
+			{flagCommand, 5, 4, 'P', 'I', 'N', 'G'}, // PING without TTL
+			{flagCommand | flagMore, 1, 0},          // command with MORE
+			{flagMore, 1, 'x', flagCommand, 5, 4, 'P', 'O', 'N', 'G'}, // command inside a message
+			{flagCommand, 6, 5, 'E', 'R', 'R', 'O', 'R'},              // ERROR with a bad reason
+			{0, 2, 1}, // truncated body, then EOF
+		}
+		seed := uint32(1)
+		for i := 0; i < 50; i++ {
+			b := make([]byte, 1+i*7%97)
+			for k := range b {
+				seed = seed*1664525 + 1013904223
+				b[k] = byte(seed >> 24)
+			}
+			inputs = append(inputs, b)
+		}
+		for _, in := range inputs {
+			conn := rawPeer(t, ep, peerType)
+			conn.Write(in)
+			conn.Close()
+		}
+		// Still serving.
+		switch typ {
+		case PULL:
+			push := newSock(t, PUSH)
+			mustConnect(t, push, ep)
+			mustSend(t, ctx, push, "ok")
+			if got := mustRecv(t, ctx, s); !eq(got, "ok") {
+				t.Fatalf("PULL got %q", got)
+			}
+		case ROUTER:
+			d := newSock(t, DEALER, WithIdentity([]byte("d")))
+			mustConnect(t, d, ep)
+			mustSend(t, ctx, d, "ok")
+			if got := mustRecv(t, ctx, s); !eq(got, "d", "ok") {
+				t.Fatalf("ROUTER got %q", got)
+			}
+		case PUB:
+			sub := newSock(t, SUB, WithSubscribe(""))
+			mustConnect(t, sub, ep)
+			got := make(chan []string, 1)
+			go func() {
+				m, err := sub.Recv(ctx)
+				if err == nil {
+					got <- msgStrs(m)
+				}
+				close(got)
+			}()
+			for done := false; !done; {
+				mustSend(t, ctx, s, "ok")
+				select {
+				case m := <-got:
+					if !eq(m, "ok") {
+						t.Fatalf("SUB got %q", m)
+					}
+					done = true
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+	}
+}
+
+// TestGarbageHandshakes: malformed greetings and READY commands (some make
+// zmq4 panic) are refused without bringing the socket down.
+func TestGarbageHandshakes(t *testing.T) {
+	ctx := testCtx(t)
+	pull := newSock(t, PULL)
+	ep := bindAny(t, pull)
+	greeting := make([]byte, 64)
+	greeting[0], greeting[9], greeting[10] = 0xff, 0x7f, 3
+	copy(greeting[12:], "NULL")
+	ready := func(meta []byte) []byte {
+		return rawFrame(flagCommand, append([]byte("\x05READY"), meta...))
+	}
+	prop := func(k, v string) []byte {
+		b := append([]byte{byte(len(k))}, k...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
+		return append(b, v...)
+	}
+	inputs := [][]byte{
+		[]byte("GET / HTTP/1.1\r\n\r\n"),
+		append(append([]byte{}, greeting...), ready(prop("Socket-Type", "FOO"))...),
+		append(append([]byte{}, greeting...), ready(prop("Socket-Type", "PUSH")[:9])...),
+		append(append([]byte{}, greeting...), ready([]byte{200})...),
+		append(append([]byte{}, greeting...), rawFrame(0, []byte("data before READY"))...),
+		append(append([]byte{}, greeting[:10]...), make([]byte, 54)...),
+	}
+	for _, in := range inputs {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write(in)
+		// A short greeting would otherwise wait for the handshake timeout.
+		conn.(*net.TCPConn).CloseWrite()
+		conn.SetReadDeadline(time.Now().Add(testTimeout))
+		if _, err := io.Copy(io.Discard, conn); err != nil {
+			t.Fatalf("input %q: want the connection closed, got %v", in, err)
+		}
+		conn.Close()
+	}
+	push := newSock(t, PUSH)
+	mustConnect(t, push, ep)
+	mustSend(t, ctx, push, "ok")
+	if got := mustRecv(t, ctx, pull); !eq(got, "ok") {
+		t.Fatalf("got %q", got)
+	}
+}
