@@ -1,92 +1,319 @@
 // Command zmqgen checks ZeroMQ topologies written in the .ztopo language and
 // generates typed Go programs from them, one per node, that use the
-// github.com/zmqgen/zmqgen/runtime package.
+// github.com/zmqgen/zmqgen/runtime package. It also formats topologies,
+// draws them, and runs every node of one on this machine.
 //
-// TODO: the manual (every command, its flags, exit statuses, and the
-// //go:generate line to copy).
+// Usage:
 //
-// # Generating Go: zmqgen generate and zmqgen init
+//	zmqgen <command> [arguments]
 //
-// (This section is kept by the code generation owners; codegen's package
-// doc describes the generated API in full.)
+// The commands are:
+//
+//	check     check topologies and report diagnostics
+//	fmt       format .ztopo files
+//	generate  generate Go programs from topologies
+//	graph     draw a topology as Graphviz dot or Mermaid
+//	init      write starter handler files that do not exist yet
+//	up        build and run every node of a topology
+//	version   print zmqgen's version
+//
+// "zmqgen <command> -h" prints the usage of a command, which says what
+// its section below says; "zmqgen help" prints the list above. The
+// language itself is described in dsl/LANGUAGE.md, and the Go API of the
+// generated code by "go doc github.com/zmqgen/zmqgen/codegen".
+//
+// A first session, for a topology shop/shop.ztopo inside a Go module:
+//
+//	zmqgen check shop          # report every problem at once
+//	zmqgen init shop           # generate the code and a starter handler per node
+//	go build ./shop/...        # builds as it is; now write the nodes' code
+//	zmqgen up shop             # run every node, output prefixed by its name
+//
+// After each change to shop.ztopo, run "zmqgen generate shop" (or go
+// generate, below).
+//
+// # Naming topologies
+//
+// check, fmt, generate and init take any number of FILE, DIR and DIR/...
+// arguments. A FILE is taken as named, whatever its extension; a DIR means
+// every .ztopo file in it; DIR/... (./... for the current directory) means
+// every .ztopo file in DIR and below it, skipping testdata, vendor and
+// directories whose names start with "." or "_", as the go command does.
+// The files are handled in the order of the arguments, each directory's in
+// name order, and a file named twice is handled once. A FILE that cannot
+// be read is reported like any other error in it, and the other files are
+// still handled; a DIR without .ztopo files stops the command before it
+// does anything (exit status 1). With no argument, generate and init
+// handle the current directory, fmt reads standard input, and check
+// complains (it needs at least one).
+//
+// graph and up take one topology: a FILE, or a DIR holding exactly one
+// .ztopo file.
+//
+// # Diagnostics and exit status
+//
+// Every command prints the problems it finds in a topology in the same
+// way (check can show them as snippets or JSON instead), on standard
+// error, one a line, sorted by position:
+//
+//	file:line:col: severity: message
+//
+// which is what editors and go generate parse. Lines and columns start at
+// 1; a column counts bytes, as Go's tools do. The severity is error or
+// warning; warnings never change the exit status. For example:
+//
+//	shop/shop.ztopo:13:14: error: unknown message type "strng"; did you mean string?
+//	shop/shop.ztopo:11:12: warning: SUB socket sub.in has no subscribe and receives nothing
+//
+// Every command exits with status 0 on success (warnings allowed), 1 when
+// a topology has errors or the command failed (with generate -check, when
+// a generated file is not up to date), and 2 when the command line is
+// wrong. -h after a command prints its usage and exits 0.
+//
+// # zmqgen check
+//
+//	zmqgen check [-format text|json] [-snippet] [-color] FILE|DIR|DIR/...
+//
+// Check parses and checks each topology and reports every problem found,
+// sorted by position: syntax errors, unknown or duplicate names (with "did
+// you mean", and where the first one was declared), socket types that
+// cannot talk to each other, messages one end sends and the other does not
+// receive, and the settings the ZeroMQ guide warns about (as warnings).
+//
+// Flags:
+//
+//	-format text   diagnostics on standard error, one a line (the default)
+//	-format json   diagnostics on standard output as a JSON array of objects
+//	               with severity, range (file, start and end line/col/offset;
+//	               the end is exclusive), message and related places; [] when
+//	               there are none
+//	-snippet       follow each diagnostic by the source line and a caret
+//	               under the position
+//	-color         add ANSI colours to the -snippet output
+//
+// Exit status: 0 when no file has errors (warnings are allowed), 1 when
+// some file has errors, 2 when the command line is wrong. In CI:
+//
+//	zmqgen check ./...
+//
+// # zmqgen fmt
+//
+//	zmqgen fmt [-l] [-d] [-w] [FILE|DIR|DIR/...]
+//
+// Fmt prints each topology in the canonical layout. Comments are kept;
+// formatting twice gives the same bytes, and never changes what a file
+// means. With no arguments, fmt formats standard input to standard output.
+// A file with a syntax error is left alone and its diagnostics are
+// printed.
+//
+// Flags:
+//
+//	-l   list files whose formatting differs; do not print them
+//	-d   print a unified diff of the changes; do not print the files
+//	-w   write the result back to each file that changes (through a
+//	     temporary file and a rename; not with standard input)
+//
+// Exit status: 0 on success, 1 when a file could not be formatted (or read
+// or written), 2 when the command line is wrong. To format every topology
+// of a module, and to check in CI that they are formatted:
+//
+//	zmqgen fmt -w ./...
+//	test -z "$(zmqgen fmt -l ./...)"
+//
+// # zmqgen generate
 //
 //	zmqgen generate [-check] [-v] [FILE|DIR|DIR/...]...
+//
+// Generate writes the Go code of each topology named. For shop/shop.ztopo
+// declaring topology shop, it writes
+//
+//   - shop/shop.zmqgen.go, package shop: a Go type per message, with its
+//     codec;
+//   - shop/<node>/<node>.zmqgen.go for each node, package main: the node's
+//     program, with a typed handle per socket, flags and environment
+//     variables, logging and signal handling (see "Generated programs"
+//     below).
+//
+// With no argument, generate handles the current directory. The code is
+// deterministic and gofmt'd, and every file starts with
+// "// Code generated by zmqgen. DO NOT EDIT." and "// source: <path>".
+// A file is written only when its bytes change, through a temporary file
+// and a rename: a failed run leaves no partial file, and a topology with
+// errors leaves its files as they were. A <node>/<node>.zmqgen.go whose
+// node is gone from the topology is removed. Handler code in other files
+// is never touched.
+//
+// The topology must be inside a Go module: the import path of the message
+// package comes from the go.mod above the .ztopo file.
+//
+// Flags:
+//
+//	-check   write nothing; print a unified diff of every file that is not
+//	         up to date and exit 1 if there is one (for CI)
+//	-v       name every file written or removed, on standard error
+//
+// Exit status: 0 on success, 1 when a topology has errors or, with -check,
+// when a file is stale, 2 on a wrong command line. In CI:
+//
+//	zmqgen generate -check ./...
+//
+// # zmqgen init
+//
 //	zmqgen init [-v] [FILE|DIR|DIR/...]...
 //
-// For shop/shop.ztopo declaring topology shop, generate writes
-// shop/shop.zmqgen.go (package shop: a Go type per message, with its
-// codec) and, for each node, shop/<node>/<node>.zmqgen.go (package main:
-// the program). A file is rewritten only when its bytes change, through a
-// temporary file and a rename, and a topology with errors leaves its files
-// as they were. The topology must be inside a Go module: the message
-// package's import path comes from the go.mod above it. With -check
-// nothing is written; every stale file is printed as a unified diff and
-// the exit status is 1 (for CI). Exit status: 0 ok, 1 errors or stale
-// files, 2 a wrong command line.
+// Init starts the Go programs of a topology: it generates the code, as
+// zmqgen generate does, and writes a starter handler <node>/handler.go for
+// each node, so that "go build ./..." works right away. A starter
+// implements the node's Handler and does something visible with its
+// sockets: it logs what they receive, sends a zero value every second,
+// makes one request, or answers requests with zero values. It is yours to
+// edit; replace it with the node's real code.
 //
-// The node's own code goes in other files of its directory, which
-// generate never touches: a function newHandler(n *Node) (Handler, error)
-// and the Handler it returns (Run, and Serve<Socket> for each REP socket).
-// init generates the code and writes a starter handler.go for each node
-// that has no handler code yet, so that go build works at once; it never
-// writes over a file.
+// Init never writes over a file: a node whose directory already holds Go
+// code other than the generated <node>.zmqgen.go keeps it and gets no
+// starter. Run it again after adding a node to get that node's starter.
 //
-// To regenerate with go generate, put this line in a Go file of the
-// topology's directory (package shop) and require
-// github.com/zmqgen/zmqgen in your go.mod:
+// Flags:
+//
+//	-v   name every file written, on standard error
+//
+// Exit status: 0 on success, 1 when a topology has errors or a file cannot
+// be written, 2 on a wrong command line.
+//
+// # Regenerating with go generate
+//
+// Put this line in a Go file of the topology's directory (package shop,
+// for shop.ztopo), and require github.com/zmqgen/zmqgen in your go.mod
+// ("go get github.com/zmqgen/zmqgen"):
 //
 //	//go:generate go run github.com/zmqgen/zmqgen/cmd/zmqgen generate shop.ztopo
 //
-// Each generated program takes its endpoints and parameters from flags or
-// environment variables, and -h lists them: -<socket>.bind and
-// -<socket>.connect (comma-separated endpoints; $NODE_SOCKET_BIND,
-// $NODE_SOCKET_CONNECT), -<param> ($NODE_PARAM), -replica for a
-// replicated node, -v and -log-level. For example:
+// Then "go generate ./..." regenerates the code, with the zmqgen your
+// go.mod names, so that everyone generates the same bytes.
+//
+// # Generated programs
+//
+// The node's own code goes in other files of its directory: a function
+//
+//	func newHandler(n *Node) (Handler, error)
+//
+// and the Handler it returns, with Run(ctx) error (unless every socket of
+// the node is a REP socket) and Serve<Socket>(ctx, In) (Out, error) for
+// each REP socket. A missing or mistyped handler is a compile error that
+// names it. "go doc github.com/zmqgen/zmqgen/codegen" describes the typed
+// socket handles, Params, Node and Poll.
+//
+// Each program takes its endpoints and parameters from flags or from
+// environment variables, which -h lists; a flag wins over its variable,
+// and the variable over the .ztopo. For node till, socket rep and param
+// greeting:
+//
+//	-rep.bind ENDPOINTS     endpoints the socket binds, comma-separated,
+//	                        in place of the .ztopo's ($TILL_REP_BIND)
+//	-rep.connect ENDPOINTS  endpoints it connects to ($TILL_REP_CONNECT)
+//	-greeting VALUE         the param, of its declared type: string, int,
+//	                        float, bool or duration ($TILL_GREETING)
+//	-replica N              which replica this process is, from 0, for a
+//	                        node declared with replicas ($TILL_REPLICA)
+//	-log-level LEVEL        debug, info (the default), warn or error
+//	                        ($TILL_LOG_LEVEL)
+//	-v                      the same as -log-level debug
+//
+// For example:
 //
 //	go run ./shop/till -rep.bind tcp://127.0.0.1:7000 -greeting hi
 //	TILL_GREETING=hi go run ./shop/till
 //
-// It logs to standard error ("listening" with each bound address), stops
-// cleanly on SIGINT or SIGTERM, and exits 0 when its Handler is done.
+// A program logs to standard error (log/slog text, with node=<name>),
+// "listening" with the real address of each endpoint it binds (so
+// tcp://127.0.0.1:0 shows its port). It exits 0 when Run returns nil, and
+// on SIGINT or SIGTERM (the context is cancelled and the sockets closed);
+// 1 when a socket cannot be opened or Run or a Serve method returns an
+// error; 2 on a bad flag or environment variable.
 //
-// (End of the section on generate and init.)
+// # zmqgen graph
 //
-// # Seeing and running a topology: zmqgen graph and zmqgen up
+//	zmqgen graph [-format mermaid|dot] FILE
 //
-// (This section is kept by the owners of graph and up; "zmqgen graph -h"
-// and "zmqgen up -h" say the same at more length.)
+// Graph prints a picture of the topology in FILE (a .ztopo file, or a
+// directory holding exactly one): a box per node ("consumer ×2" when it has
+// replicas) holding a box per socket with its type and endpoints, and an
+// edge for every connection between two sockets of the topology. An edge
+// points the way messages flow and is labelled with the message types and,
+// for a SUB socket, its subscriptions; a request/reply pair is drawn both
+// ways. The output is deterministic, so it can be kept beside the topology
+// and reviewed in diffs. Flags may also follow FILE.
 //
-//	zmqgen graph [-format mermaid|dot] FILE|DIR
-//	zmqgen up [-only NODE,...] [-replicas NODE=N] [-set NODE.NAME=VALUE] [-restart]
-//		[-stdin NODE] [-grace D] [-color auto|always|never] FILE|DIR [-- node flags...]
+// Flags:
 //
-// graph prints a picture of a topology: a box per node, holding a box per
-// socket with its type and endpoints, and an edge per connection, pointing
-// the way messages flow and labelled with the message types and SUB
-// filters. The Mermaid output (the default) renders on code hosts inside a
-// mermaid code block; -format dot is for Graphviz. The output is
-// deterministic.
+//	-format mermaid   a Mermaid flowchart (the default); code hosts render
+//	                  it in a Markdown file inside a mermaid code block
+//	-format dot       a Graphviz digraph, for dot -Tsvg
 //
-// up builds the generated programs of a topology (run zmqgen generate
-// first) and runs every node, each replica too, as its own process, the
-// way docker compose runs services. Nodes that bind start first, the
-// others once those log that they listen. Every line a node prints comes
-// out after its name ("client  | ...", "worker.1 | ..." for replica 1).
-// -set passes a parameter or endpoints to a node:
+// Exit status: 0 on success, 1 when the topology has errors, 2 on a wrong
+// command line. For example:
 //
-//	go run ./cmd/zmqgen up topologies/reqrep -set client.requests=6 -set server1.drink=tea
-//	go run ./cmd/zmqgen up topologies/reqrep -set server1.rep.bind=tcp://127.0.0.1:7000 \
+//	zmqgen graph topologies/reqrep
+//	zmqgen graph -format dot shop/shop.ztopo | dot -Tsvg > shop.svg
+//
+// # zmqgen up
+//
+//	zmqgen up [flags] FILE|DIR [-- flags for every node]
+//
+// Up builds the node programs generated beside a topology (run zmqgen
+// generate first; up warns when they are not current) and runs every node
+// as its own process, each replica too, the way docker compose runs
+// services:
+//
+//   - nodes that bind start first, and the nodes that only connect once
+//     those have logged that they listen (or after 5s);
+//   - every line a node prints, on stdout or stderr, is shown on up's
+//     stdout after the node's name ("server1    | ...", "consumer.1 | ..."
+//     for replica 1), coloured when stdout is a terminal; up's own
+//     messages go to stderr;
+//   - Ctrl-C or SIGTERM stops every node: each gets SIGTERM, and one that
+//     has not exited after the grace period is killed; up then exits 0. A
+//     second Ctrl-C kills at once;
+//   - a node that exits with an error stops the whole run: up says which
+//     node failed, stops the others and exits 1. With -restart, up
+//     restarts the failed node instead, waiting 1s, then twice as long
+//     after every further failure, up to 30s (a node that ran for 10s
+//     starts over at 1s);
+//   - a node that exits 0 has finished its work: the others keep running,
+//     and when every node has exited 0, up exits 0.
+//
+// Flags:
+//
+//	-only NODE,...          run only these nodes
+//	-replicas NODE=N,...    run N copies of NODE instead of what the
+//	                        topology says (repeatable); replica i of a
+//	                        node declared with replicas gets -replica=i
+//	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
+//	                        parameter, a socket's endpoints, or
+//	                        log-level (repeatable)
+//	-restart                restart a node that fails, with backoff
+//	-stdin NODE             give up's standard input to NODE (NODE.i for
+//	                        a replica), for a node that waits for Enter
+//	-grace DURATION         how long a node may take to stop after SIGTERM
+//	                        before it is killed (default 10s)
+//	-color auto|always|never
+//	                        colour the names (default auto: when stdout
+//	                        is a terminal and NO_COLOR is not set)
+//
+// Flags after "--" go to every node unchanged. The nodes inherit up's
+// environment, so the variables of "Generated programs" work too.
+//
+// Exit status: 0 when stopped by a signal or when every node exited 0; 1
+// when the topology has errors, a build fails or a node fails; 2 on a
+// wrong command line. For example:
+//
+//	zmqgen up topologies/reqrep -set client.requests=6 -set server1.drink=tea
+//	zmqgen up topologies/reqrep -set server1.rep.bind=tcp://127.0.0.1:7000 \
 //		-set client.req.connect=tcp://127.0.0.1:7000,tcp://127.0.0.1:6000
 //
-// Ctrl-C or SIGTERM stops every node (SIGTERM, then SIGKILL after -grace,
-// 10s by default) and up exits 0. A node that exits with an error stops
-// the run, and up exits 1 naming it; with -restart, up restarts the node
-// instead, after 1s, doubling up to 30s. A node that exits 0 has done its
-// work; the others keep running, and up exits 0 when every node has.
-// -stdin NODE gives up's standard input to one node, for the guide's
-// producers that wait for Enter until their consumers are connected:
+// # zmqgen version
 //
-//	go run ./cmd/zmqgen up -stdin producer -set producer.wait_for_enter=true topologies/pushpull
+//	zmqgen version
 //
-// (End of the section on graph and up.)
+// Version prints "zmqgen" and its version number on standard output.
 package main

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -255,14 +256,18 @@ func TestInitBuilds(t *testing.T) {
 }
 
 // TestGoGenerateFromUserModule runs the //go:generate line the manual
-// gives from a user's module that requires zmqgen (this repository, by a
-// replace directive), then builds the message package.
+// gives (for shop.ztopo) from a user's module that requires zmqgen (this
+// repository, by a replace directive), then builds the message package.
 func TestGoGenerateFromUserModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds zmqgen")
 	}
+	line := regexp.MustCompile(`(?m)^\t(//go:generate .*)$`).FindStringSubmatch(manual(t))
+	if line == nil || !strings.HasSuffix(line[1], " shop.ztopo") {
+		t.Fatalf("the manual gives no //go:generate line for shop.ztopo: %q", line)
+	}
 	dir := shopModule(t)
-	gen := "package shop\n\n//go:generate go run github.com/zmqgen/zmqgen/cmd/zmqgen generate shop.ztopo\n"
+	gen := "package shop\n\n" + line[1] + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "shop", "gen.go"), []byte(gen), 0o644); err != nil {
 		t.Fatal(err)
 	}
