@@ -1,11 +1,7 @@
 package lazypirate_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +73,7 @@ func runCrash(t *testing.T, serverLang, clientLang e2e.Lang) {
 	server := startServer(t, serverLang, port, crashSeed, 3)
 	// The client's clock starts with its first request: the server must be
 	// listening by then, or a slow start would look like a lost request.
-	waitListening(t, port)
+	e2e.WaitListening(t, port)
 	client := startClient(t, clientLang, port, 0)
 
 	// The client gives up by itself and ends normally, as the guide's does.
@@ -136,7 +132,7 @@ func TestSteady(t *testing.T) {
 			t.Parallel()
 			port := e2e.Port(t)
 			server := startServer(t, c.server, port, 1, 1<<30)
-			waitListening(t, port)
+			e2e.WaitListening(t, port)
 			client := startClient(t, c.client, port, requests)
 			client.WaitOK()
 			server.Stop()
@@ -175,33 +171,5 @@ func TestNoServer(t *testing.T) {
 	}
 	if got := strings.Join(e2e.Lines(client.Stdout()), "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("client printed:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
-	}
-}
-
-// waitListening waits until something listens on 127.0.0.1:port, reading
-// /proc/net/tcp rather than connecting, so as not to be a peer.
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e2e.Timeout)
-	defer cancel()
-	want := fmt.Sprintf(":%04X", port)
-	for {
-		b, err := os.ReadFile("/proc/net/tcp")
-		if err != nil {
-			t.Skipf("needs Linux's /proc/net/tcp: %v", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			// sl local_address rem_address st; st 0A is LISTEN.
-			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
-		case <-time.After(5 * time.Millisecond): // polling a condition, not a guess
-		}
 	}
 }

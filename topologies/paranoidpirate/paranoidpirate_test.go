@@ -1,11 +1,7 @@
 package paranoidpirate_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -114,8 +110,8 @@ func (p *pirates) startQueue(name string) *e2e.Proc {
 			"-heartbeat_interval", p.b.interval.String(), "-heartbeat_liveness", fmt.Sprint(p.b.liveness)},
 		[]string{"--frontend", e2e.Bind(p.frontend), "--backend", e2e.Bind(p.backend),
 			"--interval", fmt.Sprint(p.b.interval.Seconds()), "--liveness", fmt.Sprint(p.b.liveness)})
-	waitListening(p.t, p.frontend)
-	waitListening(p.t, p.backend)
+	e2e.WaitListening(p.t, p.frontend)
+	e2e.WaitListening(p.t, p.backend)
 	return p.queue
 }
 
@@ -379,33 +375,5 @@ func TestQueueRestart(t *testing.T) {
 				t.Errorf("the worker served nothing after the restart:\n%s", withoutHeartbeats(w.Stdout()))
 			}
 		})
-	}
-}
-
-// waitListening waits until something listens on 127.0.0.1:port, reading
-// /proc/net/tcp rather than connecting, so as not to be a peer.
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e2e.Timeout)
-	defer cancel()
-	want := fmt.Sprintf(":%04X", port)
-	for {
-		b, err := os.ReadFile("/proc/net/tcp")
-		if err != nil {
-			t.Skipf("needs Linux's /proc/net/tcp: %v", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			// sl local_address rem_address st; st 0A is LISTEN.
-			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
-		case <-time.After(5 * time.Millisecond): // polling a condition, not a guess
-		}
 	}
 }

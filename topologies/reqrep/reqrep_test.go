@@ -1,16 +1,12 @@
 package reqrep_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
@@ -52,8 +48,8 @@ func runReqRep(t *testing.T, srvLang, cliLang e2e.Lang) {
 	s2 := server2.Start(t, srvLang, "server2",
 		[]string{"-rep.bind", e2e.Bind(p2), "-delay", delay},
 		[]string{"--bind", e2e.Bind(p2), "--drink", "hot chocolate", "--delay", "0.02"})
-	waitListening(t, p1)
-	waitListening(t, p2)
+	e2e.WaitListening(t, p1)
+	e2e.WaitListening(t, p2)
 	cli := client.Start(t, cliLang, "client",
 		[]string{"-req.connect", e2e.Connect(p1) + "," + e2e.Connect(p2), "-requests", fmt.Sprint(requests)},
 		[]string{"--connect", e2e.Connect(p1), "--connect", e2e.Connect(p2), "--requests", fmt.Sprint(requests)})
@@ -126,34 +122,6 @@ func runReqRep(t *testing.T, srvLang, cliLang e2e.Lang) {
 	}
 }
 
-// waitListening waits until something listens on 127.0.0.1:port, reading
-// /proc/net/tcp rather than connecting, so as not to be a peer.
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e2e.Timeout)
-	defer cancel()
-	want := fmt.Sprintf(":%04X", port)
-	for {
-		b, err := os.ReadFile("/proc/net/tcp")
-		if err != nil {
-			t.Skipf("needs Linux's /proc/net/tcp: %v", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			// sl local_address rem_address st; st 0A is LISTEN.
-			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
-		case <-time.After(5 * time.Millisecond): // polling a condition
-		}
-	}
-}
-
 // TestFlagsAndEnvironment checks what a generated program reads: -h lists
 // every flag with its environment variable, a variable sets what its
 // flag did not, a flag wins over its variable, and a bad value is a usage
@@ -191,7 +159,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	// env(1) execs the program, so that Stop signals the server itself.
 	s := e2e.Start(t, "server1", "env", "SERVER1_REP_BIND="+e2e.Bind(port), "SERVER1_DRINK=tea", "SERVER1_DELAY=1h",
 		bins[server1.Pkg], "-delay", "1ms")
-	waitListening(t, port)
+	e2e.WaitListening(t, port)
 	cli := e2e.Start(t, "client", bins[client.Pkg], "-req.connect", e2e.Connect(port), "-requests", "1")
 	cli.WaitOK()
 	if got, want := e2e.Lines(cli.Stdout()), fmt.Sprintf("CUSTOMER:  b'%d need some tea'", port); len(got) != 2 || got[1] != want {

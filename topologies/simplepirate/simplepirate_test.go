@@ -1,11 +1,7 @@
 package simplepirate_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,8 +46,8 @@ func startQueue(t *testing.T, l langs) *pirates {
 	p.queue = queueRole.Start(t, l.queue, "queue",
 		[]string{"-frontend.bind", e2e.Bind(p.frontend), "-backend.bind", e2e.Bind(p.backend)},
 		[]string{"--frontend", e2e.Bind(p.frontend), "--backend", e2e.Bind(p.backend)})
-	waitListening(t, p.frontend)
-	waitListening(t, p.backend)
+	e2e.WaitListening(t, p.frontend)
+	e2e.WaitListening(t, p.backend)
 	return p
 }
 
@@ -256,33 +252,5 @@ func TestCrash(t *testing.T) {
 				e2e.Section{Name: "client", Text: c.Stdout()},
 				e2e.Section{Name: "worker", Text: w.Stdout()})
 		})
-	}
-}
-
-// waitListening waits until something listens on 127.0.0.1:port, reading
-// /proc/net/tcp rather than connecting, so as not to be a peer.
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e2e.Timeout)
-	defer cancel()
-	want := fmt.Sprintf(":%04X", port)
-	for {
-		b, err := os.ReadFile("/proc/net/tcp")
-		if err != nil {
-			t.Skipf("needs Linux's /proc/net/tcp: %v", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			// sl local_address rem_address st; st 0A is LISTEN.
-			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("nothing listens on port %d after %v", port, e2e.Timeout)
-		case <-time.After(5 * time.Millisecond): // polling a condition, not a guess
-		}
 	}
 }

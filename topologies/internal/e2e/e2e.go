@@ -10,8 +10,9 @@
 // the test ends is killed, and a failed test logs what each one printed.
 //
 // Nothing here sleeps to synchronise: waits are on output lines, process
-// exits and TCP connections (WaitConnections), each with a generous
-// deadline so that a busy machine does not fail a correct run.
+// exits, listeners (WaitListening) and TCP connections (WaitConnections),
+// each with a generous deadline so that a busy machine does not fail a
+// correct run.
 package e2e
 
 import (
@@ -399,9 +400,44 @@ func WaitConnections(t testing.TB, port, n int) {
 	}
 }
 
+// WaitListening waits until something listens on 127.0.0.1:port (or on
+// every address), reading /proc/net/tcp rather than connecting, so as not
+// to be a peer of the node under test. A test uses it where a node must
+// not start before its peer listens: a Lazy Pirate client started too
+// early spends its first try's timeout on a server that is not there yet.
+func WaitListening(t testing.TB, port int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	for {
+		got, err := sockets(port, tcpListen)
+		if err != nil {
+			t.Fatalf("look for a listener: %v", err)
+		}
+		if got > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("nothing listens on port %d after %v", port, Timeout)
+		case <-time.After(5 * time.Millisecond): // polling a condition, not a guess
+		}
+	}
+}
+
+// States of a TCP socket in /proc/net/tcp.
+const (
+	tcpEstablished = "01"
+	tcpListen      = "0A"
+)
+
 // established counts the established TCP connections whose local port is
-// port, from /proc/net/tcp and /proc/net/tcp6.
-func established(port int) (int, error) {
+// port.
+func established(port int) (int, error) { return sockets(port, tcpEstablished) }
+
+// sockets counts the TCP sockets in state whose local port is port, from
+// /proc/net/tcp and /proc/net/tcp6.
+func sockets(port int, state string) (int, error) {
 	if runtime.GOOS != "linux" {
 		return 0, fmt.Errorf("needs Linux's /proc/net/tcp")
 	}
@@ -419,8 +455,8 @@ func established(port int) (int, error) {
 		sc.Scan() // header
 		for sc.Scan() {
 			fields := strings.Fields(sc.Text())
-			// sl local_address rem_address st ...; st 01 is ESTABLISHED.
-			if len(fields) > 3 && strings.HasSuffix(fields[1], want) && fields[3] == "01" {
+			// sl local_address rem_address st ...
+			if len(fields) > 3 && strings.HasSuffix(fields[1], want) && fields[3] == state {
 				n++
 			}
 		}
