@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
@@ -150,7 +151,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer p.cleanup()
-	p.countSyscalls = c.syscalls
+	if c.syscalls {
+		// perf must exist and be allowed to read the syscall tracepoint.
+		if out, err := exec.Command("perf", "stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "--", "true").CombinedOutput(); err != nil {
+			fmt.Fprintf(stderr, "bench: warning: -syscalls needs perf with tracepoint access: %v %s\n", err, strings.TrimSpace(string(out)))
+		} else {
+			p.countSyscalls = true
+		}
+	}
 	if c.cpuProfile != "" {
 		if err := os.MkdirAll(c.cpuProfile, 0o755); err != nil {
 			fmt.Fprintf(stderr, "bench: %v\n", err)
