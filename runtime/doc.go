@@ -59,12 +59,13 @@
 //
 // Send and Recv return ctx.Err() when ctx is done, ErrTimeout (which
 // matches context.DeadlineExceeded with errors.Is) when the send or
-// receive timeout passes, and ErrClosed once the socket is closed. A Poller
+// receive timeout passes (a timeout of 0, the default, waits as long as
+// ctx allows), and ErrClosed once the socket is closed. A Poller
 // waits for input on several sockets.
 //
 // Close stops accepting and dialling, gives each connection up to the
-// linger time (1s by default, where libzmq waits forever) to write what is
-// queued for it, then closes every connection; it returns when every
+// linger time (1s by default, where libzmq waits forever; 0 drops what is
+// queued) to write what is queued for it, then closes every connection; it returns when every
 // goroutine of the socket has ended, and may be called more than once.
 //
 // # Wire protocol

@@ -1340,3 +1340,30 @@ func TestGarbageHandshakes(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestUnsubscribe(t *testing.T) {
+	ctx := testCtx(t)
+	xpub, sub := connected(t, XPUB, SUB, nil, []Option{WithSubscribe("a", "b")})
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		seen[mustRecv(t, ctx, xpub)[0]] = true
+	}
+	if !seen["\x01a"] || !seen["\x01b"] {
+		t.Fatalf("XPUB saw %v", seen)
+	}
+	if err := sub.Unsubscribe("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRecv(t, ctx, xpub); !eq(got, "\x00a") {
+		t.Fatalf("XPUB got %q, want the cancellation of a", got)
+	}
+	// Unsubscribing what is not subscribed changes nothing.
+	if err := sub.Unsubscribe("zzz"); err != nil {
+		t.Fatal(err)
+	}
+	mustSend(t, ctx, xpub, "a1")
+	mustSend(t, ctx, xpub, "b1")
+	if got := mustRecv(t, ctx, sub); !eq(got, "b1") {
+		t.Fatalf("SUB got %q, want only b1", got)
+	}
+}
