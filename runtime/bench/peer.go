@@ -73,7 +73,7 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 		}
 	}()
 	if dir := os.Getenv(profileEnv); dir != "" {
-		stop, err := startProfile(dir, impl, mode)
+		stop, err := startProfile(dir, fmt.Sprintf("%s-%s-%dB", impl, mode, size))
 		if err != nil {
 			fmt.Fprintf(stderr, "bench peer: %v\n", err)
 			return 1
@@ -401,11 +401,11 @@ func (z *zmq4Socket) echo() error {
 // (the -cpuprofile flag of the harness sets it).
 const profileEnv = "ZMQGEN_BENCH_CPUPROFILE"
 
-// startProfile starts a CPU profile written to dir/IMPL-MODE-PID.pprof. The
+// startProfile starts a CPU profile written to dir/NAME-PID.pprof. The
 // returned function stops it; SIGTERM, which the harness sends to the
 // peers that never stop by themselves (rep, pub), stops it too and exits.
-func startProfile(dir, impl, mode string) (func(), error) {
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s-%d.pprof", impl, mode, os.Getpid())))
+func startProfile(dir, name string) (func(), error) {
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", name, os.Getpid())))
 	if err != nil {
 		return nil, err
 	}
