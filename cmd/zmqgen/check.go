@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,42 +21,33 @@ Text diagnostics go to standard error, one per line:
 
 Lines and columns start at 1; a column counts bytes, as Go's tools do.
 
-With -snippet, each is followed by the source line and a caret under the
-position; -color adds ANSI colours to that. With -format json, the
-diagnostics are written to standard output as a JSON array of objects
-with severity, range (file, start and end line/col/offset; the end is
-exclusive), message and related places.
+Flags:
+
+	-format text   diagnostics on standard error, one a line (the default)
+	-format json   diagnostics on standard output as a JSON array of objects
+	               with severity, range (file, start and end line/col/offset;
+	               the end is exclusive), message and related places
+	-snippet       follow each diagnostic by the source line and a caret
+	               under the position
+	-color         add ANSI colours to the -snippet output
 
 Exit status: 0 when no file has errors (warnings are allowed), 1 when
 some file has errors, 2 when the command line is wrong.
-
-Flags:
 `
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("check", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	format := fl.String("format", "text", "output `format`: text or json")
-	snippet := fl.Bool("snippet", false, "show the source line and a caret under each diagnostic")
-	color := fl.Bool("color", false, "colour the -snippet output")
-	fl.Usage = func() {
-		fmt.Fprint(fl.Output(), checkUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	fl := newFlagSet("check")
+	format := fl.String("format", "text", "")
+	snippet := fl.Bool("snippet", false, "")
+	color := fl.Bool("color", false, "")
+	if code, done := parseFlags(fl, args, checkUsage, stdout, stderr); done {
+		return code
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "zmqgen check: -format must be text or json, not %q\n", *format)
-		return exitUsage
+		return usageError(stderr, "check", checkUsage, "-format must be text or json, not %q", *format)
 	}
 	if fl.NArg() == 0 {
-		fmt.Fprint(stderr, "zmqgen check: no files or directories named\n\n")
-		fl.Usage()
-		return exitUsage
+		return usageError(stderr, "check", checkUsage, "no files or directories named")
 	}
 	files, err := ztopoFiles(fl.Args())
 	if err != nil {

@@ -90,9 +90,9 @@ func TestCheckUsage(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "flag provided but not defined") {
 		t.Errorf("bad flag: code %d, stderr %q", code, stderr)
 	}
-	code, _, stderr = runCmd(t, "", "check", "-h")
-	if code != exitOK || !strings.Contains(stderr, checkUsage) {
-		t.Errorf("-h: code %d", code)
+	code, stdout, stderr := runCmd(t, "", "check", "-h")
+	if code != exitOK || stdout != checkUsage || stderr != "" {
+		t.Errorf("-h: code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

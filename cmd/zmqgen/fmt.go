@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,32 +19,28 @@ means. With no arguments, fmt formats standard input to standard output.
 A file with a syntax error is left alone and its diagnostics are printed
 to standard error (file:line:col: error: message).
 
+Flags:
+
+	-l   list files whose formatting differs; do not print them
+	-d   print a unified diff of the changes; do not print the files
+	-w   write the result back to each file that changes (through a
+	     temporary file and a rename; not with standard input)
+
 Exit status: 0 on success, 1 when a file could not be formatted (or read
 or written), 2 when the command line is wrong.
-
-Flags:
 `
 
 func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	list := fl.Bool("l", false, "list files whose formatting differs; do not print them")
-	diff := fl.Bool("d", false, "print a unified diff of the changes; do not print the files")
-	write := fl.Bool("w", false, "write the result back to each file that changes")
-	fl.Usage = func() {
-		fmt.Fprint(fl.Output(), fmtUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	fl := newFlagSet("fmt")
+	list := fl.Bool("l", false, "")
+	diff := fl.Bool("d", false, "")
+	write := fl.Bool("w", false, "")
+	if code, done := parseFlags(fl, args, fmtUsage, stdout, stderr); done {
+		return code
 	}
 	if fl.NArg() == 0 {
 		if *write {
-			fmt.Fprintln(stderr, "zmqgen fmt: cannot use -w with standard input")
-			return exitUsage
+			return usageError(stderr, "fmt", fmtUsage, "cannot use -w with standard input")
 		}
 		src, err := io.ReadAll(stdin)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -47,14 +46,13 @@ file:line:col: severity: message) or, with -check, when a file is stale,
 `
 
 func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fset.SetOutput(io.Discard)
-	check := fset.Bool("check", false, "")
-	verbose := fset.Bool("v", false, "")
-	if code, done := parseFlags(fset, args, generateUsage, stdout, stderr); done {
+	fl := newFlagSet("generate")
+	check := fl.Bool("check", false, "")
+	verbose := fl.Bool("v", false, "")
+	if code, done := parseFlags(fl, args, generateUsage, stdout, stderr); done {
 		return code
 	}
-	files, err := ztopoFiles(argsOrDot(fset.Args()))
+	files, err := ztopoFiles(argsOrDot(fl.Args()))
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqgen generate: %v\n", err)
 		return exitFail

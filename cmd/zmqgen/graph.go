@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,16 +37,14 @@ printed as file:line:col: error: message), 2 on a wrong command line.
 `
 
 func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "mermaid", "")
-	files, code, done := parseInterleaved(fs, args, graphUsage, stdout, stderr)
+	fl := newFlagSet("graph")
+	format := fl.String("format", "mermaid", "")
+	files, code, done := parseInterleaved(fl, args, graphUsage, stdout, stderr)
 	if done {
 		return code
 	}
 	if len(files) != 1 {
-		fmt.Fprint(stderr, "zmqgen graph: want one FILE\n\n", graphUsage)
-		return exitUsage
+		return usageError(stderr, "graph", graphUsage, "want one FILE")
 	}
 	render := renderMermaid
 	switch *format {
@@ -55,8 +52,7 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "dot":
 		render = renderDot
 	default:
-		fmt.Fprintf(stderr, "zmqgen graph: unknown format %q (want mermaid or dot)\n", *format)
-		return exitUsage
+		return usageError(stderr, "graph", graphUsage, "unknown format %q (want mermaid or dot)", *format)
 	}
 	topo, ok := loadTopology("graph", files[0], stderr)
 	if !ok {
@@ -64,40 +60,6 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	io.WriteString(stdout, render(topo))
 	return exitOK
-}
-
-// parseFlags parses a subcommand's flags. For -h it prints usage to stdout
-// (help that was asked for is not an error); for a bad flag it prints the
-// flag package's complaint and the usage to stderr. done reports whether
-// the command should return code right away.
-func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
-	err := fs.Parse(args)
-	switch {
-	case err == flag.ErrHelp:
-		fmt.Fprint(stdout, usage)
-		return exitOK, true
-	case err != nil:
-		fmt.Fprintf(stderr, "zmqgen %s: %v\n\n%s", fs.Name(), err, usage)
-		return exitUsage, true
-	}
-	return 0, false
-}
-
-// parseInterleaved parses flags that may come before, between and after
-// the positional arguments, as "zmqgen graph FILE -format dot" reads
-// naturally; it returns the positional arguments. done and code are as
-// for parseFlags.
-func parseInterleaved(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (positional []string, code int, done bool) {
-	for {
-		if code, done := parseFlags(fs, args, usage, stdout, stderr); done {
-			return nil, code, true
-		}
-		if fs.NArg() == 0 {
-			return positional, 0, false
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // A picture is what both renderers draw: the topology reduced to groups of

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,13 +35,12 @@ be written, 2 on a wrong command line.
 `
 
 func runInit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("init", flag.ContinueOnError)
-	fset.SetOutput(io.Discard)
-	verbose := fset.Bool("v", false, "")
-	if code, done := parseFlags(fset, args, initUsage, stdout, stderr); done {
+	fl := newFlagSet("init")
+	verbose := fl.Bool("v", false, "")
+	if code, done := parseFlags(fl, args, initUsage, stdout, stderr); done {
 		return code
 	}
-	files, err := ztopoFiles(argsOrDot(fset.Args()))
+	files, err := ztopoFiles(argsOrDot(fl.Args()))
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqgen init: %v\n", err)
 		return exitFail

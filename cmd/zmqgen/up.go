@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -150,29 +149,25 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	if i := indexOf(args, "--"); i >= 0 {
 		args, opts.nodeArgs = args[:i], args[i+1:]
 	}
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Var(listFlag{&opts.only, true}, "only", "")
-	fs.Var(replicasFlag(opts.replicas), "replicas", "")
-	fs.Var(listFlag{&opts.sets, false}, "set", "")
-	fs.BoolVar(&opts.restart, "restart", false, "")
-	fs.DurationVar(&opts.grace, "grace", 10*time.Second, "")
-	fs.StringVar(&opts.color, "color", "auto", "")
-	fs.StringVar(&opts.stdin, "stdin", "", "")
-	positional, code, done := parseInterleaved(fs, args, upUsage, stdout, stderr)
+	fl := newFlagSet("up")
+	fl.Var(listFlag{&opts.only, true}, "only", "")
+	fl.Var(replicasFlag(opts.replicas), "replicas", "")
+	fl.Var(listFlag{&opts.sets, false}, "set", "")
+	fl.BoolVar(&opts.restart, "restart", false, "")
+	fl.DurationVar(&opts.grace, "grace", 10*time.Second, "")
+	fl.StringVar(&opts.color, "color", "auto", "")
+	fl.StringVar(&opts.stdin, "stdin", "", "")
+	positional, code, done := parseInterleaved(fl, args, upUsage, stdout, stderr)
 	if done {
 		return nil, code, true
 	}
 	switch {
 	case len(positional) != 1:
-		fmt.Fprint(stderr, "zmqgen up: want one FILE or DIR\n\n", upUsage)
-		return nil, exitUsage, true
+		return nil, usageError(stderr, "up", upUsage, "want one FILE or DIR"), true
 	case opts.color != "auto" && opts.color != "always" && opts.color != "never":
-		fmt.Fprintf(stderr, "zmqgen up: -color %q: want auto, always or never\n", opts.color)
-		return nil, exitUsage, true
+		return nil, usageError(stderr, "up", upUsage, "-color %q: want auto, always or never", opts.color), true
 	case opts.grace < 0:
-		fmt.Fprintf(stderr, "zmqgen up: -grace %v: must not be negative\n", opts.grace)
-		return nil, exitUsage, true
+		return nil, usageError(stderr, "up", upUsage, "-grace %v: must not be negative", opts.grace), true
 	}
 	opts.path = positional[0]
 	return opts, 0, false
@@ -242,8 +237,7 @@ func warnStale(file string, stderr io.Writer) {
 func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
 	plan, err := planUp(topo, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
-		return exitUsage
+		return usageError(stderr, "up", upUsage, "%v", err)
 	}
 	if len(plan) == 0 {
 		fmt.Fprintln(stderr, "zmqgen up: no node to run")
