@@ -215,7 +215,9 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	if cap(buf) <= 64<<10 {
 		p.dbuf = buf[:0]
 	}
-	wake := (len(p.q) > 0 || p.pend != nil) && p.idle
+	// The writer may be waiting for this direct write to end: wake it if
+	// there is something to write, or a Close waiting for it to finish.
+	wake := (len(p.q) > 0 || p.pend != nil || p.linger) && p.idle
 	if wake {
 		p.idle = false
 	}

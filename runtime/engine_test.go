@@ -943,7 +943,7 @@ func TestTransports(t *testing.T) {
 		}
 	}
 	bad := newSock(t, PUSH)
-	for _, ep := range []string{"tcp://nohost", "udp://x:1", "nothing"} {
+	for _, ep := range []string{"tcp://nohost", "udp://x:1", "nothing", "tcp://host:http", "tcp://:5555", "tcp://h:70000", "ipc://"} {
 		if err := bad.Connect(ep); err == nil {
 			t.Errorf("connect %q: no error", ep)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,8 +36,8 @@ func parseEndpoint(s string) (endpoint, error) {
 		if err != nil {
 			return endpoint{}, fmt.Errorf("zmq: invalid tcp endpoint %q: %v", s, err)
 		}
-		if port == "" || strings.Contains(host, ";") {
-			return endpoint{}, fmt.Errorf("zmq: invalid tcp endpoint %q: want tcp://host:port", s)
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil || host == "" || strings.Contains(host, ";") {
+			return endpoint{}, fmt.Errorf("zmq: invalid tcp endpoint %q: want tcp://host:port with a port number", s)
 		}
 	case "ipc", "inproc":
 	default:
