@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -346,7 +347,13 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 				if c.isClosing() {
 					return
 				}
-				c.log.Warn("zmq: handshake failed", "endpoint", addr, "remote", remoteAddr(conn), "err", err)
+				// A peer that hangs up before its greeting (a port
+				// check, a health probe) is not worth a warning.
+				level := slog.LevelWarn
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					level = slog.LevelDebug
+				}
+				c.log.Log(context.Background(), level, "zmq: handshake failed", "endpoint", addr, "remote", remoteAddr(conn), "err", err)
 				return
 			}
 			c.log.Debug("zmq: accepted", "endpoint", addr, "remote", p.remote)
