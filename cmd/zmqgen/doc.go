@@ -233,9 +233,9 @@
 //
 // # zmqgen graph
 //
-//	zmqgen graph [-format mermaid|dot] FILE
+//	zmqgen graph [-format mermaid|dot] FILE|DIR
 //
-// Graph prints a picture of the topology in FILE (a .ztopo file, or a
+// Graph prints a picture of the topology in FILE (a .ztopo file) or DIR (a
 // directory holding exactly one): a box per node ("consumer ×2" when it has
 // replicas) holding a box per socket with its type and endpoints, and an
 // edge for every connection between two sockets of the topology. An edge

@@ -105,6 +105,26 @@ func ztopoTree(root string) ([]string, error) {
 	return out, err
 }
 
+// loadOne loads the one topology that graph and up take, named by arg as
+// for ztopoFiles: a FILE, or a DIR holding exactly one .ztopo file. It
+// reports problems as check, fmt, generate and init do, and returns the
+// file and its topology, or false when there are errors.
+func loadOne(cmd, arg string, stderr io.Writer) (string, *model.Topology, bool) {
+	files, err := ztopoFiles([]string{arg})
+	if err == nil && len(files) > 1 {
+		err = fmt.Errorf("%s: %d .ztopo files; name one", arg, len(files))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen %s: %v\n", cmd, err)
+		return "", nil, false
+	}
+	topo, _, diags := loadFile(files[0])
+	if !printDiags(stderr, diags) {
+		return "", nil, false
+	}
+	return files[0], topo, true
+}
+
 // readSource reads a topology file. A file that cannot be read is an error
 // diagnostic ("shop.ztopo: error: cannot read file: no such file or
 // directory"), so that every command reports it as it reports the

@@ -94,7 +94,7 @@ func TestDiagnosticsAlike(t *testing.T) {
 				t.Fatalf("check gave %q", c.want)
 			}
 		}
-		for _, args := range [][]string{{"check"}, {"fmt", "-l"}, {"generate"}, {"generate", "-check"}, {"init"}} {
+		for _, args := range [][]string{{"check"}, {"fmt", "-l"}, {"generate"}, {"generate", "-check"}, {"init"}, {"graph"}, {"graph", "-format", "dot"}, {"up"}} {
 			if args[0] == "fmt" && c.file == "invalid.ztopo" {
 				continue
 			}
@@ -121,6 +121,37 @@ func TestGenerateGoesOnPastMissingFile(t *testing.T) {
 	for _, f := range shopFiles {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestOneTopology: graph and up take one topology, a FILE or a DIR holding
+// exactly one, and name the directory when it holds none or several.
+func TestOneTopology(t *testing.T) {
+	t.Chdir(writeFiles(t, map[string]string{
+		"one/ok.ztopo":    validTopo,
+		"two/a.ztopo":     validTopo,
+		"two/b.ztopo":     validTopo,
+		"none/x.txt":      "",
+		"deep/a/ok.ztopo": validTopo,
+	}))
+	for _, cmd := range []string{"graph", "up"} {
+		for _, c := range []struct {
+			arg, want string
+		}{
+			{"two", "zmqgen " + cmd + ": two: 2 .ztopo files; name one\n"},
+			{"none", "zmqgen " + cmd + ": none: no .ztopo files found\n"},
+		} {
+			code, stdout, stderr := runCmd(t, "", cmd, c.arg)
+			if code != exitFail || stdout != "" || stderr != c.want {
+				t.Errorf("zmqgen %s %s: status %d, stdout %q, stderr %q, want %q", cmd, c.arg, code, stdout, stderr, c.want)
+			}
+		}
+	}
+	for _, arg := range []string{"one", "one/ok.ztopo", "deep/..."} {
+		code, stdout, stderr := runCmd(t, "", "graph", arg)
+		if code != exitOK || !strings.Contains(stdout, `title: "ok"`) || stderr != "" {
+			t.Errorf("zmqgen graph %s: status %d, stdout %q, stderr %q", arg, code, stdout, stderr)
 		}
 	}
 }

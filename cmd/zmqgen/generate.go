@@ -60,7 +60,7 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	status := exitOK
 	stale := 0
 	for _, file := range files {
-		out, ok := generateTopology(file, stderr)
+		_, _, out, ok := loadAndGenerate("generate", file, stderr)
 		if !ok {
 			status = exitFail
 			continue
@@ -160,33 +160,34 @@ func (c *genChange) apply() error {
 	return replaceFile(c.path, c.new, 0o644)
 }
 
-// generateTopology loads file and generates its code in memory, returning
-// every file with what is on disk now; nothing is written. It prints
-// diagnostics and errors to stderr and reports false on errors.
-func generateTopology(file string, stderr io.Writer) ([]*genChange, bool) {
-	_, _, changes, ok := loadAndGenerate(file, stderr)
-	return changes, ok
-}
-
-// loadAndGenerate is generateTopology that also returns the topology and
-// the options the code was generated with.
-func loadAndGenerate(file string, stderr io.Writer) (*model.Topology, codegen.Options, []*genChange, bool) {
-	fail := func() (*model.Topology, codegen.Options, []*genChange, bool) {
-		return nil, codegen.Options{}, nil, false
-	}
+// loadAndGenerate loads file and generates its code in memory, returning
+// the topology, the options the code was generated with, and every file
+// with what is on disk now; nothing is written. It prints diagnostics and
+// errors to stderr and reports false on errors.
+func loadAndGenerate(cmd, file string, stderr io.Writer) (*model.Topology, codegen.Options, []*genChange, bool) {
 	topo, _, diags := loadFile(file)
 	if !printDiags(stderr, diags) {
-		return fail()
+		return nil, codegen.Options{}, nil, false
 	}
+	opts, changes, err := generateChanges(file, topo)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqgen %s: %v\n", cmd, err)
+		return nil, codegen.Options{}, nil, false
+	}
+	return topo, opts, changes, true
+}
+
+// generateChanges generates the code of topo, loaded from file, in memory
+// and returns the options it was generated with and every file with what
+// is on disk now.
+func generateChanges(file string, topo *model.Topology) (codegen.Options, []*genChange, error) {
 	opts, err := codegenOptions(file)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen: %v\n", err)
-		return fail()
+		return opts, nil, err
 	}
 	files, err := codegen.Generate(topo, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen: %s: %v\n", file, err)
-		return fail()
+		return opts, nil, fmt.Errorf("%s: %w", file, err)
 	}
 	dir := filepath.Dir(file)
 	var out []*genChange
@@ -198,8 +199,7 @@ func loadAndGenerate(file string, stderr io.Writer) (*model.Topology, codegen.Op
 		if b, err := os.ReadFile(p); err == nil {
 			c.old, c.oldExists = b, true
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "zmqgen: %v\n", err)
-			return fail()
+			return opts, nil, err
 		}
 		out = append(out, c)
 	}
@@ -212,7 +212,7 @@ func loadAndGenerate(file string, stderr io.Writer) (*model.Topology, codegen.Op
 		}
 		out = append(out, &genChange{path: p, old: b, oldExists: true, remove: true})
 	}
-	return topo, opts, out, true
+	return opts, out, nil
 }
 
 // staleNodeFiles lists the files <sub>/<sub>.zmqgen.go under dir that

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/zmqgen/zmqgen/dsl"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
-const graphUsage = `usage: zmqgen graph [-format mermaid|dot] FILE
+const graphUsage = `usage: zmqgen graph [-format mermaid|dot] FILE|DIR
 
-Graph prints a picture of the topology in FILE (a .ztopo file, or a
+Graph prints a picture of the topology in FILE (a .ztopo file) or DIR (a
 directory holding exactly one): a box per node ("consumer ×2" when it has
 replicas) holding a box per socket with its type and endpoints, and an
 edge for every connection between two sockets of the topology. An edge
@@ -44,7 +40,7 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(files) != 1 {
-		return usageError(stderr, "graph", graphUsage, "want one FILE")
+		return usageError(stderr, "graph", graphUsage, "want one FILE or DIR")
 	}
 	render := renderMermaid
 	switch *format {
@@ -54,7 +50,7 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return usageError(stderr, "graph", graphUsage, "unknown format %q (want mermaid or dot)", *format)
 	}
-	topo, ok := loadTopology("graph", files[0], stderr)
+	_, topo, ok := loadOne("graph", files[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -332,45 +328,4 @@ func dotText(lines []string) string {
 		esc[i] = dotEscaper.Replace(l)
 	}
 	return `"` + strings.Join(esc, `\n`) + `"`
-}
-
-// topologyFile resolves a FILE|DIR argument to a .ztopo file: a directory
-// must hold exactly one.
-func topologyFile(path string) (string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path comes first instead of "stat <path>"
-		}
-		return "", fmt.Errorf("%s: %v", path, err)
-	}
-	if !fi.IsDir() {
-		return path, nil
-	}
-	matches, err := filepath.Glob(filepath.Join(path, "*.ztopo"))
-	if err != nil {
-		return "", err
-	}
-	switch len(matches) {
-	case 0:
-		return "", fmt.Errorf("%s: no .ztopo file in directory", path)
-	case 1:
-		return matches[0], nil
-	}
-	return "", fmt.Errorf("%s: more than one .ztopo file in directory (name one)", path)
-}
-
-// loadTopology, for command cmd, loads and checks the topology at path (a file or a
-// directory holding one). It prints every diagnostic in the compact form
-// to stderr and returns false when there are errors.
-func loadTopology(cmd, path string, stderr io.Writer) (*model.Topology, bool) {
-	file, err := topologyFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen %s: %v\n", cmd, err)
-		return nil, false
-	}
-	topo, diags := dsl.Load(file)
-	diags.WriteCompact(stderr)
-	return topo, !diags.HasErrors()
 }

@@ -47,7 +47,7 @@ func runInit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	status := exitOK
 	for _, file := range files {
-		topo, opts, changes, ok := loadAndGenerate(file, stderr)
+		topo, opts, changes, ok := loadAndGenerate("init", file, stderr)
 		if !ok {
 			status = exitFail
 			continue

@@ -199,26 +199,23 @@ func up(args []string, stdin io.Reader, interrupt <-chan os.Signal, stdout, stde
 		return code
 	}
 	opts.stdinSrc = stdin
-	file, err := topologyFile(opts.path)
-	if err != nil {
-		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
-		return exitFail
-	}
-	topo, ok := loadTopology("up", file, stderr)
+	file, topo, ok := loadOne("up", opts.path, stderr)
 	if !ok {
 		return exitFail
 	}
-	warnStale(file, stderr)
+	warnStale(file, topo, stderr)
 	return upTopology(topo, filepath.Dir(file), opts, interrupt, stdout, stderr)
 }
 
-// warnStale warns when the generated code beside file is not what zmqgen
-// generate would write now: the programs up runs would not be the
-// topology's (their flags, say, would not be what -set checks against).
-// It warns rather than fails, as a user may be trying a change on purpose.
-func warnStale(file string, stderr io.Writer) {
-	changes, ok := generateTopology(file, io.Discard)
-	if !ok {
+// warnStale warns when the generated code beside file, whose topology is
+// topo, is not what zmqgen generate would write now: the programs up runs
+// would not be the topology's (their flags, say, would not be what -set
+// checks against). It warns rather than fails, as a user may be trying a
+// change on purpose; when the code cannot be generated at all (no go.mod),
+// building the nodes will say so.
+func warnStale(file string, topo *model.Topology, stderr io.Writer) {
+	_, changes, err := generateChanges(file, topo)
+	if err != nil {
 		return
 	}
 	var stale []string
