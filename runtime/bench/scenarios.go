@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -206,6 +207,11 @@ func (p *peers) perMessage(n int64, procs map[string]*proc) string {
 		ps := pr.cmd.ProcessState
 		cpu := ps.UserTime() + ps.SystemTime()
 		part := fmt.Sprintf("%s %.2f µs CPU", role, float64(cpu.Nanoseconds())/1000/float64(n))
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && pr.statFile == "" {
+			// Linux reports the peak RSS in KiB. (Under perf stat it
+			// would be perf's own.)
+			part += fmt.Sprintf(", peak RSS %.1f MiB", float64(ru.Maxrss)/1024)
+		}
 		if p.countSyscalls && pr.statFile != "" {
 			if sys, cs, err := pr.stats(); err != nil {
 				part += fmt.Sprintf(" (%v)", err)
