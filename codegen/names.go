@@ -22,6 +22,21 @@ type sock struct {
 // which the runtime's Requester runs (it opens and reopens REQ sockets).
 func (s *sock) usesRequester() bool { return s.Type == model.REQ && s.Retry != nil }
 
+// hasIdentity says whether the socket's type sends a routing identity
+// that matters to its peers (libzmq's ZMQ_ROUTING_ID applies to these),
+// and so takes -<sock>.identity.
+func (s *sock) hasIdentity() bool {
+	switch s.Type {
+	case model.REQ, model.REP, model.DEALER, model.ROUTER:
+		return true
+	}
+	return false
+}
+
+// hasSubscriptions says whether the socket has prefix filters: a SUB
+// socket, which takes -<sock>.subscribe and offers Subscriptions.
+func (s *sock) hasSubscriptions() bool { return s.Type == model.SUB }
+
 // hasEnvelope says whether the socket's messages carry routing envelopes.
 func (s *sock) hasEnvelope() bool { return s.Type == model.ROUTER || s.Type == model.DEALER }
 

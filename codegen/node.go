@@ -45,7 +45,7 @@ func (g *generator) nodeFile(n *model.Node) (*jen.File, error) {
 	ng.genClose(f)
 	ng.genConfig(f)
 	ng.genParse(f)
-	ng.genEndpoints(f)
+	ng.genFlagValues(f)
 	return f, nil
 }
 
@@ -219,6 +219,26 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 			st.Id("sock").Op("*").Qual(RuntimePath, "Socket")
 		}
 		st.Id("log").Op("*").Qual("log/slog", "Logger")
+		// One comment line before each policy field, so that gofmt aligns
+		// it alone: a policy added to the .ztopo adds lines, and moves
+		// none.
+		if s.usesRequester() {
+			st.Comment("retry is what Retry returns; the Requester has it too.")
+			st.Id("retry").Qual(RuntimePath, "Retry")
+		}
+		if s.Reconnect != nil {
+			st.Comment("reconnect is what Reconnect returns.")
+			st.Id("reconnect").Qual(RuntimePath, "Backoff")
+		}
+		if s.Heartbeat != nil {
+			st.Comment("heartbeat is what Heartbeat returns.")
+			st.Id("heartbeat").Qual(RuntimePath, "Heartbeat")
+		}
+		if s.hasSubscriptions() {
+			st.Comment("mu guards subs, the socket's prefix filters.")
+			st.Id("mu").Qual("sync", "Mutex")
+			st.Id("subs").Index().String()
+		}
 	})
 	recv := jen.Id("s").Op("*").Id(s.Handle)
 	ctx := jen.Id("ctx").Qual("context", "Context")
@@ -236,7 +256,10 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 		ng.genSend(f, s, recv, ctx)
 		ng.genRecv(f, s, recv, ctx)
 	}
-	if s.Type == model.SUB || s.Type == model.XSUB {
+	switch {
+	case s.hasSubscriptions():
+		ng.genSubscriptions(f, s, recv)
+	case s.Type == model.XSUB:
 		ng.genSubscribe(f, s, recv)
 	}
 	if !s.usesRequester() {
@@ -248,6 +271,32 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 		f.Comment("Raw returns the runtime socket, for what the typed methods do not offer.")
 		f.Func().Params(recv.Clone()).Id("Raw").Params().Op("*").Qual(RuntimePath, "Socket").Block(
 			jen.Return(jen.Id("s").Dot("sock")))
+	}
+	ng.genPolicies(f, s, recv)
+}
+
+// genPolicies writes the methods that return the socket's reconnect and
+// heartbeat policies, as the .ztopo, flags and environment set them, for
+// handlers that run a protocol on top of them (Paranoid Pirate's
+// heartbeats and backoff).
+func (ng *nodeGen) genPolicies(f *jen.File, s *sock, recv *jen.Statement) {
+	if r := s.Reconnect; r != nil {
+		f.Line()
+		f.Add(doc(wrap(fmt.Sprintf("Reconnect returns the socket's reconnect backoff: the first wait after a lost "+
+			"or refused connection, doubling on each failure up to the longest. The .ztopo "+
+			"says %s doubling to %s; -%s.reconnect.initial and -%s.reconnect.max "+
+			"override it.", durationText(r.Initial), durationText(r.Max), s.Name, s.Name))))
+		f.Func().Params(recv.Clone()).Id("Reconnect").Params().Qual(RuntimePath, "Backoff").Block(
+			jen.Return(jen.Id("s").Dot("reconnect")))
+	}
+	if h := s.Heartbeat; h != nil {
+		f.Line()
+		f.Add(doc(wrap(fmt.Sprintf("Heartbeat returns the socket's heartbeat policy, with which the runtime "+
+			"sends ZMTP heartbeats and drops a peer not heard from in Liveness intervals. "+
+			"The .ztopo says every %s, liveness %d; -%s.heartbeat.interval and "+
+			"-%s.heartbeat.liveness override it.", durationText(h.Interval), h.Liveness, s.Name, s.Name))))
+		f.Func().Params(recv.Clone()).Id("Heartbeat").Params().Qual(RuntimePath, "Heartbeat").Block(
+			jen.Return(jen.Id("s").Dot("heartbeat")))
 	}
 }
 
@@ -265,14 +314,14 @@ func (ng *nodeGen) genRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 
 func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 	r := s.Retry
-	text := fmt.Sprintf("Request sends req and waits for the reply, as the socket's retry policy says:\n"+
-		"it waits %s for a reply and tries %d times in all", durationText(r.Timeout), r.Retries)
+	text := "Request sends req and waits for the reply, as the socket's retry policy (Retry) " +
+		"says: it waits up to the policy's timeout for a reply, and makes up to its number of tries in all"
 	if r.Reopen {
-		text += ", closing the socket and\nopening a new one before each new try"
+		text += ", closing the socket and opening a new one before each new try"
 	}
-	text += ". It returns an error wrapping\nruntime.ErrNoReply when no try got a reply."
+	text += ". It returns an error wrapping runtime.ErrNoReply when no try got a reply."
 	f.Line()
-	f.Add(doc(text))
+	f.Add(doc(wrap(text)))
 	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.msgType(s.Send))).
 		Params(jen.Id("reply").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
 		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.toCodec(s.Send, jen.Id("req"))).Dot("MarshalZMQ").Call(),
@@ -289,6 +338,12 @@ func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statemen
 	f.Comment("the first Request.")
 	f.Func().Params(recv.Clone()).Id("OnRetry").Params(jen.Id("f").Func().Params(jen.Id("left").Int())).Block(
 		jen.Id("s").Dot("onRetry").Op("=").Id("f"))
+	f.Line()
+	f.Add(doc(wrap(fmt.Sprintf("Retry returns the socket's retry policy. The .ztopo says %s and %d tries; "+
+		"-%s.retry.timeout and -%s.retry.tries override it. Its OnRetry is nil: "+
+		"OnRetry sets the hook.", durationText(r.Timeout), r.Retries, s.Name, s.Name))))
+	f.Func().Params(recv.Clone()).Id("Retry").Params().Qual(RuntimePath, "Retry").Block(
+		jen.Return(jen.Id("s").Dot("retry")))
 	f.Line()
 	f.Comment("retried is the runtime's OnRetry hook.")
 	f.Func().Params(recv.Clone()).Id("retried").Params(jen.Id("left").Int()).Block(
@@ -358,10 +413,56 @@ func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 	)
 }
 
+// genSubscriptions writes a SUB socket's Subscribe, Unsubscribe and
+// Subscriptions, which keep the list of its prefix filters.
+func (ng *nodeGen) genSubscriptions(f *jen.File, s *sock, recv *jen.Statement) {
+	lock := jen.Id("s").Dot("mu").Dot("Lock").Call()
+	unlock := jen.Defer().Id("s").Dot("mu").Dot("Unlock").Call()
+	f.Line()
+	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through).")
+	f.Func().Params(recv.Clone()).Id("Subscribe").Params(jen.Id("prefix").String()).Error().Block(
+		lock.Clone(), unlock.Clone(),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("sock").Dot("Subscribe").Call(jen.Id("prefix")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Err())),
+		jen.Id("s").Dot("subs").Op("=").Append(jen.Id("s").Dot("subs"), jen.Id("prefix")),
+		jen.Return(jen.Nil()),
+	)
+	f.Line()
+	f.Comment("Unsubscribe removes a prefix filter.")
+	f.Func().Params(recv.Clone()).Id("Unsubscribe").Params(jen.Id("prefix").String()).Error().Block(
+		lock.Clone(), unlock.Clone(),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("sock").Dot("Unsubscribe").Call(jen.Id("prefix")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Err())),
+		jen.If(jen.Id("i").Op(":=").Qual("slices", "Index").Call(jen.Id("s").Dot("subs"), jen.Id("prefix")), jen.Id("i").Op(">=").Lit(0)).Block(
+			jen.Id("s").Dot("subs").Op("=").Qual("slices", "Delete").Call(jen.Id("s").Dot("subs"), jen.Id("i"), jen.Id("i").Op("+").Lit(1))),
+		jen.Return(jen.Nil()),
+	)
+	f.Line()
+	f.Add(doc(wrap(fmt.Sprintf("Subscriptions returns the socket's prefix filters, in the order they were added: "+
+		"those of the .ztopo (%s), or of -%s.subscribe when it is given, then those of Subscribe, "+
+		"less those of Unsubscribe.", prefixesText(s.Subscribe), s.Name))))
+	f.Func().Params(recv.Clone()).Id("Subscriptions").Params().Index().String().Block(
+		lock.Clone(), unlock.Clone(),
+		jen.Return(jen.Qual("slices", "Clone").Call(jen.Id("s").Dot("subs"))),
+	)
+}
+
+// prefixesText lists prefix filters for docs.
+func prefixesText(prefixes []string) string {
+	if len(prefixes) == 0 {
+		return "none"
+	}
+	var q []string
+	for _, p := range prefixes {
+		q = append(q, fmt.Sprintf("%q", p))
+	}
+	return strings.Join(q, ", ")
+}
+
+// genSubscribe writes an XSUB socket's Subscribe and Unsubscribe.
 func (ng *nodeGen) genSubscribe(f *jen.File, s *sock, recv *jen.Statement) {
 	f.Line()
-	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through) to the ones")
-	f.Comment("the .ztopo gives.")
+	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through).")
 	f.Func().Params(recv.Clone()).Id("Subscribe").Params(jen.Id("prefix").String()).Error().Block(
 		jen.Return(jen.Id("s").Dot("sock").Dot("Subscribe").Call(jen.Id("prefix"))))
 	f.Line()

@@ -96,7 +96,9 @@ func (ng *nodeGen) socketOptions(s *sock) []jen.Code {
 	if o.Linger != nil {
 		opts = append(opts, rt("WithLinger").Call(durationLit(*o.Linger)))
 	}
-	if o.Identity != nil {
+	if s.hasIdentity() {
+		opts = append(opts, rt("WithIdentity").Call(jen.Index().Byte().Parens(jen.Id("c").Dot(configField("identity", s)))))
+	} else if o.Identity != nil {
 		opts = append(opts, rt("WithIdentity").Call(jen.Index().Byte().Parens(jen.Lit(*o.Identity))))
 	}
 	if o.MaxMsgSize != nil {
@@ -108,29 +110,52 @@ func (ng *nodeGen) socketOptions(s *sock) []jen.Code {
 	if o.RecvTimeout != nil {
 		opts = append(opts, rt("WithRecvTimeout").Call(durationLit(*o.RecvTimeout)))
 	}
-	if len(s.Subscribe) > 0 {
+	if s.hasSubscriptions() {
+		opts = append(opts, rt("WithSubscribe").Call(jen.Id("c").Dot(configField("subscribe", s)).Op("...")))
+	} else if len(s.Subscribe) > 0 {
 		var subs []jen.Code
 		for _, p := range s.Subscribe {
 			subs = append(subs, jen.Lit(p))
 		}
 		opts = append(opts, rt("WithSubscribe").Call(subs...))
 	}
-	if r := s.Reconnect; r != nil {
-		opts = append(opts, rt("WithReconnect").Call(rt("Backoff").Values(jen.Dict{
-			jen.Id("Initial"): durationLit(r.Initial), jen.Id("Max"): durationLit(r.Max)})))
+	if s.Reconnect != nil {
+		opts = append(opts, rt("WithReconnect").Call(jen.Id("c").Dot(configField("reconnect", s))))
 	}
-	if h := s.Heartbeat; h != nil {
-		opts = append(opts, rt("WithHeartbeat").Call(rt("Heartbeat").Values(jen.Dict{
-			jen.Id("Interval"): durationLit(h.Interval), jen.Id("Liveness"): jen.Lit(h.Liveness)})))
+	if s.Heartbeat != nil {
+		opts = append(opts, rt("WithHeartbeat").Call(jen.Id("c").Dot(configField("heartbeat", s))))
 	}
 	return opts
+}
+
+// handleFields are the fields of a socket's handle that hold what the
+// configuration says, beyond its runtime socket.
+func handleFields(s *sock) jen.Dict {
+	d := jen.Dict{jen.Id("log"): jen.Id("log")}
+	if s.usesRequester() {
+		d[jen.Id("retry")] = jen.Id("c").Dot(configField("retry", s))
+	}
+	if s.Reconnect != nil {
+		d[jen.Id("reconnect")] = jen.Id("c").Dot(configField("reconnect", s))
+	}
+	if s.Heartbeat != nil {
+		d[jen.Id("heartbeat")] = jen.Id("c").Dot(configField("heartbeat", s))
+	}
+	if s.hasSubscriptions() {
+		d[jen.Id("subs")] = jen.Qual("slices", "Clone").Call(jen.Id("c").Dot(configField("subscribe", s)))
+	}
+	return d
 }
 
 // socketTypeName is the runtime constant of a socket type.
 func socketTypeName(t model.SocketType) *jen.Statement { return jen.Qual(RuntimePath, t.String()) }
 
 // endpointField is the zmqgenConfig field of a socket's binds or connects.
-func endpointField(kind string, s *sock) string { return kind + s.Go }
+func endpointField(kind string, s *sock) string { return configField(kind, s) }
+
+// configField is the zmqgenConfig field of what of a socket: "bind",
+// "connect", "identity", "subscribe", "retry", "reconnect", "heartbeat".
+func configField(what string, s *sock) string { return what + s.Go }
 
 // genOpen writes zmqgenOpen, which opens every socket of the node.
 func (ng *nodeGen) genOpen(f *jen.File) {
@@ -150,25 +175,24 @@ func (ng *nodeGen) genOpen(f *jen.File) {
 				jen.Id("n").Dot("close").Call(),
 				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("socket "+s.Name+": %w"), jen.Err())))
 			if s.usesRequester() {
-				r := s.Retry
-				b.Add(h.Clone()).Op("=").Op("&").Id(s.Handle).Values(jen.Dict{jen.Id("log"): jen.Id("log")})
+				retry := jen.Id("c").Dot(configField("retry", s))
+				b.Add(h.Clone()).Op("=").Op("&").Id(s.Handle).Values(handleFields(s))
 				b.List(h.Clone().Dot("req"), jen.Err()).Op("=").Add(multiCall(jen.Qual(RuntimePath, "NewRequester"),
 					append([]jen.Code{
 						jen.Id("c").Dot(endpointField("connect", s)),
 						jen.Qual(RuntimePath, "Retry").Values(jen.Dict{
-							jen.Id("Timeout"):  durationLit(r.Timeout),
-							jen.Id("Attempts"): jen.Lit(r.Retries),
-							jen.Id("Reopen"):   jen.Lit(r.Reopen),
+							jen.Id("Timeout"):  retry.Clone().Dot("Timeout"),
+							jen.Id("Attempts"): retry.Clone().Dot("Attempts"),
+							jen.Id("Reopen"):   retry.Clone().Dot("Reopen"),
 							jen.Id("OnRetry"):  h.Clone().Dot("retried"),
 						}),
 					}, ng.socketOptions(s)...)...))
 				b.Add(fail)
 				continue
 			}
-			b.Add(h.Clone()).Op("=").Op("&").Id(s.Handle).Values(jen.Dict{
-				jen.Id("sock"): multiCall(jen.Qual(RuntimePath, "NewSocket"), append([]jen.Code{socketTypeName(s.Type)}, ng.socketOptions(s)...)...),
-				jen.Id("log"):  jen.Id("log"),
-			})
+			fields := handleFields(s)
+			fields[jen.Id("sock")] = multiCall(jen.Qual(RuntimePath, "NewSocket"), append([]jen.Code{socketTypeName(s.Type)}, ng.socketOptions(s)...)...)
+			b.Add(h.Clone()).Op("=").Op("&").Id(s.Handle).Values(fields)
 			b.Err().Op("=").Id("zmqgenAttach").Call(h.Clone().Dot("sock"), jen.Id("c").Dot(endpointField("bind", s)), jen.Id("c").Dot(endpointField("connect", s)), jen.Id("log"))
 			b.Add(fail)
 		}
@@ -222,28 +246,18 @@ func (ng *nodeGen) genClose(f *jen.File) {
 // flagDef is one flag of the node's program.
 type flagDef struct {
 	name, env string
+	valueType string         // the generated flag.Value type it uses, if any
 	define    *jen.Statement // the FlagSet call that defines it
 }
 
-// flags lists the node's flags in a fixed order: each socket's endpoints,
-// then the parameters, then -replica.
+// flags lists the node's flags in a fixed order: each socket's, then the
+// parameters, then -replica and -log-level.
 func (ng *nodeGen) flags() []flagDef {
 	var out []flagDef
-	fs := jen.Id("fs")
 	for _, s := range ng.socks {
-		for _, kind := range []string{"bind", "connect"} {
-			if kind == "bind" && s.usesRequester() {
-				continue
-			}
-			name := s.Name + "." + kind
-			env := envName(ng.n.Name, s.Name, kind)
-			verb := map[string]string{"bind": "binds", "connect": "connects to"}[kind]
-			out = append(out, flagDef{name, env, fs.Clone().Dot("Var").Call(
-				jen.Parens(jen.Op("*").Id("zmqgenEndpoints")).Parens(jen.Op("&").Id("c").Dot(endpointField(kind, s))),
-				jen.Lit(name),
-				jen.Lit(fmt.Sprintf("endpoints socket %s %s, comma-separated ($%s)", s.Name, verb, env)))})
-		}
+		out = append(out, ng.socketFlags(s)...)
 	}
+	fs := jen.Id("fs")
 	for _, p := range ng.n.Params {
 		env := envName(ng.n.Name, p.Name)
 		help := oneLine(p.Doc)
@@ -268,19 +282,92 @@ func (ng *nodeGen) flags() []flagDef {
 			d, _ := p.Default.(time.Duration)
 			def = fs.Clone().Dot("DurationVar").Call(field, jen.Lit(p.Name), durationLit(d), jen.Lit(help))
 		}
-		out = append(out, flagDef{p.Name, env, def})
+		out = append(out, flagDef{p.Name, env, "", def})
 	}
 	if ng.replicated() {
 		env := envName(ng.n.Name, "replica")
-		out = append(out, flagDef{"replica", env, fs.Clone().Dot("IntVar").Call(
+		out = append(out, flagDef{"replica", env, "", fs.Clone().Dot("IntVar").Call(
 			jen.Op("&").Id("c").Dot("replica"), jen.Lit("replica"), jen.Lit(0),
 			jen.Lit(fmt.Sprintf("which of the %d replicas this process is, from 0 ($%s)", ng.n.Replicas, env)))})
 	}
 	env := envName(ng.n.Name, "log", "level")
-	out = append(out, flagDef{"log-level", env, fs.Clone().Dot("TextVar").Call(
+	out = append(out, flagDef{"log-level", env, "", fs.Clone().Dot("TextVar").Call(
 		jen.Op("&").Id("c").Dot("logLevel"), jen.Lit("log-level"), jen.Qual("log/slog", "LevelInfo"),
 		jen.Lit(fmt.Sprintf("log at `level` and above: debug, info, warn or error ($%s)", env)))})
 	return out
+}
+
+// A flag.Value type of the generated code, for settings that need more
+// checks than the flag package's own types make.
+const (
+	endpointsValue = "zmqgenEndpoints" // a comma-separated list of endpoints
+	durationValue  = "zmqgenDuration"  // a positive time.Duration
+	countValue     = "zmqgenCount"     // an int, at least 1
+	identityValue  = "zmqgenIdentity"  // a ZMTP routing identity
+	prefixesValue  = "zmqgenPrefixes"  // SUB prefix filters
+)
+
+// socketFlags are the flags of socket s: its endpoints, identity,
+// subscriptions and policies, in this order.
+func (ng *nodeGen) socketFlags(s *sock) []flagDef {
+	var out []flagDef
+	add := func(what, valueType, help string) {
+		name := s.Name + "." + what
+		env := envName(ng.n.Name, s.Name, what)
+		field := jen.Op("&").Id("c").Dot(configField(what, s))
+		if policy, _, ok := strings.Cut(what, "."); ok {
+			field = jen.Op("&").Id("c").Dot(configField(policy, s)).Dot(policyFields[what])
+		}
+		value := jen.Parens(jen.Op("*").Id(valueType)).Parens(field)
+		if valueType == prefixesValue {
+			value = jen.Op("&").Id(prefixesValue).Values(jen.Dict{jen.Id("list"): field})
+		}
+		out = append(out, flagDef{name, env, valueType, jen.Id("fs").Dot("Var").Call(value, jen.Lit(name),
+			jen.Lit(fmt.Sprintf("%s ($%s)", help, env)))})
+	}
+	if !s.usesRequester() {
+		add("bind", endpointsValue, fmt.Sprintf("endpoints socket %s binds, comma-separated", s.Name))
+	}
+	connect := fmt.Sprintf("endpoints socket %s connects to, comma-separated", s.Name)
+	if s.usesRequester() {
+		// Binding is left out on purpose: runtime.Requester dials its
+		// servers, as the guide's Lazy Pirate client does, and with
+		// reopen a bound socket would lose its peers at every retry.
+		connect += fmt.Sprintf("; there is no -%s.bind: a REQ socket with a retry policy connects to its servers", s.Name)
+		if s.Retry.Reopen {
+			connect += ", and reopening it between tries would drop the connections a bound socket had"
+		}
+	}
+	add("connect", endpointsValue, connect)
+	if s.hasIdentity() {
+		add("identity", identityValue, fmt.Sprintf("routing `identity` socket %s gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one", s.Name))
+	}
+	if s.hasSubscriptions() {
+		add("subscribe", prefixesValue, fmt.Sprintf("`prefixes` socket %s subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)", s.Name))
+	}
+	if s.usesRequester() {
+		add("retry.timeout", durationValue, fmt.Sprintf("how long socket %s waits for each reply, a positive `duration`", s.Name))
+		add("retry.tries", countValue, fmt.Sprintf("how many `tries` socket %s makes in all before it gives up on a request, at least 1", s.Name))
+	}
+	if s.Reconnect != nil {
+		add("reconnect.initial", durationValue, fmt.Sprintf("how long socket %s waits before its first reconnect, a positive `duration`; each failure doubles the wait", s.Name))
+		add("reconnect.max", durationValue, fmt.Sprintf("the longest socket %s waits between reconnects, a positive `duration`", s.Name))
+	}
+	if s.Heartbeat != nil {
+		add("heartbeat.interval", durationValue, fmt.Sprintf("how often socket %s sends a heartbeat, a positive `duration`", s.Name))
+		add("heartbeat.liveness", countValue, fmt.Sprintf("socket %s drops a peer not heard from in this many heartbeat `intervals`, at least 1", s.Name))
+	}
+	return out
+}
+
+// policyFields are the runtime struct fields that policy flags set.
+var policyFields = map[string]string{
+	"retry.timeout":      "Timeout",
+	"retry.tries":        "Attempts",
+	"reconnect.initial":  "Initial",
+	"reconnect.max":      "Max",
+	"heartbeat.interval": "Interval",
+	"heartbeat.liveness": "Liveness",
 }
 
 // genConfig writes zmqgenConfig: what flags and environment set.
@@ -291,6 +378,8 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 		st.Id("params").Id("Params")
 		st.Id("replica").Int()
 		st.Id("logLevel").Qual("log/slog", "Level")
+		// A comment line before each group, so that gofmt aligns it
+		// alone: a socket's setting added to the .ztopo moves no line.
 		for _, s := range ng.socks {
 			st.Line()
 			st.Comment(fmt.Sprintf("Endpoints of socket %s.", s.Name))
@@ -298,6 +387,26 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 				st.Id(endpointField("bind", s)).Index().String()
 			}
 			st.Id(endpointField("connect", s)).Index().String()
+			if s.hasIdentity() {
+				st.Comment("Its routing identity.")
+				st.Id(configField("identity", s)).String()
+			}
+			if s.hasSubscriptions() {
+				st.Comment("Its prefix filters.")
+				st.Id(configField("subscribe", s)).Index().String()
+			}
+			if s.usesRequester() {
+				st.Comment("Its retry policy.")
+				st.Id(configField("retry", s)).Qual(RuntimePath, "Retry")
+			}
+			if s.Reconnect != nil {
+				st.Comment("Its reconnect backoff.")
+				st.Id(configField("reconnect", s)).Qual(RuntimePath, "Backoff")
+			}
+			if s.Heartbeat != nil {
+				st.Comment("Its heartbeat policy.")
+				st.Id(configField("heartbeat", s)).Qual(RuntimePath, "Heartbeat")
+			}
 		}
 	})
 }
@@ -339,6 +448,28 @@ func (ng *nodeGen) genParse(f *jen.File) {
 			}
 			if len(s.Connects) > 0 {
 				b.Id("c").Dot(endpointField("connect", s)).Op("=").Add(endpointList(s.Connects))
+			}
+			if s.hasIdentity() && s.Options.Identity != nil {
+				b.Id("c").Dot(configField("identity", s)).Op("=").Lit(*s.Options.Identity)
+			}
+			if s.hasSubscriptions() && len(s.Subscribe) > 0 {
+				var subs []jen.Code
+				for _, p := range s.Subscribe {
+					subs = append(subs, jen.Lit(p))
+				}
+				b.Id("c").Dot(configField("subscribe", s)).Op("=").Index().String().Values(subs...)
+			}
+			if r := s.Retry; s.usesRequester() {
+				b.Id("c").Dot(configField("retry", s)).Op("=").Qual(RuntimePath, "Retry").Values(jen.Dict{
+					jen.Id("Timeout"): durationLit(r.Timeout), jen.Id("Attempts"): jen.Lit(r.Retries), jen.Id("Reopen"): jen.Lit(r.Reopen)})
+			}
+			if r := s.Reconnect; r != nil {
+				b.Id("c").Dot(configField("reconnect", s)).Op("=").Qual(RuntimePath, "Backoff").Values(jen.Dict{
+					jen.Id("Initial"): durationLit(r.Initial), jen.Id("Max"): durationLit(r.Max)})
+			}
+			if h := s.Heartbeat; h != nil {
+				b.Id("c").Dot(configField("heartbeat", s)).Op("=").Qual(RuntimePath, "Heartbeat").Values(jen.Dict{
+					jen.Id("Interval"): durationLit(h.Interval), jen.Id("Liveness"): jen.Lit(h.Liveness)})
 			}
 		}
 		b.Id("fs").Op(":=").Qual("flag", "NewFlagSet").Call(jen.Lit(ng.n.Name), jen.Qual("flag", "ContinueOnError"))
@@ -383,6 +514,92 @@ func (ng *nodeGen) genParse(f *jen.File) {
 		jen.Id("fs").Dot("Usage").Call(),
 		jen.Return(jen.Err()),
 	)
+}
+
+// genFlagValues writes the flag.Value types the node's flags use.
+func (ng *nodeGen) genFlagValues(f *jen.File) {
+	used := map[string]bool{}
+	for _, fl := range ng.flags() {
+		used[fl.valueType] = true
+	}
+	ng.genEndpoints(f)
+	if used[durationValue] {
+		f.Line()
+		f.Comment(durationValue + " is a flag.Value: a positive time.Duration.")
+		f.Type().Id(durationValue).Qual("time", "Duration")
+		f.Line()
+		f.Func().Params(jen.Id("d").Op("*").Id(durationValue)).Id("String").Params().String().Block(
+			jen.Return(jen.Qual("time", "Duration").Parens(jen.Op("*").Id("d")).Dot("String").Call()))
+		f.Line()
+		f.Func().Params(jen.Id("d").Op("*").Id(durationValue)).Id("Set").Params(jen.Id("s").String()).Error().Block(
+			jen.List(jen.Id("v"), jen.Err()).Op(":=").Qual("time", "ParseDuration").Call(jen.Id("s")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Id("v").Op("<=").Lit(0)).Block(jen.Return(jen.Qual("errors", "New").Call(jen.Lit("must be positive")))),
+			jen.Op("*").Id("d").Op("=").Id(durationValue).Parens(jen.Id("v")),
+			jen.Return(jen.Nil()),
+		)
+	}
+	if used[countValue] {
+		f.Line()
+		f.Comment(countValue + " is a flag.Value: a whole number, at least 1.")
+		f.Type().Id(countValue).Int()
+		f.Line()
+		f.Func().Params(jen.Id("n").Op("*").Id(countValue)).Id("String").Params().String().Block(
+			jen.Return(jen.Qual("strconv", "Itoa").Call(jen.Int().Parens(jen.Op("*").Id("n")))))
+		f.Line()
+		f.Func().Params(jen.Id("n").Op("*").Id(countValue)).Id("Set").Params(jen.Id("s").String()).Error().Block(
+			jen.List(jen.Id("v"), jen.Err()).Op(":=").Qual("strconv", "Atoi").Call(jen.Id("s")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual("errors", "New").Call(jen.Lit("not a whole number")))),
+			jen.If(jen.Id("v").Op("<").Lit(1)).Block(jen.Return(jen.Qual("errors", "New").Call(jen.Lit("must be at least 1")))),
+			jen.Op("*").Id("n").Op("=").Id(countValue).Parens(jen.Id("v")),
+			jen.Return(jen.Nil()),
+		)
+	}
+	if used[identityValue] {
+		f.Line()
+		f.Comment(identityValue + " is a flag.Value: a routing identity, as ZMTP allows one. An")
+		f.Comment("empty one is none: a ROUTER peer makes one up.")
+		f.Type().Id(identityValue).String()
+		f.Line()
+		f.Func().Params(jen.Id("id").Op("*").Id(identityValue)).Id("String").Params().String().Block(
+			jen.Return(jen.String().Parens(jen.Op("*").Id("id"))))
+		f.Line()
+		f.Func().Params(jen.Id("id").Op("*").Id(identityValue)).Id("Set").Params(jen.Id("s").String()).Error().Block(
+			jen.Switch().Block(
+				jen.Case(jen.Len(jen.Id("s")).Op(">").Lit(255)).Block(
+					jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("must be at most 255 bytes, not %d"), jen.Len(jen.Id("s"))))),
+				jen.Case(jen.Id("s").Op("!=").Lit("").Op("&&").Id("s").Index(jen.Lit(0)).Op("==").Lit(0)).Block(
+					jen.Comment("ZMTP keeps these for the identities a ROUTER makes up."),
+					jen.Return(jen.Qual("errors", "New").Call(jen.Lit("must not start with a zero byte")))),
+			),
+			jen.Op("*").Id("id").Op("=").Id(identityValue).Parens(jen.Id("s")),
+			jen.Return(jen.Nil()),
+		)
+	}
+	if used[prefixesValue] {
+		f.Line()
+		f.Comment(prefixesValue + " is a flag.Value: SUB prefix filters, comma-separated. Its")
+		f.Comment("first Set replaces the list, which holds the .ztopo's, and each later one")
+		f.Comment("adds to it. Each part is a prefix as it stands, spaces included; an empty")
+		f.Comment("one lets everything through.")
+		f.Type().Id(prefixesValue).Struct(
+			jen.Id("list").Op("*").Index().String(),
+			jen.Id("set").Bool(),
+		)
+		f.Line()
+		f.Func().Params(jen.Id("p").Op("*").Id(prefixesValue)).Id("String").Params().String().Block(
+			jen.If(jen.Id("p").Dot("list").Op("==").Nil()).Block(jen.Return(jen.Lit(""))),
+			jen.Return(jen.Qual("strings", "Join").Call(jen.Op("*").Id("p").Dot("list"), jen.Lit(","))))
+		f.Line()
+		f.Func().Params(jen.Id("p").Op("*").Id(prefixesValue)).Id("Set").Params(jen.Id("s").String()).Error().Block(
+			jen.If(jen.Op("!").Id("p").Dot("set")).Block(
+				jen.Op("*").Id("p").Dot("list").Op("=").Nil(),
+				jen.Id("p").Dot("set").Op("=").True(),
+			),
+			jen.Op("*").Id("p").Dot("list").Op("=").Append(jen.Op("*").Id("p").Dot("list"), jen.Qual("strings", "Split").Call(jen.Id("s"), jen.Lit(",")).Op("...")),
+			jen.Return(jen.Nil()),
+		)
+	}
 }
 
 // genEndpoints writes the flag.Value of endpoint lists.

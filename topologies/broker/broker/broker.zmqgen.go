@@ -285,6 +285,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.ROUTER,
 			runtime.WithName("broker.frontend"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityFrontend)),
 		),
 	}
 	err = zmqgenAttach(n.Frontend.sock, c.bindFrontend, c.connectFrontend, log)
@@ -299,6 +300,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.DEALER,
 			runtime.WithName("broker.backend"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityBackend)),
 		),
 	}
 	err = zmqgenAttach(n.Backend.sock, c.bindBackend, c.connectBackend, log)
@@ -355,10 +357,14 @@ type zmqgenConfig struct {
 	// Endpoints of socket frontend.
 	bindFrontend    []string
 	connectFrontend []string
+	// Its routing identity.
+	identityFrontend string
 
 	// Endpoints of socket backend.
 	bindBackend    []string
 	connectBackend []string
+	// Its routing identity.
+	identityBackend string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -386,8 +392,10 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindFrontend), "frontend.bind", "endpoints socket frontend binds, comma-separated ($BROKER_FRONTEND_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectFrontend), "frontend.connect", "endpoints socket frontend connects to, comma-separated ($BROKER_FRONTEND_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityFrontend), "frontend.identity", "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($BROKER_FRONTEND_IDENTITY)")
 	fs.Var((*zmqgenEndpoints)(&c.bindBackend), "backend.bind", "endpoints socket backend binds, comma-separated ($BROKER_BACKEND_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectBackend), "backend.connect", "endpoints socket backend connects to, comma-separated ($BROKER_BACKEND_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityBackend), "backend.identity", "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($BROKER_BACKEND_IDENTITY)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($BROKER_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
 	if err := fs.Parse(args); err != nil {
@@ -403,8 +411,10 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"frontend.bind", "BROKER_FRONTEND_BIND"},
 		{"frontend.connect", "BROKER_FRONTEND_CONNECT"},
+		{"frontend.identity", "BROKER_FRONTEND_IDENTITY"},
 		{"backend.bind", "BROKER_BACKEND_BIND"},
 		{"backend.connect", "BROKER_BACKEND_CONNECT"},
+		{"backend.identity", "BROKER_BACKEND_IDENTITY"},
 		{"log-level", "BROKER_LOG_LEVEL"},
 	} {
 		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
@@ -441,5 +451,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -167,6 +167,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REQ,
 			runtime.WithName("client.req"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityReq)),
 		),
 	}
 	err = zmqgenAttach(n.Req.sock, c.bindReq, c.connectReq, log)
@@ -216,6 +217,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket req.
 	bindReq    []string
 	connectReq []string
+	// Its routing identity.
+	identityReq string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -242,6 +245,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindReq), "req.bind", "endpoints socket req binds, comma-separated ($CLIENT_REQ_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectReq), "req.connect", "endpoints socket req connects to, comma-separated ($CLIENT_REQ_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityReq), "req.identity", "routing `identity` socket req gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($CLIENT_REQ_IDENTITY)")
 	fs.IntVar(&c.params.Requests, "requests", 10, "How many requests to make. ($CLIENT_REQUESTS)")
 	fs.StringVar(&c.params.Hello, "hello", "Hello", "What each request says. A test gives every client its own text, so that, with servers that echo, it can see each client get back its own replies. ($CLIENT_HELLO)")
 	fs.IntVar(&c.replica, "replica", 0, "which of the 3 replicas this process is, from 0 ($CLIENT_REPLICA)")
@@ -260,6 +264,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"req.bind", "CLIENT_REQ_BIND"},
 		{"req.connect", "CLIENT_REQ_CONNECT"},
+		{"req.identity", "CLIENT_REQ_IDENTITY"},
 		{"requests", "CLIENT_REQUESTS"},
 		{"hello", "CLIENT_HELLO"},
 		{"replica", "CLIENT_REPLICA"},
@@ -302,5 +307,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -173,6 +173,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REP,
 			runtime.WithName("server.rep"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityRep)),
 		),
 	}
 	err = zmqgenAttach(n.Rep.sock, c.bindRep, c.connectRep, log)
@@ -222,6 +223,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket rep.
 	bindRep    []string
 	connectRep []string
+	// Its routing identity.
+	identityRep string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -248,6 +251,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindRep), "rep.bind", "endpoints socket rep binds, comma-separated ($SERVER_REP_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectRep), "rep.connect", "endpoints socket rep connects to, comma-separated ($SERVER_REP_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityRep), "rep.identity", "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($SERVER_REP_IDENTITY)")
 	fs.BoolVar(&c.params.Echo, "echo", false, "Answer with the request itself instead of \"World\" (for tests). ($SERVER_ECHO)")
 	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($SERVER_REPLICA)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SERVER_LOG_LEVEL)")
@@ -265,6 +269,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"rep.bind", "SERVER_REP_BIND"},
 		{"rep.connect", "SERVER_REP_CONNECT"},
+		{"rep.identity", "SERVER_REP_IDENTITY"},
 		{"echo", "SERVER_ECHO"},
 		{"replica", "SERVER_REPLICA"},
 		{"log-level", "SERVER_LOG_LEVEL"},
@@ -306,5 +311,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

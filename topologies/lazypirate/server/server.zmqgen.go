@@ -185,6 +185,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REP,
 			runtime.WithName("server.server"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityServer)),
 		),
 	}
 	err = zmqgenAttach(n.Server.sock, c.bindServer, c.connectServer, log)
@@ -234,6 +235,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket server.
 	bindServer    []string
 	connectServer []string
+	// Its routing identity.
+	identityServer string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -260,6 +263,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindServer), "server.bind", "endpoints socket server binds, comma-separated ($SERVER_SERVER_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectServer), "server.connect", "endpoints socket server connects to, comma-separated ($SERVER_SERVER_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityServer), "server.identity", "routing `identity` socket server gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($SERVER_SERVER_IDENTITY)")
 	fs.IntVar(&c.params.Seed, "seed", 0, "Seed of the random numbers that decide crashes and overloads, so that a run can be repeated; 0 leaves them unseeded, as the guide does. The Python server, seeded alike, draws the same numbers. ($SERVER_SEED)")
 	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($SERVER_TROUBLE_AFTER)")
 	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done for each request. ($SERVER_WORK)")
@@ -279,6 +283,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"server.bind", "SERVER_SERVER_BIND"},
 		{"server.connect", "SERVER_SERVER_CONNECT"},
+		{"server.identity", "SERVER_SERVER_IDENTITY"},
 		{"seed", "SERVER_SEED"},
 		{"trouble_after", "SERVER_TROUBLE_AFTER"},
 		{"work", "SERVER_WORK"},
@@ -319,5 +324,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,12 +80,15 @@ type ClientSocket struct {
 	req     *runtime.Requester
 	onRetry func(left int)
 	log     *slog.Logger
+	// retry is what Retry returns; the Requester has it too.
+	retry runtime.Retry
 }
 
-// Request sends req and waits for the reply, as the socket's retry policy says:
-// it waits 2.5s for a reply and tries 3 times in all, closing the socket and
-// opening a new one before each new try. It returns an error wrapping
-// runtime.ErrNoReply when no try got a reply.
+// Request sends req and waits for the reply, as the socket's retry policy
+// (Retry) says: it waits up to the policy's timeout for a reply, and makes up
+// to its number of tries in all, closing the socket and opening a new one
+// before each new try. It returns an error wrapping runtime.ErrNoReply when no
+// try got a reply.
 func (s *ClientSocket) Request(ctx context.Context, req paranoidpirate.Request) (reply paranoidpirate.Request, err error) {
 	m, err := req.MarshalZMQ()
 	if err != nil {
@@ -104,6 +108,13 @@ func (s *ClientSocket) Request(ctx context.Context, req paranoidpirate.Request) 
 // the first Request.
 func (s *ClientSocket) OnRetry(f func(left int)) {
 	s.onRetry = f
+}
+
+// Retry returns the socket's retry policy. The .ztopo says 2.5s and 3 tries;
+// -client.retry.timeout and -client.retry.tries override it. Its OnRetry is
+// nil: OnRetry sets the hook.
+func (s *ClientSocket) Retry() runtime.Retry {
+	return s.retry
 }
 
 // retried is the runtime's OnRetry hook.
@@ -172,18 +183,22 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 	}
 	var err error
 
-	n.Client = &ClientSocket{log: log}
+	n.Client = &ClientSocket{
+		log:   log,
+		retry: c.retryClient,
+	}
 	n.Client.req, err = runtime.NewRequester(
 		c.connectClient,
 		runtime.Retry{
-			Attempts: 3,
+			Attempts: c.retryClient.Attempts,
 			OnRetry:  n.Client.retried,
-			Reopen:   true,
-			Timeout:  2500 * time.Millisecond,
+			Reopen:   c.retryClient.Reopen,
+			Timeout:  c.retryClient.Timeout,
 		},
 		runtime.WithName("client.client"),
 		runtime.WithLogger(log),
 		runtime.WithLinger(0),
+		runtime.WithIdentity([]byte(c.identityClient)),
 	)
 	if err != nil {
 		n.close()
@@ -230,6 +245,10 @@ type zmqgenConfig struct {
 
 	// Endpoints of socket client.
 	connectClient []string
+	// Its routing identity.
+	identityClient string
+	// Its retry policy.
+	retryClient runtime.Retry
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -248,13 +267,21 @@ Flags:
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
 	c := &zmqgenConfig{}
 	c.connectClient = []string{"tcp://localhost:5555"}
+	c.retryClient = runtime.Retry{
+		Attempts: 3,
+		Reopen:   true,
+		Timeout:  2500 * time.Millisecond,
+	}
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
 		fmt.Fprint(out, zmqgenUsage)
 		fs.PrintDefaults()
 	}
-	fs.Var((*zmqgenEndpoints)(&c.connectClient), "client.connect", "endpoints socket client connects to, comma-separated ($CLIENT_CLIENT_CONNECT)")
+	fs.Var((*zmqgenEndpoints)(&c.connectClient), "client.connect", "endpoints socket client connects to, comma-separated; there is no -client.bind: a REQ socket with a retry policy connects to its servers, and reopening it between tries would drop the connections a bound socket had ($CLIENT_CLIENT_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityClient), "client.identity", "routing `identity` socket client gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($CLIENT_CLIENT_IDENTITY)")
+	fs.Var((*zmqgenDuration)(&c.retryClient.Timeout), "client.retry.timeout", "how long socket client waits for each reply, a positive `duration` ($CLIENT_CLIENT_RETRY_TIMEOUT)")
+	fs.Var((*zmqgenCount)(&c.retryClient.Attempts), "client.retry.tries", "how many `tries` socket client makes in all before it gives up on a request, at least 1 ($CLIENT_CLIENT_RETRY_TRIES)")
 	fs.IntVar(&c.params.Requests, "requests", 0, "Stop after this many answered requests; 0 keeps going until the queue seems to be offline. ($CLIENT_REQUESTS)")
 	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($CLIENT_REPLICA)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($CLIENT_LOG_LEVEL)")
@@ -271,6 +298,9 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	})
 	for _, e := range [...][2]string{
 		{"client.connect", "CLIENT_CLIENT_CONNECT"},
+		{"client.identity", "CLIENT_CLIENT_IDENTITY"},
+		{"client.retry.timeout", "CLIENT_CLIENT_RETRY_TIMEOUT"},
+		{"client.retry.tries", "CLIENT_CLIENT_RETRY_TRIES"},
 		{"requests", "CLIENT_REQUESTS"},
 		{"replica", "CLIENT_REPLICA"},
 		{"log-level", "CLIENT_LOG_LEVEL"},
@@ -312,5 +342,63 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenDuration is a flag.Value: a positive time.Duration.
+type zmqgenDuration time.Duration
+
+func (d *zmqgenDuration) String() string {
+	return time.Duration(*d).String()
+}
+
+func (d *zmqgenDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("must be positive")
+	}
+	*d = zmqgenDuration(v)
+	return nil
+}
+
+// zmqgenCount is a flag.Value: a whole number, at least 1.
+type zmqgenCount int
+
+func (n *zmqgenCount) String() string {
+	return strconv.Itoa(int(*n))
+}
+
+func (n *zmqgenCount) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if v < 1 {
+		return errors.New("must be at least 1")
+	}
+	*n = zmqgenCount(v)
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,6 +138,8 @@ func (s *FrontendSocket) Raw() *runtime.Socket {
 type BackendSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
+	// heartbeat is what Heartbeat returns.
+	heartbeat runtime.Heartbeat
 }
 
 // Send sends the frames of env, then msg, to the peer that env's first frame
@@ -177,6 +180,14 @@ func (s *BackendSocket) Addrs() []string {
 // Raw returns the runtime socket, for what the typed methods do not offer.
 func (s *BackendSocket) Raw() *runtime.Socket {
 	return s.sock
+}
+
+// Heartbeat returns the socket's heartbeat policy, with which the runtime sends
+// ZMTP heartbeats and drops a peer not heard from in Liveness intervals. The
+// .ztopo says every 1s, liveness 3; -backend.heartbeat.interval and
+// -backend.heartbeat.liveness override it.
+func (s *BackendSocket) Heartbeat() runtime.Heartbeat {
+	return s.heartbeat
 }
 
 // Ready says which of the node's receiving sockets have a message waiting;
@@ -293,6 +304,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.ROUTER,
 			runtime.WithName("queue.frontend"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityFrontend)),
 		),
 	}
 	err = zmqgenAttach(n.Frontend.sock, c.bindFrontend, c.connectFrontend, log)
@@ -302,15 +314,14 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 	}
 
 	n.Backend = &BackendSocket{
-		log: log,
+		heartbeat: c.heartbeatBackend,
+		log:       log,
 		sock: runtime.NewSocket(
 			runtime.ROUTER,
 			runtime.WithName("queue.backend"),
 			runtime.WithLogger(log),
-			runtime.WithHeartbeat(runtime.Heartbeat{
-				Interval: time.Second,
-				Liveness: 3,
-			}),
+			runtime.WithIdentity([]byte(c.identityBackend)),
+			runtime.WithHeartbeat(c.heartbeatBackend),
 		),
 	}
 	err = zmqgenAttach(n.Backend.sock, c.bindBackend, c.connectBackend, log)
@@ -367,10 +378,16 @@ type zmqgenConfig struct {
 	// Endpoints of socket frontend.
 	bindFrontend    []string
 	connectFrontend []string
+	// Its routing identity.
+	identityFrontend string
 
 	// Endpoints of socket backend.
 	bindBackend    []string
 	connectBackend []string
+	// Its routing identity.
+	identityBackend string
+	// Its heartbeat policy.
+	heartbeatBackend runtime.Heartbeat
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -390,6 +407,10 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	c := &zmqgenConfig{}
 	c.bindFrontend = []string{"tcp://*:5555"}
 	c.bindBackend = []string{"tcp://*:5556"}
+	c.heartbeatBackend = runtime.Heartbeat{
+		Interval: time.Second,
+		Liveness: 3,
+	}
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -398,8 +419,12 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindFrontend), "frontend.bind", "endpoints socket frontend binds, comma-separated ($QUEUE_FRONTEND_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectFrontend), "frontend.connect", "endpoints socket frontend connects to, comma-separated ($QUEUE_FRONTEND_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityFrontend), "frontend.identity", "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($QUEUE_FRONTEND_IDENTITY)")
 	fs.Var((*zmqgenEndpoints)(&c.bindBackend), "backend.bind", "endpoints socket backend binds, comma-separated ($QUEUE_BACKEND_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectBackend), "backend.connect", "endpoints socket backend connects to, comma-separated ($QUEUE_BACKEND_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityBackend), "backend.identity", "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($QUEUE_BACKEND_IDENTITY)")
+	fs.Var((*zmqgenDuration)(&c.heartbeatBackend.Interval), "backend.heartbeat.interval", "how often socket backend sends a heartbeat, a positive `duration` ($QUEUE_BACKEND_HEARTBEAT_INTERVAL)")
+	fs.Var((*zmqgenCount)(&c.heartbeatBackend.Liveness), "backend.heartbeat.liveness", "socket backend drops a peer not heard from in this many heartbeat `intervals`, at least 1 ($QUEUE_BACKEND_HEARTBEAT_LIVENESS)")
 	fs.DurationVar(&c.params.HeartbeatInterval, "heartbeat_interval", time.Second, "The interval of the protocol's heartbeats, and how many a worker may miss before it is purged: the backend's heartbeat policy. The policy also gives the ZMTP heartbeats of the socket's connections, but generated code does not hand it to the handler, which sends the protocol's own; these parameters carry it there (and let tests shorten it). ($QUEUE_HEARTBEAT_INTERVAL)")
 	fs.IntVar(&c.params.HeartbeatLiveness, "heartbeat_liveness", 3, "parameter heartbeat_liveness ($QUEUE_HEARTBEAT_LIVENESS)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($QUEUE_LOG_LEVEL)")
@@ -417,8 +442,12 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"frontend.bind", "QUEUE_FRONTEND_BIND"},
 		{"frontend.connect", "QUEUE_FRONTEND_CONNECT"},
+		{"frontend.identity", "QUEUE_FRONTEND_IDENTITY"},
 		{"backend.bind", "QUEUE_BACKEND_BIND"},
 		{"backend.connect", "QUEUE_BACKEND_CONNECT"},
+		{"backend.identity", "QUEUE_BACKEND_IDENTITY"},
+		{"backend.heartbeat.interval", "QUEUE_BACKEND_HEARTBEAT_INTERVAL"},
+		{"backend.heartbeat.liveness", "QUEUE_BACKEND_HEARTBEAT_LIVENESS"},
 		{"heartbeat_interval", "QUEUE_HEARTBEAT_INTERVAL"},
 		{"heartbeat_liveness", "QUEUE_HEARTBEAT_LIVENESS"},
 		{"log-level", "QUEUE_LOG_LEVEL"},
@@ -457,5 +486,63 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenDuration is a flag.Value: a positive time.Duration.
+type zmqgenDuration time.Duration
+
+func (d *zmqgenDuration) String() string {
+	return time.Duration(*d).String()
+}
+
+func (d *zmqgenDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("must be positive")
+	}
+	*d = zmqgenDuration(v)
+	return nil
+}
+
+// zmqgenCount is a flag.Value: a whole number, at least 1.
+type zmqgenCount int
+
+func (n *zmqgenCount) String() string {
+	return strconv.Itoa(int(*n))
+}
+
+func (n *zmqgenCount) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if v < 1 {
+		return errors.New("must be at least 1")
+	}
+	*n = zmqgenCount(v)
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

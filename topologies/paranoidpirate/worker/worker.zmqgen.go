@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,6 +106,10 @@ type Handler interface {
 type WorkerSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
+	// reconnect is what Reconnect returns.
+	reconnect runtime.Backoff
+	// heartbeat is what Heartbeat returns.
+	heartbeat runtime.Heartbeat
 }
 
 // Send sends the frames of env, then msg, to the next peer in turn (round
@@ -145,6 +150,22 @@ func (s *WorkerSocket) Addrs() []string {
 // Raw returns the runtime socket, for what the typed methods do not offer.
 func (s *WorkerSocket) Raw() *runtime.Socket {
 	return s.sock
+}
+
+// Reconnect returns the socket's reconnect backoff: the first wait after a lost
+// or refused connection, doubling on each failure up to the longest. The .ztopo
+// says 1s doubling to 32s; -worker.reconnect.initial and -worker.reconnect.max
+// override it.
+func (s *WorkerSocket) Reconnect() runtime.Backoff {
+	return s.reconnect
+}
+
+// Heartbeat returns the socket's heartbeat policy, with which the runtime sends
+// ZMTP heartbeats and drops a peer not heard from in Liveness intervals. The
+// .ztopo says every 1s, liveness 3; -worker.heartbeat.interval and
+// -worker.heartbeat.liveness override it.
+func (s *WorkerSocket) Heartbeat() runtime.Heartbeat {
+	return s.heartbeat
 }
 
 // Envelope is the routing part of a message on a ROUTER or DEALER socket: the
@@ -231,19 +252,16 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 	var err error
 
 	n.Worker = &WorkerSocket{
-		log: log,
+		heartbeat: c.heartbeatWorker,
+		log:       log,
+		reconnect: c.reconnectWorker,
 		sock: runtime.NewSocket(
 			runtime.DEALER,
 			runtime.WithName("worker.worker"),
 			runtime.WithLogger(log),
-			runtime.WithReconnect(runtime.Backoff{
-				Initial: time.Second,
-				Max:     32 * time.Second,
-			}),
-			runtime.WithHeartbeat(runtime.Heartbeat{
-				Interval: time.Second,
-				Liveness: 3,
-			}),
+			runtime.WithIdentity([]byte(c.identityWorker)),
+			runtime.WithReconnect(c.reconnectWorker),
+			runtime.WithHeartbeat(c.heartbeatWorker),
 		),
 	}
 	err = zmqgenAttach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
@@ -293,6 +311,12 @@ type zmqgenConfig struct {
 	// Endpoints of socket worker.
 	bindWorker    []string
 	connectWorker []string
+	// Its routing identity.
+	identityWorker string
+	// Its reconnect backoff.
+	reconnectWorker runtime.Backoff
+	// Its heartbeat policy.
+	heartbeatWorker runtime.Heartbeat
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -311,6 +335,14 @@ Flags:
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
 	c := &zmqgenConfig{}
 	c.connectWorker = []string{"tcp://localhost:5556"}
+	c.reconnectWorker = runtime.Backoff{
+		Initial: time.Second,
+		Max:     32 * time.Second,
+	}
+	c.heartbeatWorker = runtime.Heartbeat{
+		Interval: time.Second,
+		Liveness: 3,
+	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -319,6 +351,11 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindWorker), "worker.bind", "endpoints socket worker binds, comma-separated ($WORKER_WORKER_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectWorker), "worker.connect", "endpoints socket worker connects to, comma-separated ($WORKER_WORKER_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityWorker), "worker.identity", "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($WORKER_WORKER_IDENTITY)")
+	fs.Var((*zmqgenDuration)(&c.reconnectWorker.Initial), "worker.reconnect.initial", "how long socket worker waits before its first reconnect, a positive `duration`; each failure doubles the wait ($WORKER_WORKER_RECONNECT_INITIAL)")
+	fs.Var((*zmqgenDuration)(&c.reconnectWorker.Max), "worker.reconnect.max", "the longest socket worker waits between reconnects, a positive `duration` ($WORKER_WORKER_RECONNECT_MAX)")
+	fs.Var((*zmqgenDuration)(&c.heartbeatWorker.Interval), "worker.heartbeat.interval", "how often socket worker sends a heartbeat, a positive `duration` ($WORKER_WORKER_HEARTBEAT_INTERVAL)")
+	fs.Var((*zmqgenCount)(&c.heartbeatWorker.Liveness), "worker.heartbeat.liveness", "socket worker drops a peer not heard from in this many heartbeat `intervals`, at least 1 ($WORKER_WORKER_HEARTBEAT_LIVENESS)")
 	fs.IntVar(&c.params.Seed, "seed", 0, "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers. ($WORKER_SEED)")
 	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($WORKER_TROUBLE_AFTER)")
 	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done after each reply. ($WORKER_WORK)")
@@ -343,6 +380,11 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"worker.bind", "WORKER_WORKER_BIND"},
 		{"worker.connect", "WORKER_WORKER_CONNECT"},
+		{"worker.identity", "WORKER_WORKER_IDENTITY"},
+		{"worker.reconnect.initial", "WORKER_WORKER_RECONNECT_INITIAL"},
+		{"worker.reconnect.max", "WORKER_WORKER_RECONNECT_MAX"},
+		{"worker.heartbeat.interval", "WORKER_WORKER_HEARTBEAT_INTERVAL"},
+		{"worker.heartbeat.liveness", "WORKER_WORKER_HEARTBEAT_LIVENESS"},
 		{"seed", "WORKER_SEED"},
 		{"trouble_after", "WORKER_TROUBLE_AFTER"},
 		{"work", "WORKER_WORK"},
@@ -391,5 +433,63 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenDuration is a flag.Value: a positive time.Duration.
+type zmqgenDuration time.Duration
+
+func (d *zmqgenDuration) String() string {
+	return time.Duration(*d).String()
+}
+
+func (d *zmqgenDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("must be positive")
+	}
+	*d = zmqgenDuration(v)
+	return nil
+}
+
+// zmqgenCount is a flag.Value: a whole number, at least 1.
+type zmqgenCount int
+
+func (n *zmqgenCount) String() string {
+	return strconv.Itoa(int(*n))
+}
+
+func (n *zmqgenCount) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if v < 1 {
+		return errors.New("must be at least 1")
+	}
+	*n = zmqgenCount(v)
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,6 +128,9 @@ func (s *SenderSocket) Raw() *runtime.Socket {
 type ControllerSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
+	// mu guards subs, the socket's prefix filters.
+	mu   sync.Mutex
+	subs []string
 }
 
 // Recv waits for the next message that the socket's subscriptions let
@@ -135,15 +139,37 @@ func (s *ControllerSocket) Recv(ctx context.Context) (msg pipeline.Kill, err err
 	return runtime.RecvValue[pipeline.Kill](ctx, s.sock)
 }
 
-// Subscribe adds a prefix filter ("" lets everything through) to the ones
-// the .ztopo gives.
+// Subscribe adds a prefix filter ("" lets everything through).
 func (s *ControllerSocket) Subscribe(prefix string) error {
-	return s.sock.Subscribe(prefix)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.sock.Subscribe(prefix); err != nil {
+		return err
+	}
+	s.subs = append(s.subs, prefix)
+	return nil
 }
 
 // Unsubscribe removes a prefix filter.
 func (s *ControllerSocket) Unsubscribe(prefix string) error {
-	return s.sock.Unsubscribe(prefix)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.sock.Unsubscribe(prefix); err != nil {
+		return err
+	}
+	if i := slices.Index(s.subs, prefix); i >= 0 {
+		s.subs = slices.Delete(s.subs, i, i+1)
+	}
+	return nil
+}
+
+// Subscriptions returns the socket's prefix filters, in the order they were
+// added: those of the .ztopo (""), or of -controller.subscribe when it is
+// given, then those of Subscribe, less those of Unsubscribe.
+func (s *ControllerSocket) Subscriptions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.subs)
 }
 
 // Addrs returns the addresses the socket is bound to, with real port numbers.
@@ -274,8 +300,9 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.SUB,
 			runtime.WithName("worker.controller"),
 			runtime.WithLogger(log),
-			runtime.WithSubscribe(""),
+			runtime.WithSubscribe(c.subscribeController...),
 		),
+		subs: slices.Clone(c.subscribeController),
 	}
 	err = zmqgenAttach(n.Controller.sock, c.bindController, c.connectController, log)
 	if err != nil {
@@ -344,6 +371,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket controller.
 	bindController    []string
 	connectController []string
+	// Its prefix filters.
+	subscribeController []string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -364,6 +393,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	c.connectReceiver = []string{"tcp://localhost:5557"}
 	c.connectSender = []string{"tcp://localhost:5558"}
 	c.connectController = []string{"tcp://localhost:5559"}
+	c.subscribeController = []string{""}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -376,6 +406,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs.Var((*zmqgenEndpoints)(&c.connectSender), "sender.connect", "endpoints socket sender connects to, comma-separated ($WORKER_SENDER_CONNECT)")
 	fs.Var((*zmqgenEndpoints)(&c.bindController), "controller.bind", "endpoints socket controller binds, comma-separated ($WORKER_CONTROLLER_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectController), "controller.connect", "endpoints socket controller connects to, comma-separated ($WORKER_CONTROLLER_CONNECT)")
+	fs.Var(&zmqgenPrefixes{list: &c.subscribeController}, "controller.subscribe", "`prefixes` socket controller subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything) ($WORKER_CONTROLLER_SUBSCRIBE)")
 	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($WORKER_REPLICA)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($WORKER_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
@@ -396,6 +427,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"sender.connect", "WORKER_SENDER_CONNECT"},
 		{"controller.bind", "WORKER_CONTROLLER_BIND"},
 		{"controller.connect", "WORKER_CONTROLLER_CONNECT"},
+		{"controller.subscribe", "WORKER_CONTROLLER_SUBSCRIBE"},
 		{"replica", "WORKER_REPLICA"},
 		{"log-level", "WORKER_LOG_LEVEL"},
 	} {
@@ -436,5 +468,30 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenPrefixes is a flag.Value: SUB prefix filters, comma-separated. Its
+// first Set replaces the list, which holds the .ztopo's, and each later one
+// adds to it. Each part is a prefix as it stands, spaces included; an empty
+// one lets everything through.
+type zmqgenPrefixes struct {
+	list *[]string
+	set  bool
+}
+
+func (p *zmqgenPrefixes) String() string {
+	if p.list == nil {
+		return ""
+	}
+	return strings.Join(*p.list, ",")
+}
+
+func (p *zmqgenPrefixes) Set(s string) error {
+	if !p.set {
+		*p.list = nil
+		p.set = true
+	}
+	*p.list = append(*p.list, strings.Split(s, ",")...)
 	return nil
 }

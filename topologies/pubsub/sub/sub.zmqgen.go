@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -73,6 +74,9 @@ type Handler interface {
 type SubSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
+	// mu guards subs, the socket's prefix filters.
+	mu   sync.Mutex
+	subs []string
 }
 
 // Recv waits for the next message that the socket's subscriptions let
@@ -81,15 +85,37 @@ func (s *SubSocket) Recv(ctx context.Context) (msg pubsub.Update, err error) {
 	return runtime.RecvValue[pubsub.Update](ctx, s.sock)
 }
 
-// Subscribe adds a prefix filter ("" lets everything through) to the ones
-// the .ztopo gives.
+// Subscribe adds a prefix filter ("" lets everything through).
 func (s *SubSocket) Subscribe(prefix string) error {
-	return s.sock.Subscribe(prefix)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.sock.Subscribe(prefix); err != nil {
+		return err
+	}
+	s.subs = append(s.subs, prefix)
+	return nil
 }
 
 // Unsubscribe removes a prefix filter.
 func (s *SubSocket) Unsubscribe(prefix string) error {
-	return s.sock.Unsubscribe(prefix)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.sock.Unsubscribe(prefix); err != nil {
+		return err
+	}
+	if i := slices.Index(s.subs, prefix); i >= 0 {
+		s.subs = slices.Delete(s.subs, i, i+1)
+	}
+	return nil
+}
+
+// Subscriptions returns the socket's prefix filters, in the order they were
+// added: those of the .ztopo ("10001"), or of -sub.subscribe when it is given,
+// then those of Subscribe, less those of Unsubscribe.
+func (s *SubSocket) Subscriptions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.subs)
 }
 
 // Addrs returns the addresses the socket is bound to, with real port numbers.
@@ -167,8 +193,9 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.SUB,
 			runtime.WithName("sub.sub"),
 			runtime.WithLogger(log),
-			runtime.WithSubscribe("10001"),
+			runtime.WithSubscribe(c.subscribeSub...),
 		),
+		subs: slices.Clone(c.subscribeSub),
 	}
 	err = zmqgenAttach(n.Sub.sock, c.bindSub, c.connectSub, log)
 	if err != nil {
@@ -217,6 +244,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket sub.
 	bindSub    []string
 	connectSub []string
+	// Its prefix filters.
+	subscribeSub []string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -235,6 +264,7 @@ Flags:
 func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
 	c := &zmqgenConfig{}
 	c.connectSub = []string{"tcp://localhost:5556", "tcp://localhost:6000"}
+	c.subscribeSub = []string{"10001"}
 	fs := flag.NewFlagSet("sub", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -243,6 +273,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindSub), "sub.bind", "endpoints socket sub binds, comma-separated ($SUB_SUB_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectSub), "sub.connect", "endpoints socket sub connects to, comma-separated ($SUB_SUB_CONNECT)")
+	fs.Var(&zmqgenPrefixes{list: &c.subscribeSub}, "sub.subscribe", "`prefixes` socket sub subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything) ($SUB_SUB_SUBSCRIBE)")
 	fs.IntVar(&c.params.Updates, "updates", 5, "How many updates to average before exiting. ($SUB_UPDATES)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SUB_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
@@ -259,6 +290,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"sub.bind", "SUB_SUB_BIND"},
 		{"sub.connect", "SUB_SUB_CONNECT"},
+		{"sub.subscribe", "SUB_SUB_SUBSCRIBE"},
 		{"updates", "SUB_UPDATES"},
 		{"log-level", "SUB_LOG_LEVEL"},
 	} {
@@ -296,5 +328,30 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenPrefixes is a flag.Value: SUB prefix filters, comma-separated. Its
+// first Set replaces the list, which holds the .ztopo's, and each later one
+// adds to it. Each part is a prefix as it stands, spaces included; an empty
+// one lets everything through.
+type zmqgenPrefixes struct {
+	list *[]string
+	set  bool
+}
+
+func (p *zmqgenPrefixes) String() string {
+	if p.list == nil {
+		return ""
+	}
+	return strings.Join(*p.list, ",")
+}
+
+func (p *zmqgenPrefixes) Set(s string) error {
+	if !p.set {
+		*p.list = nil
+		p.set = true
+	}
+	*p.list = append(*p.list, strings.Split(s, ",")...)
 	return nil
 }

@@ -159,6 +159,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REQ,
 			runtime.WithName("client.req"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityReq)),
 		),
 	}
 	err = zmqgenAttach(n.Req.sock, c.bindReq, c.connectReq, log)
@@ -208,6 +209,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket req.
 	bindReq    []string
 	connectReq []string
+	// Its routing identity.
+	identityReq string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -234,6 +237,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindReq), "req.bind", "endpoints socket req binds, comma-separated ($CLIENT_REQ_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectReq), "req.connect", "endpoints socket req connects to, comma-separated ($CLIENT_REQ_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityReq), "req.identity", "routing `identity` socket req gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($CLIENT_REQ_IDENTITY)")
 	fs.IntVar(&c.params.Requests, "requests", 0, "How many requests to make; 0 means forever, as in the guide. ($CLIENT_REQUESTS)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($CLIENT_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
@@ -250,6 +254,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"req.bind", "CLIENT_REQ_BIND"},
 		{"req.connect", "CLIENT_REQ_CONNECT"},
+		{"req.identity", "CLIENT_REQ_IDENTITY"},
 		{"requests", "CLIENT_REQUESTS"},
 		{"log-level", "CLIENT_LOG_LEVEL"},
 	} {
@@ -287,5 +292,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

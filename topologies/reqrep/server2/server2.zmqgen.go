@@ -173,6 +173,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REP,
 			runtime.WithName("server2.rep"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityRep)),
 		),
 	}
 	err = zmqgenAttach(n.Rep.sock, c.bindRep, c.connectRep, log)
@@ -222,6 +223,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket rep.
 	bindRep    []string
 	connectRep []string
+	// Its routing identity.
+	identityRep string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -248,6 +251,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindRep), "rep.bind", "endpoints socket rep binds, comma-separated ($SERVER2_REP_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectRep), "rep.connect", "endpoints socket rep connects to, comma-separated ($SERVER2_REP_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityRep), "rep.identity", "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($SERVER2_REP_IDENTITY)")
 	fs.StringVar(&c.params.Drink, "drink", "hot chocolate", "parameter drink ($SERVER2_DRINK)")
 	fs.DurationVar(&c.params.Delay, "delay", time.Second, "parameter delay ($SERVER2_DELAY)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SERVER2_LOG_LEVEL)")
@@ -265,6 +269,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"rep.bind", "SERVER2_REP_BIND"},
 		{"rep.connect", "SERVER2_REP_CONNECT"},
+		{"rep.identity", "SERVER2_REP_IDENTITY"},
 		{"drink", "SERVER2_DRINK"},
 		{"delay", "SERVER2_DELAY"},
 		{"log-level", "SERVER2_LOG_LEVEL"},
@@ -303,5 +308,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }

@@ -176,6 +176,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.REQ,
 			runtime.WithName("worker.worker"),
 			runtime.WithLogger(log),
+			runtime.WithIdentity([]byte(c.identityWorker)),
 		),
 	}
 	err = zmqgenAttach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
@@ -225,6 +226,8 @@ type zmqgenConfig struct {
 	// Endpoints of socket worker.
 	bindWorker    []string
 	connectWorker []string
+	// Its routing identity.
+	identityWorker string
 }
 
 // zmqgenUsage starts the -h text; the flags' descriptions follow.
@@ -251,6 +254,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	fs.Var((*zmqgenEndpoints)(&c.bindWorker), "worker.bind", "endpoints socket worker binds, comma-separated ($WORKER_WORKER_BIND)")
 	fs.Var((*zmqgenEndpoints)(&c.connectWorker), "worker.connect", "endpoints socket worker connects to, comma-separated ($WORKER_WORKER_CONNECT)")
+	fs.Var((*zmqgenIdentity)(&c.identityWorker), "worker.identity", "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($WORKER_WORKER_IDENTITY)")
 	fs.IntVar(&c.params.Seed, "seed", 0, "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers. ($WORKER_SEED)")
 	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($WORKER_TROUBLE_AFTER)")
 	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done for each request. ($WORKER_WORK)")
@@ -271,6 +275,7 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	for _, e := range [...][2]string{
 		{"worker.bind", "WORKER_WORKER_BIND"},
 		{"worker.connect", "WORKER_WORKER_CONNECT"},
+		{"worker.identity", "WORKER_WORKER_IDENTITY"},
 		{"seed", "WORKER_SEED"},
 		{"trouble_after", "WORKER_TROUBLE_AFTER"},
 		{"work", "WORKER_WORK"},
@@ -315,5 +320,25 @@ func (e *zmqgenEndpoints) Set(s string) error {
 			*e = append(*e, p)
 		}
 	}
+	return nil
+}
+
+// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
+// empty one is none: a ROUTER peer makes one up.
+type zmqgenIdentity string
+
+func (id *zmqgenIdentity) String() string {
+	return string(*id)
+}
+
+func (id *zmqgenIdentity) Set(s string) error {
+	switch {
+	case len(s) > 255:
+		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
+	case s != "" && s[0] == 0:
+		// ZMTP keeps these for the identities a ROUTER makes up.
+		return errors.New("must not start with a zero byte")
+	}
+	*id = zmqgenIdentity(s)
 	return nil
 }
