@@ -107,7 +107,7 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Method: every end is a process of its own for every implementation (a runtime PUSH→PULL is two runtime processes, as a libzmq one is two C processes); binding side: PULL, PUB, REP. Throughput is timed by the receiver from its first to its last message. PUB→SUB is the mean over the subscribers of the messages per second each one received (aggregate = that × subscribers); a PUB drops for a full subscriber, so the fraction delivered is given below. REQ→REP is the mean round trip after 10% (≤ 1000) untimed warm-up round trips. Memory: the publisher floods one subscriber that never reads; RSS is read from /proc every second, start = first sample (1 s), end = last. The 20× zmq4 target is checked at 16 B only: at 1 KiB libzmq itself is far below 20× zmq4 (see the ratio below).")
+	fmt.Fprintf(w, "Method: every end is a process of its own for every implementation (a runtime PUSH→PULL is two runtime processes, as a libzmq one is two C processes); binding side: PULL, PUB, REP. Throughput is timed by the receiver from its first to its last message. PUB→SUB is the mean over the subscribers of the messages per second each one received (aggregate = that × subscribers); a PUB drops for a full subscriber, so the fraction delivered is given below. REQ→REP is the mean round trip after 10%% (≤ 1000) untimed warm-up round trips. Memory: the publisher floods one subscriber that never reads (%s); RSS is read from /proc every second, start = first sample (1 s), end = last. CPU per message in the notes is the user + system time of the whole process (start-up included) over the messages. The 20× zmq4 target is checked at 16 B only: at 1 KiB libzmq itself is far below 20× zmq4 (see the ratio below).\n", stallText(c.stall))
 
 	for i, r := range rep.rows {
 		sc := c.scenarios[i]
@@ -197,6 +197,13 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 	}
 	fmt.Fprintf(w, "\nTook %v; 1-minute load average %s at the start, %s at the end (%d CPUs).\n",
 		rep.took.Round(time.Second), rep.loadStart, rep.loadEnd, goruntime.NumCPU())
+}
+
+func stallText(stall string) string {
+	if stall == "same" {
+		return "a SUB of the publisher's implementation"
+	}
+	return "a " + implLabel[stall] + " SUB, whatever the publisher"
 }
 
 // cellText formats one implementation's cell of a row.
