@@ -15,6 +15,11 @@ type frameReader struct {
 	src  io.Reader
 	buf  []byte
 	r, w int // unread bytes are buf[r:w]
+	// big is set while the frames are larger than maxInline: reads into
+	// the buffer are then kept short (bigRead), so that the bulk of each
+	// body is read straight into its own allocation instead of into the
+	// buffer and copied out (libzmq's decoder does the same).
+	big bool
 }
 
 const (
@@ -26,6 +31,7 @@ const (
 	// larger ones get their own allocation, so a few big messages cannot
 	// pin many buffers.
 	maxInline = 8 << 10
+	bigRead   = 4 << 10
 )
 
 func newFrameReader(src io.Reader) *frameReader {
@@ -43,7 +49,11 @@ func (f *frameReader) fill(n int) error {
 			f.r = 0
 			f.buf = nb
 		}
-		k, err := f.src.Read(f.buf[f.w:])
+		end := len(f.buf)
+		if f.big && f.w+bigRead < end {
+			end = max(f.w+bigRead, f.r+n)
+		}
+		k, err := f.src.Read(f.buf[f.w:end])
 		f.w += k
 		if err != nil {
 			if f.w-f.r >= n {
@@ -86,6 +96,7 @@ func (f *frameReader) next(n int) ([]byte, error) {
 // in an allocation of its own that grows as bytes actually arrive, so that
 // a peer announcing a huge frame without sending it costs nothing.
 func (f *frameReader) body(size uint64) ([]byte, error) {
+	f.big = size > maxInline
 	if size == 0 {
 		return []byte{}, nil
 	}
