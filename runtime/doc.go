@@ -19,23 +19,26 @@
 // connection is lost, with the reconnect backoff (100ms by default, as
 // libzmq's ZMQ_RECONNECT_IVL).
 //
-// Routing is libzmq's: PUSH, DEALER and REQ send to their connected peers
-// in turn, skipping a peer whose queue is full, and wait while every queue
-// is full or no peer is connected; PULL, DEALER, SUB, REP and ROUTER
-// receive from all peers fairly. ROUTER prepends the sender's identity (its
-// WithIdentity, or a generated 5-byte one) to each message it receives and
-// sends a message to the peer its first frame names, dropping it silently
-// if no such peer is connected (and, with a warning, if that peer is at
-// its high-water mark; a REP's reply likewise). REQ adds the empty delimiter frame, keeps
-// only the reply from the peer it asked, and alternates send and receive;
-// REP keeps each request's envelope (the frames up to the delimiter) and
-// puts it back on the reply. PUB sends a message to the peers subscribed
-// to a prefix of its first frame and never waits: a subscriber at its
-// high-water mark misses the message. SUB sends its subscriptions again
-// after every reconnection. XPUB passes new subscriptions (\x01topic) and
-// the last cancellation of a topic (\x00topic) to the application; XSUB
-// sends them. PAIR has one peer at a time. An operation the type lacks
-// returns ErrNotSupported; REQ and REP out of turn return ErrState.
+// Routing is libzmq's: PUSH, DEALER and REQ send to their connected peers in
+// turn, skipping a peer whose queue is full, and wait while every queue is
+// full or no peer is connected; PULL, DEALER, SUB, REP and ROUTER receive
+// from all peers into one queue, in the order messages arrive (a busy peer
+// delays a quiet one by at most the receive high-water mark, where libzmq
+// alternates between peers message by message). ROUTER prepends the sender's
+// identity (its WithIdentity, or a generated 5-byte one) to each message it
+// receives and sends a message to the peer its first frame names, dropping
+// it silently if no such peer is connected (and, with a warning, if that
+// peer is at its high-water mark; a REP's reply likewise). REQ adds the
+// empty delimiter frame, keeps only the reply from the peer it asked, and
+// alternates send and receive; REP keeps each request's envelope (the frames
+// up to the delimiter) and puts it back on the reply. PUB sends a message to
+// the peers subscribed to a prefix of its first frame and never waits: a
+// subscriber at its high-water mark misses the message. SUB sends its
+// subscriptions again after every reconnection. XPUB passes new
+// subscriptions (\x01topic) and the last cancellation of a topic (\x00topic)
+// to the application; XSUB sends them. PAIR has one peer at a time. An
+// operation the type lacks returns ErrNotSupported; REQ and REP out of turn
+// return ErrState.
 //
 // # Queues and limits
 //
