@@ -166,7 +166,8 @@ func printDiags(stderr io.Writer, diags dsl.Diagnostics) (ok bool) {
 
 // errText is an error without the path that os errors repeat.
 func errText(err error) string {
-	if pe, ok := err.(*fs.PathError); ok {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()

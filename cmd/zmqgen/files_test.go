@@ -113,7 +113,7 @@ func TestDiagnosticsAlike(t *testing.T) {
 // other topologies named are generated all the same.
 func TestGenerateGoesOnPastMissingFile(t *testing.T) {
 	dir := shopModule(t)
-	inDir(t, dir)
+	t.Chdir(dir)
 	code, _, stderr := runCmd(t, "", "generate", "missing.ztopo", "shop")
 	if code != exitFail || stderr != "missing.ztopo: error: cannot read file: no such file or directory\n" {
 		t.Errorf("status %d, stderr %q", code, stderr)

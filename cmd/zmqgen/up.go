@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	goruntime "runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +101,7 @@ type upOptions struct {
 	grace    time.Duration
 	color    string
 	nodeArgs []string
-	stdin    string    // -stdin: the process that gets stdinFrom
+	stdin    string    // -stdin: the process that gets stdinSrc
 	stdinSrc io.Reader // up's standard input
 }
 
@@ -146,7 +148,7 @@ func (f listFlag) Set(v string) error {
 // FILE|DIR, as in the usage line; everything after "--" is for the nodes.
 func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code int, done bool) {
 	opts = &upOptions{replicas: make(map[string]int)}
-	if i := indexOf(args, "--"); i >= 0 {
+	if i := slices.Index(args, "--"); i >= 0 {
 		args, opts.nodeArgs = args[:i], args[i+1:]
 	}
 	fl := newFlagSet("up")
@@ -171,15 +173,6 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	}
 	opts.path = positional[0]
 	return opts, 0, false
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func runUp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -295,7 +288,7 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 			return nil, err
 		}
 	}
-	for _, name := range sortedKeys(opts.replicas) {
+	for _, name := range slices.Sorted(maps.Keys(opts.replicas)) {
 		if err := known("-replicas", name); err != nil {
 			return nil, err
 		}
@@ -314,7 +307,7 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 
 	var binders, others []*proc
 	for _, n := range t.Nodes {
-		if len(opts.only) > 0 && indexOf(opts.only, n.Name) < 0 {
+		if len(opts.only) > 0 && !slices.Contains(opts.only, n.Name) {
 			continue
 		}
 		count := n.Replicas
@@ -355,7 +348,7 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 				p.stdin = true
 			}
 		}
-		if indexOf(names, opts.stdin) < 0 {
+		if !slices.Contains(names, opts.stdin) {
 			return nil, fmt.Errorf("-stdin %s: no such node runs (these do: %s)", opts.stdin, strings.Join(names, ", "))
 		}
 	}
@@ -385,19 +378,10 @@ func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 		valid = append(valid, s.Name+".bind", s.Name+".connect")
 	}
 	valid = append(valid, "log-level")
-	if indexOf(valid, name) < 0 {
+	if !slices.Contains(valid, name) {
 		return "", "", fmt.Errorf("-set %s: node %s has no parameter or endpoint %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
 	}
 	return node, "-" + name + "=" + value, nil
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // buildNodes builds the program of every node in plan with one go build,
@@ -410,7 +394,7 @@ func buildNodes(topoDir string, plan []*proc, dir string, interrupt <-chan os.Si
 	args := []string{"build", "-o", dir + string(filepath.Separator)}
 	var nodes []string
 	for _, p := range plan {
-		if indexOf(nodes, p.node) >= 0 {
+		if slices.Contains(nodes, p.node) {
 			continue
 		}
 		nodes = append(nodes, p.node)
@@ -441,7 +425,7 @@ func buildNodes(topoDir string, plan []*proc, dir string, interrupt <-chan os.Si
 		return fmt.Errorf("building the nodes of %s failed: %v", topoDir, err)
 	}
 	exe := ""
-	if goos := os.Getenv("GOOS"); goos == "windows" || goos == "" && os.PathSeparator == '\\' {
+	if goruntime.GOOS == "windows" {
 		exe = ".exe"
 	}
 	for _, p := range plan {

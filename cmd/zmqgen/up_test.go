@@ -532,7 +532,7 @@ func TestUpCommand(t *testing.T) {
 		t.Skip("needs SIGTERM")
 	}
 	zmqgen := filepath.Join(t.TempDir(), "zmqgen")
-	if out, err := exec.Command("go", "build", "-o", zmqgen, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command(goTool(), "build", "-o", zmqgen, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := writeFakeNodes(t)
