@@ -188,19 +188,8 @@ func TestGraphUsage(t *testing.T) {
 	}
 }
 
-func init() {
-	// Other tests of this package may define -update too; whoever comes
-	// first registers it, and everyone reads it through updating.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-// updating reports whether the tests should rewrite golden files.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+// update makes the golden tests rewrite their golden files.
+var update = flag.Bool("update", false, "rewrite golden files")
 
 // graphGoldenFormats are the output sections of a graph golden file, in order.
 var graphGoldenFormats = []string{"mermaid", "dot"}
@@ -237,7 +226,7 @@ func TestGraphTopologies(t *testing.T) {
 		if want[g] {
 			continue
 		}
-		if updating() {
+		if *update {
 			os.Remove(g)
 			continue
 		}
@@ -309,7 +298,7 @@ func TestGraphCases(t *testing.T) {
 // checkGolden compares got with the golden file, or rewrites it with -update.
 func checkGolden(t *testing.T, golden string, got []byte) {
 	t.Helper()
-	if updating() {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
 			t.Fatal(err)
 		}
@@ -374,13 +363,13 @@ func TestReadmePictures(t *testing.T) {
 		}
 		if !bytes.Equal(m[2], stdout.Bytes()) {
 			stale = true
-			if !updating() {
+			if !*update {
 				t.Errorf("README.md: the picture of %s is stale (run go test ./cmd/zmqgen -run TestReadmePictures -update):\n%s", file, lineDiff(string(m[2]), stdout.String()))
 			}
 		}
 		return []byte(fmt.Sprintf("<!-- zmqgen graph %s -->\n```mermaid\n%s```\n", file, stdout.Bytes()))
 	})
-	if stale && updating() {
+	if stale && *update {
 		if err := os.WriteFile(readmePath, updated, 0o666); err != nil {
 			t.Fatal(err)
 		}

@@ -21,18 +21,19 @@ const (
 
 // A command is one zmqgen subcommand.
 type command struct {
-	summary string
+	summary string // its line in zmqgen's usage
+	usage   string // what "zmqgen NAME -h" prints
 	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }
 
 var commands = map[string]command{
-	"check":    {"check topologies and report diagnostics", runCheck},
-	"fmt":      {"format .ztopo files", runFmt},
-	"generate": {"generate Go programs from topologies", runGenerate},
-	"init":     {"write starter handler files that do not exist yet", runInit},
-	"graph":    {"draw a topology as Graphviz dot or Mermaid", runGraph},
-	"up":       {"build and run every node of a topology", runUp},
-	"version":  {"print zmqgen's version", runVersion},
+	"check":    {"check topologies and report diagnostics", checkUsage, runCheck},
+	"fmt":      {"format .ztopo files", fmtUsage, runFmt},
+	"generate": {"generate Go programs from topologies", generateUsage, runGenerate},
+	"init":     {"write starter handler files that do not exist yet", initUsage, runInit},
+	"graph":    {"draw a topology as Graphviz dot or Mermaid", graphUsage, runGraph},
+	"up":       {"build and run every node of a topology", upUsage, runUp},
+	"version":  {"print zmqgen's version", versionUsage, runVersion},
 }
 
 // Version is zmqgen's version.

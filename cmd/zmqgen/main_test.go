@@ -6,17 +6,6 @@ import (
 	"testing"
 )
 
-// usageOf is each command's usage text.
-var usageOf = map[string]string{
-	"check":    checkUsage,
-	"fmt":      fmtUsage,
-	"generate": generateUsage,
-	"init":     initUsage,
-	"graph":    graphUsage,
-	"up":       upUsage,
-	"version":  versionUsage,
-}
-
 // usageLayout is the layout every usage text follows: the synopsis, a
 // description, the flags (unless there are none) and the exit status.
 var usageLayout = regexp.MustCompile(`(?s)^usage: zmqgen (\S+)[^\n]*\n\n[A-Z].*?\n\n(Flags:\n\n\t-.*\n\n)?Exit status: [^\n]+(\n[^\n]+)*\n$`)
@@ -25,12 +14,8 @@ var usageLayout = regexp.MustCompile(`(?s)^usage: zmqgen (\S+)[^\n]*\n\n[A-Z].*?
 // when asked for help, and prints a complaint and its usage on stderr and
 // exits 2 on a wrong command line; each usage has the same layout.
 func TestUsageAlike(t *testing.T) {
-	for name := range commands {
-		usage, ok := usageOf[name]
-		if !ok {
-			t.Errorf("no usage text known for command %s", name)
-			continue
-		}
+	for name, cmd := range commands {
+		usage := cmd.usage
 		if m := usageLayout.FindStringSubmatch(usage); m == nil || m[1] != name {
 			t.Errorf("%s: usage is not laid out as synopsis, description, flags, exit status:\n%s", name, usage)
 		}
@@ -68,7 +53,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"version", "x"}, "takes no arguments"},
 	} {
 		code, stdout, stderr := runCmd(t, "", c.args...)
-		want := "zmqgen " + c.args[0] + ": " + c.want + "\n\n" + usageOf[c.args[0]]
+		want := "zmqgen " + c.args[0] + ": " + c.want + "\n\n" + commands[c.args[0]].usage
 		if code != exitUsage || stdout != "" || stderr != want {
 			t.Errorf("zmqgen %s: status %d, stdout %q, stderr:\n%s\nwant:\n%s", strings.Join(c.args, " "), code, stdout, stderr, want)
 		}
