@@ -40,6 +40,25 @@ func TestOneSocketChangesOnlyItsLines(t *testing.T) {
 		removedOK: func(string) bool { return false },
 		addedOK:   func(l string) bool { return strings.Contains(l, "HWM(10)") },
 	}, {
+		name:      "an identity of server2's socket",
+		old:       `bind "tcp://*:6000"`,
+		new:       "bind \"tcp://*:6000\"\n        identity \"s2\"",
+		changed:   []string{"server2/server2.zmqgen.go"},
+		removedOK: func(string) bool { return false },
+		addedOK:   func(l string) bool { return l == `	c.identityRep = "s2"` },
+	}, {
+		// A policy adds its flags, config and handle fields, method and
+		// flag.Value types; the only lines it moves are those of the
+		// socket's handle literal, which gofmt realigns.
+		name:    "a heartbeat policy on server2's socket",
+		old:     `bind "tcp://*:6000"`,
+		new:     "bind \"tcp://*:6000\"\n        heartbeat { interval 2s liveness 4 }",
+		changed: []string{"server2/server2.zmqgen.go"},
+		removedOK: func(l string) bool {
+			return strings.HasPrefix(strings.TrimSpace(l), "log:") || strings.HasPrefix(strings.TrimSpace(l), "sock:")
+		},
+		addedOK: func(string) bool { return true },
+	}, {
 		name:      "a new socket of the client",
 		old:       "        recv Answer\n    }\n}",
 		new:       "        recv Answer\n    }\n    socket news SUB {\n        connect \"tcp://localhost:7000\"\n        recv Answer\n        subscribe \"\"\n    }\n}",

@@ -27,6 +27,20 @@
 //     one field per socket holding its typed handle, open and bound or
 //     connected (-sock.bind, -sock.connect, $NODE_SOCK_BIND, ... override
 //     the .ztopo's endpoints; lists are comma-separated).
+//   - Socket settings a run may change, each with its flag and
+//     environment variable ($NODE_SOCK_IDENTITY, ...), the .ztopo's value
+//     by default: -sock.identity on REQ, REP, DEALER and ROUTER sockets;
+//     -sock.subscribe on SUB sockets (comma-separated prefixes, in place
+//     of the .ztopo's; repeat it to add more); and for each policy the
+//     .ztopo declares, -sock.retry.timeout and -sock.retry.tries,
+//     -sock.reconnect.initial and -sock.reconnect.max,
+//     -sock.heartbeat.interval and -sock.heartbeat.liveness (positive
+//     durations, counts of at least 1). The handler reads them back from
+//     the handle: Retry(), Reconnect() and Heartbeat() return the
+//     runtime.Retry, runtime.Backoff and runtime.Heartbeat in force,
+//     Subscriptions() a SUB socket's prefixes. A REQ socket with a retry
+//     policy has no -sock.bind: it connects to its servers, and its -h
+//     says why.
 //   - Handler: the interface the user implements. It has Run(ctx) error
 //     unless every socket of the node is a REP socket, and one method
 //     Serve<Sock>(ctx, In) (Out, error) per REP socket.
@@ -60,10 +74,12 @@
 // string / []byte for the builtins):
 //
 //	REQ          Request(ctx, Out) (In, error); with a retry policy it runs on
-//	             runtime.Requester, and OnRetry(func(left int)) reports retries
+//	             runtime.Requester, OnRetry(func(left int)) reports retries,
+//	             and Retry() returns the policy
 //	REP          served by Handler.Serve<Sock>(ctx, In) (Out, error)
 //	PUB, XPUB    Publish(ctx, Out) error            XPUB also: Recv(ctx) (In, error)
-//	SUB, XSUB    Recv(ctx) (In, error), Subscribe(prefix), Unsubscribe(prefix)
+//	SUB, XSUB    Recv(ctx) (In, error), Subscribe(prefix), Unsubscribe(prefix);
+//	             SUB also: Subscriptions() []string
 //	PUSH         Send(ctx, Out) error
 //	PULL         Recv(ctx) (In, error)
 //	PAIR         Send(ctx, Out) error, Recv(ctx) (In, error)
@@ -71,7 +87,8 @@
 //	DEALER       the same; to talk to a REP peer send Envelope{{}}
 //
 // Every handle but a retrying REQ's also has Addrs() (the bound addresses,
-// with real ports) and Raw() (the *runtime.Socket, for anything else). A
+// with real ports) and Raw() (the *runtime.Socket, for anything else); one
+// with a reconnect or heartbeat policy has Reconnect() or Heartbeat(). A
 // message that does not decode is logged and dropped by Recv. A node with
 // two or more receiving sockets (not counting REQ and REP) gets
 // Node.Poll(ctx) (Ready, error), built on runtime.Poller, where Ready has

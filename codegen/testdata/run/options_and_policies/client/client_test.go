@@ -1,0 +1,81 @@
+package main
+
+// This test runs in the module TestGolden builds from the golden case
+// options_and_policies: the client's retry policies come from the .ztopo,
+// flags and environment, and reach the handler and the Requester.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/runtime"
+)
+
+func TestRetryPolicy(t *testing.T) {
+	env := map[string]string{"CLIENT_PATIENT_RETRY_TRIES": "2"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	c, err := zmqgenParse([]string{"-lazy.retry.timeout", "20ms"}, lookup, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (runtime.Retry{Timeout: 20 * time.Millisecond, Attempts: 3, Reopen: true}); c.retryLazy.Timeout != want.Timeout ||
+		c.retryLazy.Attempts != want.Attempts || c.retryLazy.Reopen != want.Reopen {
+		t.Errorf("lazy: %+v, want %+v", c.retryLazy, want)
+	}
+	if want := (runtime.Retry{Timeout: time.Second, Attempts: 2}); c.retryPatient.Timeout != want.Timeout ||
+		c.retryPatient.Attempts != want.Attempts || c.retryPatient.Reopen {
+		t.Errorf("patient: %+v, want %+v", c.retryPatient, want)
+	}
+
+	// A port where nothing listens: every try of the lazy socket times
+	// out, after the flag's 20ms rather than the .ztopo's 2.5s.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "tcp://" + l.Addr().String()
+	l.Close()
+	c.connectLazy, c.connectPatient = []string{addr}, []string{addr}
+	n, err := zmqgenOpen(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.close()
+	if r := n.Lazy.Retry(); r.Timeout != 20*time.Millisecond || r.Attempts != 3 || !r.Reopen || r.OnRetry != nil {
+		t.Errorf("Lazy.Retry() = %+v", r)
+	}
+	var lefts []int
+	n.Lazy.OnRetry(func(left int) { lefts = append(lefts, left) })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := n.Lazy.Request(ctx, "hi"); !errors.Is(err, runtime.ErrNoReply) {
+		t.Fatalf("Request = %v, want ErrNoReply", err)
+	}
+	if len(lefts) != 3 || lefts[2] != 0 {
+		t.Errorf("OnRetry saw %v, want three tries", lefts)
+	}
+}
+
+func TestHelpSaysWhyNoBind(t *testing.T) {
+	var out bytes.Buffer
+	zmqgenParse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out)
+	for _, want := range []string{
+		"-lazy.retry.timeout duration", "$CLIENT_LAZY_RETRY_TIMEOUT", "(default 2.5s)",
+		"-lazy.retry.tries tries", "$CLIENT_LAZY_RETRY_TRIES", "(default 3)",
+		"there is no -lazy.bind",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not say %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "-lazy.bind ") {
+		t.Errorf("-h offers -lazy.bind:\n%s", out.String())
+	}
+}
