@@ -280,15 +280,25 @@ func (pr *proc) failure(what string) error {
 
 // result waits for the RESULT line and returns its count and elapsed time.
 func (pr *proc) result(timeout time.Duration) (int64, time.Duration, error) {
+	n, d, _, err := pr.subResult(timeout)
+	return n, d, err
+}
+
+// subResult is result for a subscriber, whose line also says how many
+// messages it received in all (received, -1 if absent).
+func (pr *proc) subResult(timeout time.Duration) (n int64, d time.Duration, received int64, err error) {
 	rest, err := pr.expect("RESULT", timeout, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	var n, ns int64
-	if _, err := fmt.Sscanf(rest, "count=%d ns=%d", &n, &ns); err != nil {
-		return 0, 0, fmt.Errorf("%s: bad RESULT line %q", pr.name, rest)
+	var ns int64
+	received = -1
+	if _, err := fmt.Sscanf(rest, "count=%d ns=%d received=%d", &n, &ns, &received); err != nil {
+		if _, err := fmt.Sscanf(rest, "count=%d ns=%d", &n, &ns); err != nil {
+			return 0, 0, 0, fmt.Errorf("%s: bad RESULT line %q", pr.name, rest)
+		}
 	}
-	return n, time.Duration(ns), nil
+	return n, time.Duration(ns), received, nil
 }
 
 // send writes a line to the process's stdin.
