@@ -575,8 +575,9 @@ func (p *peer) command(body []byte) error {
 
 // handshakeGuard wraps a connection during zmq4.Open. It follows the ZMTP
 // framing of the bytes zmq4 reads and fails the read that completes a
-// frame size above maxHandshakeFrame, before zmq4 allocates it
-// (zmq4's Conn.read makes a buffer of whatever size the peer announces).
+// frame size above maxHandshakeFrame, before zmq4 allocates it: zmq4
+// v0.17.0's Conn.read makes a buffer of whatever size the peer announces
+// (up to 2^63; go-zeromq/zmq4 pull request #161, open, bounds it at 1 GiB).
 type handshakeGuard struct {
 	net.Conn
 	greeting int    // greeting bytes still to pass (64 in all)
@@ -624,10 +625,10 @@ func (g *handshakeGuard) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// openZMTP runs the ZMTP handshake on conn. zmq4 panics on some malformed
-// input (an unknown peer socket type in IsCompatible, truncated metadata in
-// Metadata.UnmarshalZMTP); a bad peer must not crash the program, so a
-// panic becomes an error.
+// openZMTP runs the ZMTP handshake on conn. zmq4 v0.17.0 panics on some
+// malformed input (SocketType.IsCompatible panics on an unknown peer socket
+// type; Property.Write indexes past truncated metadata); a bad peer must
+// not crash the program, so a panic becomes an error (TestGarbageHandshakes).
 func openZMTP(conn net.Conn, sec zmq4.Security, typ zmq4.SocketType, id []byte, server bool) (zc *zmq4.Conn, err error) {
 	defer func() {
 		if r := recover(); r != nil {
