@@ -77,25 +77,6 @@ node source {
 }
 `
 
-func TestCheckUsage(t *testing.T) {
-	code, _, stderr := runCmd(t, "", "check")
-	if code != exitUsage || !strings.Contains(stderr, checkUsage) {
-		t.Errorf("no args: code %d, stderr:\n%s", code, stderr)
-	}
-	code, _, stderr = runCmd(t, "", "check", "-format", "xml", "x.ztopo")
-	if code != exitUsage || !strings.Contains(stderr, "-format must be text or json") {
-		t.Errorf("bad format: code %d, stderr %q", code, stderr)
-	}
-	code, _, stderr = runCmd(t, "", "check", "-nope")
-	if code != exitUsage || !strings.Contains(stderr, "flag provided but not defined") {
-		t.Errorf("bad flag: code %d, stderr %q", code, stderr)
-	}
-	code, stdout, stderr := runCmd(t, "", "check", "-h")
-	if code != exitOK || stdout != checkUsage || stderr != "" {
-		t.Errorf("-h: code %d, stdout %q, stderr %q", code, stdout, stderr)
-	}
-}
-
 func TestCheckClean(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"ok.ztopo": validTopo})
 	code, stdout, stderr := runCmd(t, "", "check", filepath.Join(dir, "ok.ztopo"))

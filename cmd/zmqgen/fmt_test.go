@@ -86,13 +86,6 @@ func TestFmtSyntaxError(t *testing.T) {
 	}
 }
 
-func TestFmtUsage(t *testing.T) {
-	code, _, stderr := runCmd(t, "", "fmt", "-x")
-	if code != exitUsage || !strings.Contains(stderr, fmtUsage) {
-		t.Errorf("code %d, stderr:\n%s", code, stderr)
-	}
-}
-
 // TestFmtTopologiesCanonical: every checked-in topology is already in
 // canonical layout.
 func TestFmtTopologiesCanonical(t *testing.T) {

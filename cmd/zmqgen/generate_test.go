@@ -213,18 +213,6 @@ func TestGenerateRemovesGoneNode(t *testing.T) {
 	}
 }
 
-func TestGenerateUsage(t *testing.T) {
-	if code, stdout, _ := runCmd(t, "", "generate", "-h"); code != exitOK || stdout != generateUsage {
-		t.Errorf("-h: status %d, stdout %q", code, stdout)
-	}
-	if code, _, stderr := runCmd(t, "", "generate", "-nope"); code != exitUsage || !strings.Contains(stderr, generateUsage) {
-		t.Errorf("bad flag: status %d, stderr %q", code, stderr)
-	}
-	if code, _, stderr := runCmd(t, "", "generate", "no/such/dir"); code != exitFail || stderr == "" {
-		t.Errorf("missing path: status %d, stderr %q", code, stderr)
-	}
-}
-
 // TestInitBuilds runs zmqgen init in a user's module and builds and vets
 // the result with this repository as the zmqgen module; a second init
 // writes over nothing.

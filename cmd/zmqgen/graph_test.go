@@ -171,23 +171,6 @@ func TestGraphFlagAfterFile(t *testing.T) {
 	}
 }
 
-func TestGraphUsage(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run([]string{"graph", "-h"}, nil, &out, &errb); code != exitOK || out.String() != graphUsage {
-		t.Errorf("graph -h: exit %d, stdout %q", code, out.String())
-	}
-	for _, args := range [][]string{{"graph"}, {"graph", "-format", "png", "x.ztopo"}, {"graph", "-bogus", "x"}, {"graph", "a", "b"}} {
-		out.Reset()
-		errb.Reset()
-		if code := run(args, nil, &out, &errb); code != exitUsage {
-			t.Errorf("%q: exit %d, want %d; stderr %s", args, code, exitUsage, errb.String())
-		}
-		if out.Len() != 0 {
-			t.Errorf("%q: wrote to stdout: %s", args, out.String())
-		}
-	}
-}
-
 // update makes the golden tests rewrite their golden files.
 var update = flag.Bool("update", false, "rewrite golden files")
 

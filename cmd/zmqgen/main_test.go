@@ -47,6 +47,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"graph", "a", "b"}, "want one FILE or DIR"},
 		{[]string{"graph", "-format", "png", "x.ztopo"}, `unknown format "png" (want mermaid or dot)`},
 		{[]string{"up"}, "want one FILE or DIR"},
+		{[]string{"up", "a", "b"}, "want one FILE or DIR"},
+		{[]string{"up", "a", "-bogus"}, "flag provided but not defined: -bogus"}, // flags may follow FILE
+		{[]string{"graph", "a", "-bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"up", "-color", "pink", "a"}, `-color "pink": want auto, always or never`},
 		{[]string{"up", "-grace", "-1s", "a"}, "-grace -1s: must not be negative"},
 		{[]string{"up", "-replicas", "x", "a"}, `invalid value "x" for flag -replicas: want NODE=N with N ≥ 0, got "x"`},

@@ -87,23 +87,11 @@ var fakeModes = map[string]string{
 // laid out as zmqgen generate lays out a topology's directory.
 func writeFakeNodes(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name, content string) {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("go.mod", "module fake\n\ngo 1.22\n")
-	write("fake.ztopo", fakeZtopo)
+	files := map[string]string{"go.mod": "module fake\n\ngo 1.22\n", "fake.ztopo": fakeZtopo}
 	for name, mode := range fakeModes {
-		write(filepath.Join(name, "main.go"), fmt.Sprintf(fakeNodeSource, name, mode))
+		files[name+"/main.go"] = fmt.Sprintf(fakeNodeSource, name, mode)
 	}
-	return dir
+	return writeFiles(t, files)
 }
 
 // fakeZtopo declares the fake nodes, as fakeTopology builds them, for
@@ -452,23 +440,6 @@ func TestUpPlan(t *testing.T) {
 	} {
 		if got := plan(c.args...); got != c.want {
 			t.Errorf("%q:\n got %s\nwant %s", c.args, got, c.want)
-		}
-	}
-}
-
-func TestUpUsage(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run([]string{"up", "-h"}, nil, &out, &errb); code != exitOK || out.String() != upUsage {
-		t.Errorf("up -h: exit %d, stdout %q", code, out.String())
-	}
-	for _, args := range [][]string{
-		{"up"}, {"up", "a", "b"}, {"up", "-replicas", "x", "a"}, {"up", "-color", "pink", "a"},
-		{"up", "a", "-bogus"}, {"up", "-grace", "-1s", "a"},
-	} {
-		out.Reset()
-		errb.Reset()
-		if code := run(args, nil, &out, &errb); code != exitUsage {
-			t.Errorf("%q: exit %d, want %d; stderr %s", args, code, exitUsage, errb.String())
 		}
 	}
 }
