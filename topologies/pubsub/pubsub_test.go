@@ -180,3 +180,42 @@ func isRun(got, all []int) bool {
 	}
 	return false
 }
+
+// TestSubscribeOverride runs a generated publisher and sub2 with its
+// filter changed at run time, by the flag and by the environment: sub2
+// then gets only the new zipcode, and its last line names it.
+func TestSubscribeOverride(t *testing.T) {
+	port := e2e.Port(t)
+	bins := e2e.Build(t, "topologies/pubsub/pub1", "topologies/pubsub/sub2")
+	pub := e2e.Start(t, "pub1", bins["topologies/pubsub/pub1"], "-pub.bind", e2e.Bind(port), "-interval", "10ms", "-seed", "1")
+	for _, tt := range []struct {
+		name string
+		argv []string
+		zip  string
+	}{
+		{"flag", []string{bins["topologies/pubsub/sub2"], "-sub.connect", e2e.Connect(port), "-sub.subscribe", "10003"}, "10003"},
+		// env(1) execs the program; the variable replaces the .ztopo's
+		// "10000" as the flag does.
+		{"environment", []string{"env", "SUB2_SUB_SUBSCRIBE=10002", bins["topologies/pubsub/sub2"], "-sub.connect", e2e.Connect(port)}, "10002"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := e2e.Start(t, "sub2", tt.argv...)
+			sub.WaitOK()
+			lines := e2e.Lines(sub.Stdout())
+			if len(lines) != 7 {
+				t.Fatalf("sub2 printed %d lines, want 7:\n%s", len(lines), sub.Stdout())
+			}
+			for _, line := range lines[1:6] {
+				if m := updateLine.FindStringSubmatch(line); m == nil || m[1] != tt.zip {
+					t.Errorf("sub2 printed %q, want b'%s' b'<value>'", line, tt.zip)
+				}
+			}
+			if m := averageLine.FindStringSubmatch(lines[6]); m == nil || m[1] != tt.zip {
+				t.Errorf("sub2 last line = %q, want the average for %s", lines[6], tt.zip)
+			}
+		})
+	}
+	if code := pub.Stop(); code != 0 {
+		t.Errorf("pub1 exited with status %d on SIGTERM, want 0", code)
+	}
+}
