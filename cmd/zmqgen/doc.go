@@ -203,14 +203,29 @@
 // names it. "go doc github.com/zmqgen/zmqgen/codegen" describes the typed
 // socket handles, Params, Node and Poll.
 //
-// Each program takes its endpoints and parameters from flags or from
-// environment variables, which -h lists; a flag wins over its variable,
-// and the variable over the .ztopo. For node till, socket rep and param
-// greeting:
+// Each program takes its endpoints, socket settings and parameters from
+// flags or from environment variables, which -h lists; a flag wins over
+// its variable, and the variable over the .ztopo. For node till, socket
+// rep and param greeting:
 //
 //	-rep.bind ENDPOINTS     endpoints the socket binds, comma-separated,
-//	                        in place of the .ztopo's ($TILL_REP_BIND)
+//	                        in place of the .ztopo's ($TILL_REP_BIND); a
+//	                        REQ socket with a retry policy has none (it
+//	                        connects to its servers, and -h says why)
 //	-rep.connect ENDPOINTS  endpoints it connects to ($TILL_REP_CONNECT)
+//	-rep.identity ID        routing identity, for REQ, REP, DEALER and
+//	                        ROUTER sockets ($TILL_REP_IDENTITY)
+//	-rep.subscribe PREFIXES a SUB socket's filters, comma-separated, in
+//	                        place of the .ztopo's; repeat to add more
+//	                        ($TILL_REP_SUBSCRIBE)
+//	-rep.retry.timeout D, -rep.retry.tries N
+//	-rep.reconnect.initial D, -rep.reconnect.max D
+//	-rep.heartbeat.interval D, -rep.heartbeat.liveness N
+//	                        the socket's policies, each one its .ztopo
+//	                        declares ($TILL_REP_RETRY_TIMEOUT, ...):
+//	                        positive durations, counts of at least 1; the
+//	                        handler reads them with n.Rep.Retry(),
+//	                        Reconnect() and Heartbeat()
 //	-greeting VALUE         the param, of its declared type: string, int,
 //	                        float, bool or duration ($TILL_GREETING)
 //	-replica N              which replica this process is, from 0, for a
