@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zmqgen/zmqgen/dsl"
-	"github.com/zmqgen/zmqgen/dsl/model"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
 
@@ -33,60 +31,18 @@ var (
 	goClient  = langs{"go-client", e2e.Py, e2e.Py, e2e.Go}
 )
 
-// beat is a heartbeat setting: the protocol's interval and liveness, and
-// the worker's reconnect backoff.
+// beat is a heartbeat setting: the interval and liveness of the
+// heartbeats (for the generated nodes, the backend's and the worker's
+// socket policies, which give both the protocol's heartbeats and ZMTP's),
+// and the worker's reconnect backoff.
 type beat struct {
 	interval         time.Duration
 	liveness         int
 	initial, maximum time.Duration
 }
 
-// zguide is the zguide's (and the topology's) setting.
+// zguide is the zguide's setting, which paranoidpirate.ztopo declares.
 var zguide = beat{time.Second, 3, time.Second, 32 * time.Second}
-
-// TestParamsMatchPolicies checks that the heartbeat and reconnect
-// parameters, through which the handlers get the sockets' policies, have
-// the policies' values, and that these are the zguide's.
-func TestParamsMatchPolicies(t *testing.T) {
-	top, diags := dsl.Load("paranoidpirate.ztopo")
-	if diags.HasErrors() {
-		t.Fatal(diags.Err())
-	}
-	param := func(n *model.Node, name string) any {
-		for _, p := range n.Params {
-			if p.Name == name {
-				return p.Default
-			}
-		}
-		t.Fatalf("node %s has no param %s", n.Name, name)
-		return nil
-	}
-	queue, worker := top.Node("queue"), top.Node("worker")
-	qhb, whb := queue.Socket("backend").Heartbeat, worker.Socket("worker").Heartbeat
-	wrc := worker.Socket("worker").Reconnect
-	if qhb == nil || whb == nil || wrc == nil {
-		t.Fatal("the backend and worker sockets must declare their heartbeat (and the worker its reconnect) policy")
-	}
-	checks := []struct {
-		what      string
-		got, want any
-	}{
-		{"queue heartbeat_interval", param(queue, "heartbeat_interval"), qhb.Interval},
-		{"queue heartbeat_liveness", param(queue, "heartbeat_liveness"), int64(qhb.Liveness)},
-		{"worker heartbeat_interval", param(worker, "heartbeat_interval"), whb.Interval},
-		{"worker heartbeat_liveness", param(worker, "heartbeat_liveness"), int64(whb.Liveness)},
-		{"worker reconnect_initial", param(worker, "reconnect_initial"), wrc.Initial},
-		{"worker reconnect_max", param(worker, "reconnect_max"), wrc.Max},
-		{"zguide heartbeat", *qhb, model.Heartbeat{Interval: zguide.interval, Liveness: zguide.liveness}},
-		{"zguide worker heartbeat", *whb, *qhb},
-		{"zguide reconnect", *wrc, model.Reconnect{Initial: zguide.initial, Max: zguide.maximum}},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: %v (%T), want %v (%T)", c.what, c.got, c.got, c.want, c.want)
-		}
-	}
-}
 
 // pirates is a test's running queue, with its ports and settings.
 type pirates struct {
@@ -107,7 +63,7 @@ func (p *pirates) startQueue(name string) *e2e.Proc {
 	p.t.Helper()
 	p.queue = queueRole.Start(p.t, p.l.queue, name,
 		[]string{"-frontend.bind", e2e.Bind(p.frontend), "-backend.bind", e2e.Bind(p.backend),
-			"-heartbeat_interval", p.b.interval.String(), "-heartbeat_liveness", fmt.Sprint(p.b.liveness)},
+			"-backend.heartbeat.interval", p.b.interval.String(), "-backend.heartbeat.liveness", fmt.Sprint(p.b.liveness)},
 		[]string{"--frontend", e2e.Bind(p.frontend), "--backend", e2e.Bind(p.backend),
 			"--interval", fmt.Sprint(p.b.interval.Seconds()), "--liveness", fmt.Sprint(p.b.liveness)})
 	e2e.WaitListening(p.t, p.frontend)
@@ -121,8 +77,8 @@ func (p *pirates) worker(name string, seed, troubleAfter int, work, overload tim
 	return workerRole.Start(p.t, p.l.worker, name,
 		[]string{"-worker.connect", e2e.Connect(p.backend), "-seed", fmt.Sprint(seed),
 			"-trouble_after", fmt.Sprint(troubleAfter), "-work", work.String(), "-overload", overload.String(),
-			"-heartbeat_interval", p.b.interval.String(), "-heartbeat_liveness", fmt.Sprint(p.b.liveness),
-			"-reconnect_initial", p.b.initial.String(), "-reconnect_max", p.b.maximum.String()},
+			"-worker.heartbeat.interval", p.b.interval.String(), "-worker.heartbeat.liveness", fmt.Sprint(p.b.liveness),
+			"-worker.reconnect.initial", p.b.initial.String(), "-worker.reconnect.max", p.b.maximum.String()},
 		[]string{"--endpoint", e2e.Connect(p.backend), "--seed", fmt.Sprint(seed),
 			"--trouble-after", fmt.Sprint(troubleAfter), "--work", fmt.Sprint(work.Seconds()),
 			"--overload", fmt.Sprint(overload.Seconds()),

@@ -33,12 +33,11 @@ type handler struct {
 	workers  []worker
 }
 
+// newHandler runs the protocol's heartbeats with the backend's heartbeat
+// policy, which also gives its ZMTP heartbeats.
 func newHandler(n *Node) (Handler, error) {
-	p := n.Params
-	if p.HeartbeatInterval <= 0 || p.HeartbeatLiveness <= 0 {
-		return nil, fmt.Errorf("heartbeat interval %v and liveness %d must be positive", p.HeartbeatInterval, p.HeartbeatLiveness)
-	}
-	return &handler{n: n, interval: p.HeartbeatInterval, ttl: p.HeartbeatInterval * time.Duration(p.HeartbeatLiveness)}, nil
+	hb := n.Backend.Heartbeat()
+	return &handler{n: n, interval: hb.Interval, ttl: hb.Interval * time.Duration(hb.Liveness)}, nil
 }
 
 // Run moves requests from clients to workers and replies back, heartbeats

@@ -39,19 +39,7 @@ const _ = runtime.SupportPackageIsVersion1
 
 // Params are the parameters of node queue: the defaults of the .ztopo,
 // overridden by flags and environment variables.
-type Params struct {
-	// The interval of the protocol's heartbeats, and how many a worker
-	// may miss before it is purged: the backend's heartbeat policy. The
-	// policy also gives the ZMTP heartbeats of the socket's connections,
-	// but generated code does not hand it to the handler, which sends the
-	// protocol's own; these parameters carry it there (and let tests
-	// shorten it).
-	// (-heartbeat_interval, $QUEUE_HEARTBEAT_INTERVAL; default 1s)
-	HeartbeatInterval time.Duration
-	// HeartbeatLiveness is the parameter heartbeat_liveness.
-	// (-heartbeat_liveness, $QUEUE_HEARTBEAT_LIVENESS; default 3)
-	HeartbeatLiveness int
-}
+type Params struct{}
 
 // Node is the running node queue: its parameters, logger and sockets, open
 // and bound or connected as the .ztopo, flags and environment say. Its
@@ -425,8 +413,6 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs.Var((*zmqgenIdentity)(&c.identityBackend), "backend.identity", "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($QUEUE_BACKEND_IDENTITY)")
 	fs.Var((*zmqgenDuration)(&c.heartbeatBackend.Interval), "backend.heartbeat.interval", "how often socket backend sends a heartbeat, a positive `duration` ($QUEUE_BACKEND_HEARTBEAT_INTERVAL)")
 	fs.Var((*zmqgenCount)(&c.heartbeatBackend.Liveness), "backend.heartbeat.liveness", "socket backend drops a peer not heard from in this many heartbeat `intervals`, at least 1 ($QUEUE_BACKEND_HEARTBEAT_LIVENESS)")
-	fs.DurationVar(&c.params.HeartbeatInterval, "heartbeat_interval", time.Second, "The interval of the protocol's heartbeats, and how many a worker may miss before it is purged: the backend's heartbeat policy. The policy also gives the ZMTP heartbeats of the socket's connections, but generated code does not hand it to the handler, which sends the protocol's own; these parameters carry it there (and let tests shorten it). ($QUEUE_HEARTBEAT_INTERVAL)")
-	fs.IntVar(&c.params.HeartbeatLiveness, "heartbeat_liveness", 3, "parameter heartbeat_liveness ($QUEUE_HEARTBEAT_LIVENESS)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($QUEUE_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
 	if err := fs.Parse(args); err != nil {
@@ -448,8 +434,6 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"backend.identity", "QUEUE_BACKEND_IDENTITY"},
 		{"backend.heartbeat.interval", "QUEUE_BACKEND_HEARTBEAT_INTERVAL"},
 		{"backend.heartbeat.liveness", "QUEUE_BACKEND_HEARTBEAT_LIVENESS"},
-		{"heartbeat_interval", "QUEUE_HEARTBEAT_INTERVAL"},
-		{"heartbeat_liveness", "QUEUE_HEARTBEAT_LIVENESS"},
 		{"log-level", "QUEUE_LOG_LEVEL"},
 	} {
 		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {

@@ -41,10 +41,9 @@ func newHandler(n *Node) (Handler, error) {
 // Run serves requests until the worker crashes or the node stops.
 func (h *handler) Run(ctx context.Context) error {
 	p := h.n.Params
-	lv := runtime.NewLiveness(
-		runtime.Heartbeat{Interval: p.HeartbeatInterval, Liveness: p.HeartbeatLiveness},
-		runtime.Backoff{Initial: p.ReconnectInitial, Max: p.ReconnectMax},
-		time.Now())
+	// The socket's own policies: the runtime runs its ZMTP heartbeats and
+	// reconnects with them, and this loop the protocol's.
+	lv := runtime.NewLiveness(h.n.Worker.Heartbeat(), h.n.Worker.Reconnect(), time.Now())
 	h.sayReady(ctx)
 	cycles := 0
 	for {
@@ -126,7 +125,7 @@ func (h *handler) sayReady(ctx context.Context) {
 // for the connection: with no queue to talk to, a DEALER cannot send, and
 // the heartbeat logic, not a blocked send, must decide what happens next.
 func (h *handler) send(ctx context.Context, env Envelope, msg paranoidpirate.Request) {
-	sctx, cancel := context.WithTimeout(ctx, h.n.Params.HeartbeatInterval)
+	sctx, cancel := context.WithTimeout(ctx, h.n.Worker.Heartbeat().Interval)
 	defer cancel()
 	if err := h.n.Worker.Send(sctx, env, msg); err != nil && ctx.Err() == nil {
 		h.n.Logger.Debug("could not send to the queue", "err", err)

@@ -56,20 +56,6 @@ type Params struct {
 	// The extra time a simulated CPU overload takes.
 	// (-overload, $WORKER_OVERLOAD; default 3s)
 	Overload time.Duration
-	// The socket's heartbeat and reconnect policies, for the handler,
-	// which runs the protocol's heartbeats and its reconnect backoff (see
-	// the queue's heartbeat parameters).
-	// (-heartbeat_interval, $WORKER_HEARTBEAT_INTERVAL; default 1s)
-	HeartbeatInterval time.Duration
-	// HeartbeatLiveness is the parameter heartbeat_liveness.
-	// (-heartbeat_liveness, $WORKER_HEARTBEAT_LIVENESS; default 3)
-	HeartbeatLiveness int
-	// ReconnectInitial is the parameter reconnect_initial.
-	// (-reconnect_initial, $WORKER_RECONNECT_INITIAL; default 1s)
-	ReconnectInitial time.Duration
-	// ReconnectMax is the parameter reconnect_max.
-	// (-reconnect_max, $WORKER_RECONNECT_MAX; default 32s)
-	ReconnectMax time.Duration
 }
 
 // Node is the running node worker: its parameters, logger and sockets, open
@@ -360,10 +346,6 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($WORKER_TROUBLE_AFTER)")
 	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done after each reply. ($WORKER_WORK)")
 	fs.DurationVar(&c.params.Overload, "overload", 3*time.Second, "The extra time a simulated CPU overload takes. ($WORKER_OVERLOAD)")
-	fs.DurationVar(&c.params.HeartbeatInterval, "heartbeat_interval", time.Second, "The socket's heartbeat and reconnect policies, for the handler, which runs the protocol's heartbeats and its reconnect backoff (see the queue's heartbeat parameters). ($WORKER_HEARTBEAT_INTERVAL)")
-	fs.IntVar(&c.params.HeartbeatLiveness, "heartbeat_liveness", 3, "parameter heartbeat_liveness ($WORKER_HEARTBEAT_LIVENESS)")
-	fs.DurationVar(&c.params.ReconnectInitial, "reconnect_initial", time.Second, "parameter reconnect_initial ($WORKER_RECONNECT_INITIAL)")
-	fs.DurationVar(&c.params.ReconnectMax, "reconnect_max", 32*time.Second, "parameter reconnect_max ($WORKER_RECONNECT_MAX)")
 	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($WORKER_REPLICA)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($WORKER_LOG_LEVEL)")
 	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
@@ -389,10 +371,6 @@ func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"trouble_after", "WORKER_TROUBLE_AFTER"},
 		{"work", "WORKER_WORK"},
 		{"overload", "WORKER_OVERLOAD"},
-		{"heartbeat_interval", "WORKER_HEARTBEAT_INTERVAL"},
-		{"heartbeat_liveness", "WORKER_HEARTBEAT_LIVENESS"},
-		{"reconnect_initial", "WORKER_RECONNECT_INITIAL"},
-		{"reconnect_max", "WORKER_RECONNECT_MAX"},
 		{"replica", "WORKER_REPLICA"},
 		{"log-level", "WORKER_LOG_LEVEL"},
 	} {
