@@ -61,11 +61,17 @@ func startServer(t *testing.T, lang e2e.Lang, port int, seed int, troubleAfter i
 			"--overload", fmt.Sprint(overload.Seconds())})
 }
 
-func startClient(t *testing.T, lang e2e.Lang, port int, requests int) *e2e.Proc {
+// startClient starts a client with the retry timeout of lazypirate.ztopo,
+// or timeout when it is not 0.
+func startClient(t *testing.T, lang e2e.Lang, port int, requests int, timeout time.Duration) *e2e.Proc {
 	t.Helper()
-	return clientRole.Start(t, lang, "client",
-		[]string{"-client.connect", e2e.Connect(port), "-requests", fmt.Sprint(requests)},
-		[]string{"--endpoint", e2e.Connect(port), "--requests", fmt.Sprint(requests)})
+	goArgs := []string{"-client.connect", e2e.Connect(port), "-requests", fmt.Sprint(requests)}
+	pyArgs := []string{"--endpoint", e2e.Connect(port), "--requests", fmt.Sprint(requests)}
+	if timeout != 0 {
+		goArgs = append(goArgs, "-client.retry.timeout", timeout.String())
+		pyArgs = append(pyArgs, "--timeout", fmt.Sprint(timeout.Milliseconds()))
+	}
+	return clientRole.Start(t, lang, "client", goArgs, pyArgs)
 }
 
 func runCrash(t *testing.T, serverLang, clientLang e2e.Lang) {
@@ -74,7 +80,11 @@ func runCrash(t *testing.T, serverLang, clientLang e2e.Lang) {
 	// The client's clock starts with its first request: the server must be
 	// listening by then, or a slow start would look like a lost request.
 	e2e.WaitListening(t, port)
-	client := startClient(t, clientLang, port, 0)
+	// The .ztopo's 2.5 s timeout: a shorter one would narrow the margins
+	// of the story, whose overload must outlast a try and end while a
+	// resend is still waiting for its reply (the second try, from 2.5 s
+	// to 5 s, around the overload's end at 4 s).
+	client := startClient(t, clientLang, port, 0, 0)
 
 	// The client gives up by itself and ends normally, as the guide's does.
 	client.WaitOK()
@@ -133,7 +143,7 @@ func TestSteady(t *testing.T) {
 			port := e2e.Port(t)
 			server := startServer(t, c.server, port, 1, 1<<30)
 			e2e.WaitListening(t, port)
-			client := startClient(t, c.client, port, requests)
+			client := startClient(t, c.client, port, requests, 0)
 			client.WaitOK()
 			server.Stop()
 
@@ -154,10 +164,12 @@ func TestSteady(t *testing.T) {
 }
 
 // TestNoServer runs the generated client with nothing listening: its first
-// request is tried three times and abandoned, and it exits normally.
+// request is tried three times and abandoned, and it exits normally. With
+// nothing to answer, every try times out whatever its timeout, so a short
+// one (-client.retry.timeout) makes the same run.
 func TestNoServer(t *testing.T) {
 	t.Parallel()
-	client := startClient(t, e2e.Go, e2e.Port(t), 0)
+	client := startClient(t, e2e.Go, e2e.Port(t), 0, 200*time.Millisecond)
 	client.WaitOK()
 	want := []string{
 		"I: Connecting to server…",

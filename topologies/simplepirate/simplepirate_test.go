@@ -65,11 +65,17 @@ func (p *pirates) worker(name string, seed, troubleAfter int, work, overload tim
 	return w
 }
 
-func (p *pirates) client(name string, requests int) *e2e.Proc {
+// client starts a client with the retry timeout of simplepirate.ztopo, or
+// timeout when it is not 0.
+func (p *pirates) client(name string, requests int, timeout time.Duration) *e2e.Proc {
 	p.t.Helper()
-	return clientRole.Start(p.t, p.l.client, name,
-		[]string{"-client.connect", e2e.Connect(p.frontend), "-requests", fmt.Sprint(requests)},
-		[]string{"--endpoint", e2e.Connect(p.frontend), "--requests", fmt.Sprint(requests)})
+	goArgs := []string{"-client.connect", e2e.Connect(p.frontend), "-requests", fmt.Sprint(requests)}
+	pyArgs := []string{"--endpoint", e2e.Connect(p.frontend), "--requests", fmt.Sprint(requests)}
+	if timeout != 0 {
+		goArgs = append(goArgs, "-client.retry.timeout", timeout.String())
+		pyArgs = append(pyArgs, "--timeout", fmt.Sprint(timeout.Milliseconds()))
+	}
+	return clientRole.Start(p.t, p.l.client, name, goArgs, pyArgs)
 }
 
 // TestEcho runs three clients and two workers that never misbehave: every
@@ -87,7 +93,7 @@ func TestEcho(t *testing.T) {
 			}
 			var cs []*e2e.Proc
 			for i := range clients {
-				cs = append(cs, p.client(fmt.Sprintf("client%d", i+1), requests))
+				cs = append(cs, p.client(fmt.Sprintf("client%d", i+1), requests, 0))
 			}
 			want := []string{"I: Connecting to server…"}
 			for i := 1; i <= requests; i++ {
@@ -130,15 +136,23 @@ func TestEcho(t *testing.T) {
 // TestKillWorker kills one of two workers while two clients are busy. The
 // clients must not notice more than a retry: every request is answered
 // with its own echo, none is abandoned.
+//
+// The clients wait 1 s for a reply instead of the .ztopo's 2.5 s, so that
+// the retry of the request the dead worker held comes sooner. A request
+// loses at most two tries (the one the dead worker held and, if the queue
+// still had it in line, the next), and a reply from the live worker takes
+// 20 ms of work, so a third try always finds it; a try that is merely
+// slow is retried, which the test allows.
 func TestKillWorker(t *testing.T) {
 	const requests = 20
+	const timeout = time.Second
 	for _, l := range []langs{combos[0], combos[1], combos[2], combos[3]} {
 		t.Run(l.name, func(t *testing.T) {
 			t.Parallel()
 			p := startQueue(t, l)
 			victim := p.worker("worker1", 1, 1<<30, 20*time.Millisecond, 0)
 			p.worker("worker2", 2, 1<<30, 20*time.Millisecond, 0)
-			c1, c2 := p.client("client1", requests), p.client("client2", requests)
+			c1, c2 := p.client("client1", requests, timeout), p.client("client2", requests, timeout)
 
 			// Mid-run: both workers have served, and requests are flowing.
 			victim.WaitFor("a few replies", func(s string) bool { return strings.Count(s, "I: Normal reply") >= 3 })
@@ -223,7 +237,10 @@ func TestCrash(t *testing.T) {
 			t.Parallel()
 			p := startQueue(t, l)
 			w := p.worker("worker", crashSeed, 3, crashWork, crashOverload)
-			c := p.client("client", 0)
+			// The .ztopo's 2.5 s timeout: the overload sits between one
+			// and two timeouts with 1.25 s on either side, which a shorter
+			// timeout would narrow.
+			c := p.client("client", 0, 0)
 			c.WaitOK()
 			// The worker crashed, and ended normally, as the zguide's does.
 			if code := w.Wait(); code != 0 {
