@@ -82,16 +82,22 @@ func validateNode(n *model.Node) error {
 		}
 		envs[env] = what
 	}
-	for _, s := range n.Sockets {
-		for _, kind := range []string{"bind", "connect"} {
+	socks, err := nodeSockets(n)
+	if err != nil {
+		return err
+	}
+	// Every flag of a socket has a dot, which params cannot, so only
+	// their environment variables may clash (socket a's -a.identity and
+	// param a_identity both read $NODE_A_IDENTITY).
+	ng := &nodeGen{n: n}
+	for _, s := range socks {
+		for _, fl := range ng.socketFlags(s) {
 			what := "socket " + s.Name
-			env := envName(n.Name, s.Name, kind)
-			if other, ok := envs[env]; ok {
-				return fmt.Errorf("%s and %s both read $%s", other, what, env)
+			if other, ok := envs[fl.env]; ok {
+				return fmt.Errorf("%s and %s both read $%s", other, what, fl.env)
 			}
-			envs[env] = what
+			envs[fl.env] = what
 		}
 	}
-	_, err := nodeSockets(n)
-	return err
+	return nil
 }

@@ -23,6 +23,11 @@ node n {
     param out_bind string = "x"
     socket out PUSH { bind "tcp://*:1" send string }
 }`, "node n: param out_bind and socket out both read $N_OUT_BIND"},
+		{"param and socket setting read one variable", `topology a
+node n {
+    param rep_heartbeat_interval duration = 1s
+    socket rep ROUTER { bind "tcp://*:1" recv string send string heartbeat { interval 1s liveness 3 } }
+}`, "node n: param rep_heartbeat_interval and socket rep both read $N_REP_HEARTBEAT_INTERVAL"},
 		{"two params, one Go field", `topology a
 node n {
     param max_n int = 1
