@@ -64,6 +64,7 @@ type peer struct {
 	remote string // for logs
 	id     []byte // routing identity (ROUTER), the peer's metadata Identity otherwise
 	meta   zmq4.Metadata
+	pipe   *pipe // round-robin sockets: the pipe this connection serves (core.mu)
 
 	mu sync.Mutex
 	// q is the outgoing queue; the high-water mark applies to it. The

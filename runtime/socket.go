@@ -190,8 +190,10 @@ type core struct {
 
 	mu        sync.Mutex
 	closed    bool
+	draining  bool // Close started: it waits for held messages to go out
 	peers     []*peer
-	rr        int
+	pipes     []*pipe          // PUSH, DEALER, REQ, PAIR: where sendRR sends, in turn
+	rr        int              // the next pipe to try
 	byID      map[string]*peer // ROUTER
 	nextID    uint32           // ROUTER: next generated identity
 	listeners []net.Listener
@@ -199,7 +201,7 @@ type core struct {
 	pending   map[net.Conn]struct{} // connections in their handshake
 	space     broadcaster           // a peer gained room or joined
 	xsubs     map[string]int        // XPUB: number of peers subscribed to each topic
-	reqPeer   *peer                 // REQ: where the request went
+	reqPipe   *pipe                 // REQ: where the request went
 	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
@@ -223,6 +225,25 @@ const (
 	reqWaiting
 	reqReplied
 )
+
+// pipe is a destination of round-robin sending (PUSH, DEALER, REQ, PAIR):
+// a peer accepted on a bound endpoint, which exists only while connected,
+// or a connect endpoint, which exists from Connect on, as libzmq's pipes do
+// without ZMQ_IMMEDIATE. While a connect endpoint has no connection, the
+// messages routed to it wait in held (up to the send HWM) and go out when
+// it connects; messages still queued when its connection drops wait there
+// for the next one (a message the writer already took is lost with the
+// connection, as in libzmq). Both fields are guarded by core.mu.
+type pipe struct {
+	p       *peer     // the connection; nil while (re)connecting
+	held    []outItem // connect endpoint: messages waiting for a connection
+	connect bool      // a connect endpoint's pipe, kept across connections
+}
+
+// roundRobin reports whether the socket type sends through pipes in turn.
+func (t Type) roundRobin() bool {
+	return t == PUSH || t == DEALER || t == REQ || t == PAIR
+}
 
 // inQueue is a socket's incoming queue.
 type inQueue struct {
@@ -377,11 +398,18 @@ func (c *core) connect(ep string) error {
 	if c.closed {
 		return ErrClosed
 	}
-	c.spawn(func() { c.connectLoop(e) })
+	var pl *pipe
+	if c.typ.roundRobin() {
+		pl = &pipe{connect: true}
+		c.pipes = append(c.pipes, pl)
+	}
+	c.spawn(func() { c.connectLoop(e, pl) })
 	return nil
 }
 
-func (c *core) connectLoop(e endpoint) {
+// connectLoop dials e until Close; pl is the endpoint's pipe (nil for
+// socket types that do not send round-robin).
+func (c *core) connectLoop(e endpoint, pl *pipe) {
 	b := c.o.reconnect
 	if b.Initial <= 0 {
 		b.Initial = defaultReconnect
@@ -394,6 +422,7 @@ func (c *core) connectLoop(e endpoint) {
 			var p *peer
 			p, err = c.handshake(conn, false)
 			if err == nil {
+				p.pipe = pl
 				wait = b.Initial
 				failures = 0
 				c.log.Debug("zmq: connected", "endpoint", e.String())
@@ -534,20 +563,61 @@ func (c *core) attach(p *peer) error {
 		}
 		c.subMu.RUnlock()
 	}
+	if c.typ.roundRobin() {
+		if pl := p.pipe; pl != nil {
+			// A connect endpoint: what waited for the connection goes
+			// first (the writer starts after attach).
+			pl.p = p
+			p.mu.Lock()
+			p.q, pl.held = pl.held, nil
+			p.mu.Unlock()
+		} else {
+			p.pipe = &pipe{p: p}
+			c.pipes = append(c.pipes, p.pipe)
+		}
+	}
 	c.peers = append(c.peers, p)
 	c.space.fire()
 	return nil
 }
 
-// detach removes a peer whose connection ended; what was queued for it is
-// dropped, as libzmq does.
+// detach removes a peer whose connection ended. What was queued for it
+// is dropped, as libzmq does, except on a connect endpoint's pipe, where
+// the messages the writer has not taken wait for the next connection.
 func (c *core) detach(p *peer) {
+	c.mu.Lock()
 	p.mu.Lock()
 	p.dead = true
+	q := p.q
 	p.q = nil
 	p.mu.Unlock()
-
-	c.mu.Lock()
+	if pl := p.pipe; pl != nil && c.typ.roundRobin() {
+		if pl.connect {
+			if pl.p == p {
+				pl.p = nil
+			}
+			held := q[:0]
+			for _, it := range q {
+				if !it.cmd { // PINGs and PONGs were for this connection
+					held = append(held, it)
+				}
+			}
+			clear(q[len(held):])
+			if len(held) > 0 {
+				pl.held = held
+			}
+		} else {
+			for i, x := range c.pipes {
+				if x == pl {
+					c.pipes = append(c.pipes[:i], c.pipes[i+1:]...)
+					if i < c.rr {
+						c.rr--
+					}
+					break
+				}
+			}
+		}
+	}
 	for i, q := range c.peers {
 		if q == p {
 			c.peers = append(c.peers[:i], c.peers[i+1:]...)
@@ -655,7 +725,7 @@ func (c *core) incoming(p *peer, m *Msg) bool {
 			return false
 		}
 		c.mu.Lock()
-		ok := c.reqPeer == p && c.reqState == reqWaiting
+		ok := c.reqPipe == p.pipe && c.reqState == reqWaiting
 		if ok {
 			c.reqState = reqReplied
 		}
@@ -763,15 +833,15 @@ func (c *core) send(ctx context.Context, m Msg) error {
 	return c.valid()
 }
 
-// sendRR sends to the next peer in round-robin order that has room,
-// waiting for one while there is none.
+// sendRR sends to the next pipe in round-robin order that has room,
+// connected or not, waiting for one while there is none.
 func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 	w := waiter{d: c.o.sendTimeout}
 	defer w.stop()
 	hwm := c.o.sendHWM
 	for {
 		c.mu.Lock()
-		if c.closed {
+		if c.closed || c.draining {
 			c.mu.Unlock()
 			return ErrClosed
 		}
@@ -779,12 +849,16 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 			c.mu.Unlock()
 			return fmt.Errorf("%w: REQ must receive the reply before sending again", ErrState)
 		}
-		n := len(c.peers)
+		n := len(c.pipes)
 		for i := 0; i < n; i++ {
 			k := (c.rr + i) % n
-			p := c.peers[k]
+			pl := c.pipes[k]
 			var ok bool
-			if req {
+			if p := pl.p; p == nil {
+				if ok = hwm <= 0 || len(pl.held) < hwm; ok {
+					pl.held = append(pl.held, outItem{m: m})
+				}
+			} else if req {
 				ok = p.sendDirect(m, hwm)
 			} else {
 				ok = p.enqueue(m, hwm)
@@ -792,7 +866,7 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 			if ok {
 				c.rr = (k + 1) % n
 				if req {
-					c.reqPeer = p
+					c.reqPipe = pl
 					c.reqState = reqWaiting
 				}
 				c.mu.Unlock()
@@ -1075,7 +1149,7 @@ func (c *core) recv(ctx context.Context) (Msg, error) {
 		case REQ:
 			c.mu.Lock()
 			c.reqState = reqIdle
-			c.reqPeer = nil
+			c.reqPipe = nil
 			c.mu.Unlock()
 		case REP:
 			// The envelope is every frame up to the first empty one; a
@@ -1107,11 +1181,20 @@ func (c *core) addresses() []string {
 // connection is closed and every goroutine waited for.
 func (c *core) close() error {
 	c.mu.Lock()
-	if c.closed {
+	if c.closed || c.draining {
 		c.mu.Unlock()
 		<-c.closeDone
 		return nil
 	}
+	c.draining = true
+	c.mu.Unlock()
+	linger := c.o.linger
+	deadline := time.Now().Add(linger)
+	if linger > 0 {
+		c.drainHeld(deadline)
+	}
+
+	c.mu.Lock()
 	c.closed = true
 	peers := append([]*peer(nil), c.peers...)
 	listeners := c.listeners
@@ -1132,8 +1215,8 @@ func (c *core) close() error {
 		p.mu.Unlock()
 		p.signal()
 	}
-	if linger := c.o.linger; linger > 0 {
-		t := time.NewTimer(linger)
+	if left := time.Until(deadline); linger > 0 && left > 0 {
+		t := time.NewTimer(left)
 	wait:
 		for _, p := range peers {
 			select {
@@ -1159,12 +1242,58 @@ func (c *core) close() error {
 	return nil
 }
 
-// queuedOut is the number of messages queued for peers (for tests and logs).
+// drainHeld is the first part of a lingering Close: while connect
+// endpoints hold messages for a connection still to come, it waits (until
+// deadline) for them to connect and take those messages, as libzmq's
+// linger covers messages for peers not yet connected. Dials, accepts and
+// handshakes go on meanwhile; sendRR refuses new messages.
+func (c *core) drainHeld(deadline time.Time) {
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		waiting := false
+		for _, pl := range c.pipes {
+			if len(pl.held) > 0 {
+				waiting = true
+				break
+			}
+		}
+		if !waiting {
+			c.mu.Unlock()
+			return
+		}
+		w := c.space.wait()
+		c.mu.Unlock()
+		if t == nil {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return
+			}
+			t = time.NewTimer(left)
+		}
+		select {
+		case <-w:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// queuedOut is the number of messages queued for peers, and for connect
+// endpoints waiting for a connection (for tests and logs).
 func (c *core) queuedOut() int {
 	c.mu.Lock()
 	peers := append([]*peer(nil), c.peers...)
-	c.mu.Unlock()
 	n := 0
+	for _, pl := range c.pipes {
+		n += len(pl.held)
+	}
+	c.mu.Unlock()
 	for _, p := range peers {
 		n += p.queued()
 	}
