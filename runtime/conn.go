@@ -103,6 +103,16 @@ type peer struct {
 	failOnce   sync.Once
 	failErr    error
 
+	// Incoming side (see inQueue): the reader appends to inq, which
+	// core.in.mu guards with listed and inSpace; the receiver, under
+	// core.rmu, takes inq whole as local and returns it message by message.
+	inq     []inMsg
+	listed  bool        // p is in core.in.active
+	inSpace broadcaster // inq went below the receive HWM
+	local   []inMsg
+	li      int
+	inRing  bool // p is in core.ring; written under core.rmu and core.in.mu
+
 	lastRecv atomic.Int64 // unix nanoseconds of the last bytes read
 	peerTTL  atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
 

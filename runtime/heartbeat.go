@@ -79,9 +79,10 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 		}
 		now := time.Now()
 		last := p.lastActivity()
-		if p.c.inputFull() {
-			// The reader waits for the application to take messages and
-			// reads nothing meanwhile: the silence is ours, not the peer's.
+		if p.inputFull() {
+			// The reader waits for the application to take this peer's
+			// messages and reads nothing meanwhile: the silence is ours,
+			// not the peer's.
 			last = now
 		}
 		limit := timeout
@@ -110,12 +111,13 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 	}
 }
 
-// inputFull reports whether the socket's incoming queue is at its
-// high-water mark, so that its readers are waiting rather than reading.
-func (c *core) inputFull() bool {
-	c.in.mu.Lock()
-	defer c.in.mu.Unlock()
-	return c.in.hwm > 0 && len(c.in.q) >= c.in.hwm
+// inputFull reports whether the peer's incoming queue is at the receive
+// high-water mark, so that its reader is waiting rather than reading.
+func (p *peer) inputFull() bool {
+	q := &p.c.in
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.hwm > 0 && len(p.inq) >= q.hwm
 }
 
 // Liveness tracks a peer's application-level heartbeats, as the Paranoid

@@ -40,7 +40,7 @@ func (p *Poller) poll(ctx context.Context) ([]int, error) {
 			c.in.mu.Lock()
 			// Checked under the lock that delivery takes, so a message
 			// that arrived since hasInput cannot be missed.
-			if len(c.in.q) > 0 {
+			if c.in.queuedLocked() {
 				arrived = true
 			}
 			ch := c.in.ready.wait()

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -213,11 +214,11 @@ type core struct {
 	in inQueue
 
 	rmu     sync.Mutex // the receive side
-	local   []inMsg    // a batch taken from in, consumed by Recv
-	li      int
-	repPeer *peer    // REP: where the reply goes
-	repEnv  [][]byte // REP: the request's envelope
-	repBusy bool     // REP: a request was received, the reply not yet sent
+	ring    []*peer    // peers with messages in their local batch, in turn
+	ri      int        // the ring's next peer
+	repPeer *peer      // REP: where the reply goes
+	repEnv  [][]byte   // REP: the request's envelope
+	repBusy bool       // REP: a request was received, the reply not yet sent
 }
 
 const (
@@ -245,13 +246,20 @@ func (t Type) roundRobin() bool {
 	return t == PUSH || t == DEALER || t == REQ || t == PAIR
 }
 
-// inQueue is a socket's incoming queue.
+// inQueue is the shared part of a socket's incoming side. Each peer has
+// its own queue (peer.inq, at most hwm messages plus one read batch, as
+// libzmq's RCVHWM is per pipe); Recv takes one message from each peer that
+// has some, in turn (libzmq's fair-queueing), so a fast peer cannot starve
+// a slow one. A reader appends to its peer's queue and lists the peer in
+// active when the peer is not listed yet; the receiver moves listed peers
+// into its ring, and refills a ring peer's local batch from its queue
+// whole, so the lock is taken once per batch rather than per message.
 type inQueue struct {
-	mu    sync.Mutex
-	q     []inMsg
-	hwm   int
-	ready broadcaster // q became non-empty
-	space broadcaster // q went below hwm
+	mu     sync.Mutex
+	active []*peer     // peers whose queue gained messages since the receiver looked
+	hwm    int         // per peer
+	ready  broadcaster // a peer was listed in active
+	fresh  atomic.Bool // active is not empty: the receiver should look
 }
 
 func newCore(s *Socket) *core {
@@ -747,30 +755,32 @@ func matchSubs(subs map[string]int, b []byte) bool {
 	return false
 }
 
-// deliver appends a reader's batch to the incoming queue, waiting while
-// the queue is at its high-water mark. It reports false if the socket or
-// the connection closed meanwhile.
+// deliver appends a reader's batch to its peer's incoming queue, waiting
+// while that queue is at its high-water mark. It reports false if the
+// socket or the connection closed meanwhile.
 func (c *core) deliver(p *peer, batch []inMsg) bool {
 	q := &c.in
 	q.mu.Lock()
-	for q.hwm > 0 && len(q.q) >= q.hwm {
-		w := q.space.wait()
+	for q.hwm > 0 && len(p.inq) >= q.hwm {
+		w := p.inSpace.wait()
 		q.mu.Unlock()
-		var done <-chan struct{}
-		if p != nil {
-			done = p.done
-		}
 		select {
 		case <-w:
 		case <-c.closing:
 			return false
-		case <-done:
+		case <-p.done:
 			return false
 		}
 		q.mu.Lock()
 	}
-	q.q = append(q.q, batch...)
-	q.ready.fire()
+	p.inq = append(p.inq, batch...)
+	// A peer in the receiver's ring refills from inq by itself.
+	if !p.listed && !p.inRing {
+		p.listed = true
+		q.active = append(q.active, p)
+		q.fresh.Store(true)
+		q.ready.fire()
+	}
 	q.mu.Unlock()
 	return true
 }
@@ -1051,17 +1061,32 @@ func (c *core) subscribe(on bool, prefix string) error {
 	return nil
 }
 
-// next returns the next received message. With block false it returns
-// ok=false at once when there is none.
+// next returns the next received message, taking the peers that have
+// messages in turn. With block false it returns ok=false at once when
+// there is none.
 func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
 	w := waiter{d: c.o.recvTimeout}
 	defer w.stop()
 	c.rmu.Lock()
 	for {
-		if c.li < len(c.local) {
-			im := c.local[c.li]
-			c.local[c.li] = inMsg{}
-			c.li++
+		if c.in.fresh.Load() {
+			c.pull()
+		}
+		if len(c.ring) > 0 {
+			if c.ri >= len(c.ring) {
+				c.ri = 0
+			}
+			p := c.ring[c.ri]
+			im := p.local[p.li]
+			p.local[p.li] = inMsg{}
+			p.li++
+			if p.li < len(p.local) || c.refill(p) {
+				c.ri++
+			} else {
+				// Nothing more from p for now (refill took it out of the
+				// ring): the peer after it is next.
+				c.ring = slices.Delete(c.ring, c.ri, c.ri+1)
+			}
 			c.rmu.Unlock()
 			return im, true, nil
 		}
@@ -1073,11 +1098,9 @@ func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
 		}
 		q := &c.in
 		q.mu.Lock()
-		if len(q.q) > 0 {
-			c.local, q.q = q.q, c.local[:0]
-			c.li = 0
-			q.space.fire()
+		if len(q.active) > 0 {
 			q.mu.Unlock()
+			c.pull()
 			continue
 		}
 		if !block {
@@ -1101,18 +1124,66 @@ func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
 	}
 }
 
+// pull moves the peers listed in c.in.active into the receiver's ring
+// (after those already in it), each with a local batch. c.rmu is held.
+func (c *core) pull() {
+	q := &c.in
+	q.mu.Lock()
+	for i, p := range q.active {
+		q.active[i] = nil
+		p.listed = false
+		if p.inRing || len(p.inq) == 0 {
+			continue // a ring peer refills itself; an empty one was refilled
+		}
+		p.local, p.inq = p.inq, p.local[:0]
+		p.li = 0
+		p.inSpace.fire()
+		p.inRing = true
+		c.ring = append(c.ring, p)
+	}
+	q.active = q.active[:0]
+	q.fresh.Store(false)
+	q.mu.Unlock()
+}
+
+// refill replaces ring peer p's used-up local batch with its queue, and
+// reports whether there was anything in it; if not, p leaves the ring and
+// its reader will list it again. c.rmu is held.
+func (c *core) refill(p *peer) bool {
+	q := &c.in
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(p.inq) == 0 {
+		p.inRing = false
+		return false
+	}
+	p.local, p.inq = p.inq, p.local[:0]
+	p.li = 0
+	p.inSpace.fire()
+	return true
+}
+
 // hasInput reports whether Recv would return a message at once.
 func (c *core) hasInput() bool {
 	c.rmu.Lock()
-	ok := c.li < len(c.local)
-	c.rmu.Unlock()
-	if ok {
+	defer c.rmu.Unlock()
+	if len(c.ring) > 0 {
 		return true
 	}
 	c.in.mu.Lock()
-	ok = len(c.in.q) > 0
-	c.in.mu.Unlock()
-	return ok
+	defer c.in.mu.Unlock()
+	return c.in.queuedLocked()
+}
+
+// queuedLocked reports whether a listed peer has messages queued (ring
+// peers aside). c.in.mu is held.
+func (q *inQueue) queuedLocked() bool {
+	for _, p := range q.active {
+		if len(p.inq) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *core) recv(ctx context.Context) (Msg, error) {
@@ -1232,12 +1303,18 @@ func (c *core) close() error {
 		p.fail(ErrClosed)
 	}
 	c.wg.Wait()
+	// Drop what was received and not taken, and the peers it pins.
 	c.rmu.Lock()
-	c.local, c.li = nil, 0
-	c.rmu.Unlock()
 	c.in.mu.Lock()
-	c.in.q = nil
+	for _, p := range c.ring {
+		p.local, p.li, p.inq = nil, 0, nil
+	}
+	for _, p := range c.in.active {
+		p.local, p.li, p.inq = nil, 0, nil
+	}
+	c.ring, c.in.active = nil, nil
 	c.in.mu.Unlock()
+	c.rmu.Unlock()
 	close(c.closeDone)
 	return nil
 }
@@ -1303,11 +1380,18 @@ func (c *core) queuedOut() int {
 // queuedIn is the number of received messages not yet returned by Recv.
 func (c *core) queuedIn() int {
 	c.rmu.Lock()
-	n := len(c.local) - c.li
-	c.rmu.Unlock()
+	defer c.rmu.Unlock()
 	c.in.mu.Lock()
-	n += len(c.in.q)
-	c.in.mu.Unlock()
+	defer c.in.mu.Unlock()
+	n := 0
+	for _, p := range c.ring {
+		n += len(p.local) - p.li + len(p.inq)
+	}
+	for _, p := range c.in.active {
+		if !p.inRing {
+			n += len(p.inq)
+		}
+	}
 	return n
 }
 
