@@ -67,7 +67,8 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // (default 1000 messages; 0 means no limit).
 func WithSendHWM(n int) Option { return func(o *options) { o.sendHWM = n } }
 
-// WithRecvHWM sets the high-water mark of the incoming queue (default 1000).
+// WithRecvHWM sets the high-water mark of each peer's incoming queue
+// (default 1000).
 func WithRecvHWM(n int) Option { return func(o *options) { o.recvHWM = n } }
 
 // WithLinger sets how long Close waits to flush pending messages.

@@ -19,12 +19,16 @@
 // connection is lost, with the reconnect backoff (100ms by default, as
 // libzmq's ZMQ_RECONNECT_IVL).
 //
-// Routing is libzmq's: PUSH, DEALER and REQ send to their connected peers in
-// turn, skipping a peer whose queue is full, and wait while every queue is
-// full or no peer is connected; PULL, DEALER, SUB, REP and ROUTER receive
-// from all peers into one queue, in the order messages arrive (a busy peer
-// delays a quiet one by at most the receive high-water mark, where libzmq
-// alternates between peers message by message). ROUTER prepends the sender's
+// Routing is libzmq's: PUSH, DEALER, REQ (and PAIR) send to their pipes in
+// turn, skipping a pipe whose queue is full, and wait while every queue is
+// full or there is no pipe. As in libzmq without ZMQ_IMMEDIATE, a connect
+// endpoint is a pipe from Connect on, connected or not: its turn comes
+// while it is still connecting or reconnecting, and what is routed to it
+// waits (up to the send high-water mark) and goes out when it connects; a
+// peer accepted on a bound endpoint is a pipe only while connected. PULL,
+// DEALER, SUB, REP, ROUTER, XPUB and XSUB fair-queue as libzmq does: Recv
+// takes one message (all its frames) from each peer that has some, in
+// turn, so a busy peer cannot starve a quiet one. ROUTER prepends the sender's
 // identity (its WithIdentity, or a generated 5-byte one) to each message it
 // receives and sends a message to the peer its first frame names, dropping
 // it silently if no such peer is connected (and, with a warning, if that
@@ -42,13 +46,16 @@
 //
 // # Queues and limits
 //
-// Each peer has an outgoing queue of at most the send high-water mark
+// Each pipe has an outgoing queue of at most the send high-water mark
 // (1000 messages by default; the writer may hold one more batch it is
-// writing), and the socket an incoming queue of the receive high-water
-// mark: memory stays bounded with slow or dead peers, and a full incoming
-// queue stops reading, so TCP pushes back on the senders. Messages queued
-// for a peer whose connection drops are dropped, as libzmq does; a message
-// Send has not yet given to a peer waits for one.
+// writing), and each peer an incoming queue of the receive high-water mark
+// (plus at most one read batch; libzmq's RCVHWM is per pipe too): memory
+// stays bounded with slow or dead peers, and a full incoming queue stops
+// reading from that peer, so TCP pushes back on it alone. When a
+// connection drops, the messages queued for it are dropped, as libzmq
+// does, except on a connect endpoint's pipe, where those not yet handed to
+// the connection wait for the next one. A message Send has not yet given
+// to a pipe waits for room in one.
 //
 // Send takes ownership of the frames of m: the engine writes them after
 // Send returns, so the caller must not modify them afterwards. Frames
@@ -66,9 +73,11 @@
 // ctx allows), and ErrClosed once the socket is closed. A Poller
 // waits for input on several sockets.
 //
-// Close stops accepting and dialling, gives each connection up to the
-// linger time (1s by default, where libzmq waits forever; 0 drops what is
-// queued) to write what is queued for it, then closes every connection; it returns when every
+// Close has a linger time (1s by default, where libzmq waits forever; 0
+// drops what is queued): within it, Close first lets connect endpoints that
+// hold messages connect and take them, then stops accepting and dialling
+// and lets each connection write what is queued for it; then it closes
+// every connection. It returns when every
 // goroutine of the socket has ended, and may be called more than once.
 //
 // # Wire protocol
