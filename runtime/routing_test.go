@@ -420,6 +420,59 @@ func TestPullFairQueues(t *testing.T) {
 	}
 }
 
+// TestRouterFairQueues: the same with a ROUTER and two DEALERs; the
+// identity frame comes first.
+func TestRouterFairQueues(t *testing.T) {
+	ctx := testCtx(t)
+	const nA = 5000
+	router := newSock(t, ROUTER)
+	ep := bindAny(t, router)
+	a := newSock(t, DEALER, WithIdentity([]byte("A")))
+	mustConnect(t, a, ep)
+	sent := make(chan error, 1)
+	go func() {
+		for i := 0; i < nA; i++ {
+			if err := a.Send(ctx, strMsg(fmt.Sprint("a-", i))); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	waitQueued(t, router, "A's queue at the HWM", func(n []int) bool { return len(n) == 1 && n[0] >= defaultHWM })
+	b := newSock(t, DEALER, WithIdentity([]byte("B")))
+	mustConnect(t, b, ep)
+	for i := 0; i < 10; i++ {
+		mustSend(t, ctx, b, fmt.Sprint("b-", i))
+	}
+	waitQueued(t, router, "both queues filled", func(n []int) bool { return len(n) == 2 && min(n[0], n[1]) == 10 })
+	nextA, nextB := 0, 0
+	for i := 0; nextB < 10; i++ {
+		got := mustRecv(t, ctx, router)
+		want := fmt.Sprint("a-", nextA)
+		if got[0] == "B" {
+			want = fmt.Sprint("b-", nextB)
+			if i >= 30 {
+				t.Fatalf("%q was message %d of the ROUTER: not fair-queued", got, i)
+			}
+			nextB++
+		} else {
+			nextA++
+		}
+		if len(got) != 2 || got[1] != want {
+			t.Fatalf("message %d: %q, want %s", i, got, want)
+		}
+	}
+	for ; nextA < nA; nextA++ {
+		if got := mustRecv(t, ctx, router); !eq(got, "A", fmt.Sprint("a-", nextA)) {
+			t.Fatalf("got %q, want a-%d", got, nextA)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestInteropPullFairQueuesLibzmqPushes(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
