@@ -1155,14 +1155,6 @@ func (c *core) refill(p *peer) bool {
 	defer q.mu.Unlock()
 	if len(p.inq) == 0 {
 		p.inRing = false
-		// A peer going idle gives back arrays a burst made large: a
-		// socket with many peers should not keep a big batch for each.
-		if cap(p.local) > 4*maxReadBatch {
-			p.local, p.li = nil, 0
-		}
-		if cap(p.inq) > 4*maxReadBatch {
-			p.inq = nil
-		}
 		return false
 	}
 	p.local, p.inq = p.inq, p.local[:0]
