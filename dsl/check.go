@@ -87,8 +87,10 @@ func edgeLess(a, b *model.Edge) bool {
 	return false
 }
 
-// checkBinds reports an address bound twice, and a node with replicas
-// that binds a fixed address (each copy would try to bind it).
+// checkBinds reports an address bound twice, a node with replicas that
+// binds a fixed address (each copy would try to bind it), and a bind on a
+// REQ socket with a retry policy (a Lazy Pirate client reopens its socket
+// on every retry, which would drop every peer the bind had accepted).
 func (r *resolver) checkBinds() {
 	type owner struct {
 		si *sockInfo
@@ -105,6 +107,9 @@ func (r *resolver) checkBinds() {
 					}
 				}
 				all = append(all, owner{si, b})
+				if si.s.Retry != nil {
+					r.errorf(b.stmt.Addr, "%s has a retry policy, which reopens the socket on each retry, so it can only connect", sockName(si))
+				}
 				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" {
 					r.errorf(b.stmt.Addr, "node %q has %d replicas but binds the fixed address %q; the copies would collide",
 						ni.n.Name, ni.n.Replicas, b.addr.text)

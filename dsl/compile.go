@@ -1,7 +1,9 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -44,22 +46,25 @@ func compile(filename string, src []byte) (topo *model.Topology, f *File, diags 
 
 // Load reads and compiles the .ztopo file at path.
 func Load(path string) (*model.Topology, Diagnostics) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, Diagnostics{{Severity: Error, Range: Range{File: filepath.ToSlash(path)}, Message: readErrorMessage(err)}}
+	src, diags := ReadFile(path)
+	if diags != nil {
+		return nil, diags
 	}
 	return Compile(path, src)
 }
 
-func readErrorMessage(err error) string {
-	switch {
-	case os.IsNotExist(err):
-		return "no such file"
-	case os.IsPermission(err):
-		return "permission denied"
+// ReadFile reads the .ztopo file at path. A file that cannot be read is
+// reported as an error diagnostic on the file ("shop.ztopo: error: cannot
+// read file: no such file or directory"), so that tools report it as they
+// report the problems inside a file.
+func ReadFile(path string) ([]byte, Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, Diagnostics{{Severity: Error, Range: Range{File: filepath.ToSlash(path)}, Message: "cannot read file: " + err.Error()}}
 	}
-	if pe, ok := err.(*os.PathError); ok {
-		return fmt.Sprintf("cannot read: %v", pe.Err)
-	}
-	return fmt.Sprintf("cannot read: %v", err)
+	return src, nil
 }

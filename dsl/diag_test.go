@@ -72,7 +72,7 @@ func TestSnippetTabsAndRelated(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	topo, diags := Load("testdata/does-not-exist.ztopo")
-	if topo != nil || len(diags) != 1 || diags[0].String() != "testdata/does-not-exist.ztopo: error: no such file" {
+	if topo != nil || len(diags) != 1 || diags[0].String() != "testdata/does-not-exist.ztopo: error: cannot read file: no such file or directory" {
 		t.Errorf("got %v %v", topo, diags)
 	}
 }

@@ -26,7 +26,7 @@ import (
 // argument order, each directory's sorted, cleaned and without repeats.
 //
 // A FILE that does not exist is returned all the same: the command reports
-// it among the diagnostics of the other files (see readSource) and goes on
+// it among the diagnostics of the other files (see dsl.ReadFile) and goes on
 // with them. A directory without .ztopo files, or one that cannot be read,
 // is an error for the whole command line.
 func ztopoFiles(args []string) ([]string, error) {
@@ -125,28 +125,11 @@ func loadOne(cmd, arg string, stderr io.Writer) (string, *model.Topology, bool) 
 	return files[0], topo, true
 }
 
-// readSource reads a topology file. A file that cannot be read is an error
-// diagnostic ("shop.ztopo: error: cannot read file: no such file or
-// directory"), so that every command reports it as it reports the
-// problems inside a file.
-func readSource(file string) ([]byte, dsl.Diagnostics) {
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return nil, dsl.Diagnostics{{
-			Severity: dsl.Error,
-			Range:    dsl.Range{File: filepath.ToSlash(file)},
-			Message:  "cannot read file: " + errText(err),
-		}}
-	}
-	return src, nil
-}
-
 // loadFile reads, parses and checks the topology in file. It is dsl.Load
-// with readSource's diagnostic for a file that cannot be read, and it
-// returns the source too, for snippets. The topology is nil when there are
+// that also returns the source, for snippets. The topology is nil when there are
 // errors.
 func loadFile(file string) (*model.Topology, []byte, dsl.Diagnostics) {
-	src, diags := readSource(file)
+	src, diags := dsl.ReadFile(file)
 	if diags != nil {
 		return nil, nil, diags
 	}
@@ -162,15 +145,6 @@ func loadFile(file string) (*model.Topology, []byte, dsl.Diagnostics) {
 func printDiags(stderr io.Writer, diags dsl.Diagnostics) (ok bool) {
 	diags.WriteCompact(stderr)
 	return !diags.HasErrors()
-}
-
-// errText is an error without the path that os errors repeat.
-func errText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // replaceFile writes data to name, with permissions perm, through a

@@ -59,7 +59,7 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	status := exitOK
 	for _, f := range files {
-		src, diags := readSource(f)
+		src, diags := dsl.ReadFile(f)
 		if !printDiags(stderr, diags) {
 			status = exitFail
 			continue
