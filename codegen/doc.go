@@ -10,7 +10,15 @@
 //     bytes is []byte; json is a struct with json tags (int is int64,
 //     float is float64, []T a slice, a nested object a struct named after
 //     its parent and field, ParentField); multipart is a struct with one
-//     field per frame.
+//     field per frame; a constant ("message Ready = \"\x01\"") is an
+//     empty struct, type Ready struct{}, whose codec is its one frame.
+//     For each direction of a socket that carries several types, a
+//     sealed interface named after the node, socket and direction
+//     (QueueBackendIn, QueueBackendOut): runtime.Marshaler plus an
+//     unexported marker method that each of the types implements; for
+//     what the socket receives, also UnmarshalQueueBackendIn, which
+//     matches the constants' exact bytes first and decodes anything
+//     else as the one type that is not a constant.
 //   - <node>/<node>.zmqgen.go, package main, for each node: the program.
 //
 // # The API of a node program
@@ -71,7 +79,22 @@
 //
 // Socket handles (type <Sock>Socket, field Node.<Sock>), by socket type;
 // In is the socket's recv type, Out its send type (a declared message, or
-// string / []byte for the builtins):
+// string / []byte for the builtins). A socket with several recv (send)
+// types has the same methods, with In (Out) the interface of those types,
+// aliased in the node's package as <Sock>In (<Sock>Out): Recv returns one
+// of them, which a type switch tells apart, and Send, Publish and Request
+// take any of them. One method per direction, rather than one per type,
+// keeps the handle's API the same shape whatever the .ztopo declares, and
+// the switch on what arrived mirrors the value sent:
+//
+//	env, msg, err := n.Backend.Recv(ctx) // msg is a BackendIn
+//	switch msg := msg.(type) {
+//	case shop.Ready:
+//		...
+//	case shop.Task:
+//		err = n.Backend.Send(ctx, env, msg) // msg is a BackendOut too
+//	}
+//
 //
 //	REQ          Request(ctx, Out) (In, error); with a retry policy it runs on
 //	             runtime.Requester, OnRetry(func(left int)) reports retries,
@@ -89,7 +112,8 @@
 // Every handle but a retrying REQ's also has Addrs() (the bound addresses,
 // with real ports) and Raw() (the *runtime.Socket, for anything else); one
 // with a reconnect or heartbeat policy has Reconnect() or Heartbeat(). A
-// message that does not decode is logged and dropped by Recv. A node with
+// message that does not decode (for several types: matches none) is
+// logged and dropped by Recv. A node with
 // two or more receiving sockets (not counting REQ and REP) gets
 // Node.Poll(ctx) (Ready, error), built on runtime.Poller, where Ready has
 // one bool per such socket:

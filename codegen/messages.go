@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/dave/jennifer/jen"
 
@@ -19,7 +20,89 @@ func (g *generator) topologyFile() *jen.File {
 	for _, m := range g.t.Messages {
 		g.genMessage(f, m)
 	}
+	for _, n := range g.t.Nodes {
+		socks, _ := nodeSockets(n) // validate has checked them
+		for _, s := range socks {
+			for _, ms := range []*msgSet{s.In, s.Out} {
+				if ms != nil && ms.multi() {
+					g.genSetInterface(f, n, s, ms)
+				}
+			}
+		}
+	}
 	return f
+}
+
+// genSetInterface writes the sealed interface of the several types one
+// direction of a socket carries: an unexported marker method that each
+// type implements, and for what the socket receives, the decoder that
+// picks the type.
+func (g *generator) genSetInterface(f *jen.File, n *model.Node, s *sock, ms *msgSet) {
+	verb := "sends"
+	if ms.In {
+		verb = "receives"
+	}
+	var names []string
+	var consts []*model.Message
+	var data *model.Message
+	for _, m := range ms.Msgs {
+		names = append(names, exported(m.Name))
+		if m.Kind == model.Const {
+			consts = append(consts, m)
+		} else {
+			data = m
+		}
+	}
+	marker := "is" + ms.Iface
+	f.Line()
+	f.Add(doc(wrap(fmt.Sprintf("%s is a message that socket %s of node %s %s: %s. Its unexported "+
+		"method keeps other types out.", ms.Iface, s.Name, n.Name, verb, orList(names)))))
+	f.Type().Id(ms.Iface).Interface(
+		jen.Qual(RuntimePath, "Marshaler"),
+		jen.Id(marker).Params(),
+	)
+	f.Line()
+	for _, m := range ms.Msgs {
+		f.Func().Params(jen.Id(exported(m.Name))).Id(marker).Params().Block()
+		f.Line()
+	}
+	if !ms.In {
+		return
+	}
+	var constNames []string
+	for _, m := range consts {
+		constNames = append(constNames, exported(m.Name))
+	}
+	text := fmt.Sprintf("Unmarshal%s decodes msg as one of the messages socket %s of node %s receives", ms.Iface, s.Name, n.Name)
+	switch {
+	case len(consts) > 0 && data != nil:
+		text += fmt.Sprintf(": %s when msg is its one frame, else %s.", orList(constNames), exported(data.Name))
+	case len(consts) > 0:
+		text += fmt.Sprintf(": %s, the one whose frame msg is.", orList(constNames))
+	default:
+		text += "."
+	}
+	f.Add(doc(wrap(text)))
+	f.Func().Id("Unmarshal"+ms.Iface).Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Params(jen.Id(ms.Iface), jen.Error()).BlockFunc(func(b *jen.Group) {
+		if len(consts) > 0 {
+			b.If(jen.Len(jen.Id("msg")).Op("==").Lit(1)).Block(
+				jen.Switch(jen.String().Parens(jen.Id("msg").Index(jen.Lit(0)))).BlockFunc(func(sw *jen.Group) {
+					for _, m := range consts {
+						sw.Case(jen.Lit(string(m.Value))).Block(jen.Return(jen.Id(exported(m.Name)).Values(), jen.Nil()))
+					}
+				}),
+			)
+		}
+		if data == nil {
+			b.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(
+				jen.Lit(fmt.Sprintf("%s.%s: a message of %%d frames is none of %s", g.t.Name, ms.Iface, orList(constNames))), jen.Len(jen.Id("msg"))))
+			return
+		}
+		b.Var().Id("v").Id(exported(data.Name))
+		b.If(jen.Err().Op(":=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("msg")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Err()))
+		b.Return(jen.Id("v"), jen.Nil())
+	})
 }
 
 // genTopologyDoc writes the package doc: what the package is, then the
@@ -43,6 +126,8 @@ func wireDesc(m *model.Message) string {
 		return "one frame holding a JSON object"
 	case model.Multipart:
 		return fmt.Sprintf("%d frames, one per field in order", len(m.Fields))
+	case model.Const:
+		return fmt.Sprintf("one frame holding exactly %s", strconv.Quote(string(m.Value)))
 	}
 	return "?"
 }
@@ -65,6 +150,9 @@ func (g *generator) genMessage(f *jen.File, m *model.Message) {
 			f.Comment(n.doc)
 			f.Type().Id(n.name).Struct(n.fields...)
 		}
+	case model.Const:
+		// A struct with no fields: the type is the whole message.
+		f.Type().Id(name).Struct()
 	case model.Multipart:
 		f.Type().Id(name).StructFunc(func(s *jen.Group) {
 			for _, fl := range m.Fields {
@@ -145,6 +233,8 @@ func (g *generator) genMarshal(f *jen.File, m *model.Message, name string) {
 			b.Return(rt("BytesMsg").Call(jen.Index().Byte().Parens(jen.Id("m"))), jen.Nil())
 		case model.JSON:
 			b.Return(rt("EncodeJSON").Call(jen.Id("m")))
+		case model.Const:
+			b.Return(rt("Msg").Values(jen.Index().Byte().Parens(jen.Lit(string(m.Value)))), jen.Nil())
 		case model.Multipart:
 			b.Return(rt("Msg").ValuesFunc(func(v *jen.Group) {
 				for _, fl := range m.Fields {
@@ -181,6 +271,10 @@ func (g *generator) genUnmarshal(f *jen.File, m *model.Message, name string) {
 			b.Return(jen.Nil())
 		case model.JSON:
 			b.Return(rt("DecodeJSON").Call(jen.Id("msg"), jen.Id("m")))
+		case model.Const:
+			b.If(jen.Len(jen.Id("msg")).Op("!=").Lit(1).Op("||").String().Parens(jen.Id("msg").Index(jen.Lit(0))).Op("!=").Lit(string(m.Value))).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(qualified+": not the one frame %q"), jen.Lit(string(m.Value)))))
+			b.Return(jen.Nil())
 		case model.Multipart:
 			b.Id("r").Op(":=").Add(rt("NewFrameReader")).Call(jen.Id("msg"), jen.Lit(qualified), jen.Lit(len(m.Fields)))
 			for _, fl := range m.Fields {

@@ -14,9 +14,42 @@ import (
 // sock is a socket with the Go names and facts the node steps share.
 type sock struct {
 	*model.Socket
-	Go     string // exported name: the Node field, the handle is Go+"Socket"
-	Handle string // the handle type's name
+	Go     string  // exported name: the Node field, the handle is Go+"Socket"
+	Handle string  // the handle type's name
+	In     *msgSet // what it receives; nil if nothing
+	Out    *msgSet // what it sends; nil if nothing
 }
+
+// A msgSet is the message types one direction of a socket carries. One
+// type is used as is; several are one sealed interface, declared in the
+// message package as Iface and aliased in the node's package as Alias.
+type msgSet struct {
+	Msgs  []*model.Message
+	Alias string // "BackendIn"; "" for one type
+	Iface string // "QueueBackendIn"; "" for one type
+	In    bool   // received, so it has a decoder
+}
+
+// newMsgSet returns the set of msgs, or nil if msgs is empty. node and
+// goName name the socket, dir is "In" or "Out".
+func newMsgSet(node, goName, dir string, msgs []*model.Message) *msgSet {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ms := &msgSet{Msgs: msgs, In: dir == "In"}
+	if len(msgs) > 1 {
+		ms.Alias = goName + dir
+		ms.Iface = exported(node) + goName + dir
+	}
+	return ms
+}
+
+// multi says whether the set is several types behind an interface.
+func (ms *msgSet) multi() bool { return ms.Alias != "" }
+
+// codec is the node package's name of the decoding wrapper of a multi
+// set, which runtime.RecvValue can fill.
+func (ms *msgSet) codec() string { return "zmqgen" + ms.Alias }
 
 // usesRequester says whether the socket is a REQ with a retry policy,
 // which the runtime's Requester runs (it opens and reopens REQ sockets).
@@ -43,7 +76,7 @@ func (s *sock) hasEnvelope() bool { return s.Type == model.ROUTER || s.Type == m
 // polled says whether the socket takes part in Node.Poll: it receives,
 // and receiving is not bound to a request or a reply.
 func (s *sock) polled() bool {
-	return s.Recv != nil && s.Type != model.REQ && s.Type != model.REP
+	return len(s.Recv) > 0 && s.Type != model.REQ && s.Type != model.REP
 }
 
 // sendMethod is the name of the method that sends on the socket.
@@ -85,11 +118,11 @@ func nodeSockets(n *model.Node) ([]*sock, error) {
 			return nil, fmt.Errorf("socket %s: unknown socket type %v", s.Name, s.Type)
 		}
 		switch {
-		case s.Send != nil && !d.send:
+		case len(s.Send) > 0 && !d.send:
 			return nil, fmt.Errorf("socket %s: a %v socket cannot send", s.Name, s.Type)
-		case s.Recv != nil && !d.recv:
+		case len(s.Recv) > 0 && !d.recv:
 			return nil, fmt.Errorf("socket %s: a %v socket cannot receive", s.Name, s.Type)
-		case d.both && (s.Send == nil || s.Recv == nil):
+		case d.both && (len(s.Send) == 0 || len(s.Recv) == 0):
 			return nil, fmt.Errorf("socket %s: a %v socket needs both send and recv", s.Name, s.Type)
 		case s.Retry != nil && s.Type != model.REQ:
 			return nil, fmt.Errorf("socket %s: retry is for REQ sockets", s.Name)
@@ -105,7 +138,18 @@ func nodeSockets(n *model.Node) ([]*sock, error) {
 			}
 		}
 		reserved[goName] = s.Name
-		out = append(out, &sock{Socket: s, Go: goName, Handle: goName + "Socket"})
+		for _, ms := range [][]*model.Message{s.Send, s.Recv} {
+			if len(ms) < 2 {
+				continue
+			}
+			for _, m := range ms {
+				if m.Builtin {
+					return nil, fmt.Errorf("socket %s: the builtin %s cannot be one of several types", s.Name, m.Name)
+				}
+			}
+		}
+		out = append(out, &sock{Socket: s, Go: goName, Handle: goName + "Socket",
+			In: newMsgSet(n.Name, goName, "In", s.Recv), Out: newMsgSet(n.Name, goName, "Out", s.Send)})
 	}
 	return out, nil
 }
@@ -167,6 +211,63 @@ func (g *generator) fromCodec(m *model.Message, v jen.Code) *jen.Statement {
 	}
 	return jen.Add(v)
 }
+
+// setType is the Go type of what a set carries: its one message's type,
+// or the interface's alias.
+func (g *generator) setType(ms *msgSet) *jen.Statement {
+	if ms.multi() {
+		return jen.Id(ms.Alias)
+	}
+	return g.msgType(ms.Msgs[0])
+}
+
+// setName is how docs name what a set carries.
+func (g *generator) setName(ms *msgSet) string {
+	if !ms.multi() {
+		return g.msgName(ms.Msgs[0])
+	}
+	var names []string
+	for _, m := range ms.Msgs {
+		names = append(names, g.msgName(m))
+	}
+	return ms.Alias + " (" + orList(names) + ")"
+}
+
+// orList joins names as "a", "a or b", "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// setCodec is the type that decodes what a set carries.
+func (g *generator) setCodec(ms *msgSet) *jen.Statement {
+	if ms.multi() {
+		return jen.Id(ms.codec())
+	}
+	return g.codecType(ms.Msgs[0])
+}
+
+// setToCodec converts v, of the set's Go type, to a runtime.Marshaler:
+// an interface of several types is one already.
+func (g *generator) setToCodec(ms *msgSet, v jen.Code) *jen.Statement {
+	if ms.multi() {
+		return jen.Add(v)
+	}
+	return g.toCodec(ms.Msgs[0], v)
+}
+
+// setFromCodec converts v, of the set's codec type, to its Go type.
+func (g *generator) setFromCodec(ms *msgSet, v jen.Code) *jen.Statement {
+	if ms.multi() {
+		return jen.Add(v).Dot("v")
+	}
+	return g.fromCodec(ms.Msgs[0], v)
+}
+
+// converts says whether the set's codec type differs from its Go type.
+func (ms *msgSet) converts() bool { return ms.multi() || ms.Msgs[0].Builtin }
 
 // durationLit writes d as a constant expression: 2500ms is
 // 2500 * time.Millisecond, 90s is 90 * time.Second.

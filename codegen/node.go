@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -186,8 +187,8 @@ func (ng *nodeGen) genHandler(f *jen.File) {
 		for _, s := range ng.reps() {
 			i.Comment(fmt.Sprintf("%s answers a request that socket %s received; socket %s", serveMethod(s), s.Name, s.Name))
 			i.Comment("serves one request at a time.")
-			i.Id(serveMethod(s)).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("req").Add(ng.msgType(s.Recv))).
-				Params(ng.msgType(s.Send), jen.Error())
+			i.Id(serveMethod(s)).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("req").Add(ng.setType(s.In))).
+				Params(ng.setType(s.Out), jen.Error())
 		}
 	})
 }
@@ -195,11 +196,11 @@ func (ng *nodeGen) genHandler(f *jen.File) {
 // genSocket writes a socket's handle type and its methods.
 func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 	var io []string
-	if s.Recv != nil {
-		io = append(io, "receives "+ng.msgName(s.Recv))
+	if s.In != nil {
+		io = append(io, "receives "+ng.setName(s.In))
 	}
-	if s.Send != nil {
-		io = append(io, "sends "+ng.msgName(s.Send))
+	if s.Out != nil {
+		io = append(io, "sends "+ng.setName(s.Out))
 	}
 	sentence := fmt.Sprintf("%s is the %v socket %s of node %s", s.Handle, s.Type, s.Name, ng.n.Name)
 	if len(io) > 0 {
@@ -209,6 +210,7 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 	if s.Type == model.REP {
 		sentence += fmt.Sprintf(" Handler.%s answers its requests.", serveMethod(s))
 	}
+	ng.genSets(f, s)
 	f.Line()
 	f.Add(docFor(s.Handle, sentence, s.Doc))
 	f.Type().Id(s.Handle).StructFunc(func(st *jen.Group) {
@@ -275,6 +277,41 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 	ng.genPolicies(f, s, recv)
 }
 
+// genSets writes, for each direction of s that carries several message
+// types, the alias of the message package's interface and, for what s
+// receives, the wrapper runtime.RecvValue decodes into.
+func (ng *nodeGen) genSets(f *jen.File, s *sock) {
+	for _, ms := range []*msgSet{s.In, s.Out} {
+		if ms == nil || !ms.multi() {
+			continue
+		}
+		verb := "sends"
+		if ms.In {
+			verb = "receives"
+		}
+		var names []string
+		for _, m := range ms.Msgs {
+			names = append(names, ng.msgName(m))
+		}
+		f.Line()
+		f.Add(doc(wrap(fmt.Sprintf("%s is a message that socket %s %s: %s. Only those types are %ss; "+
+			"a type switch tells them apart.", ms.Alias, s.Name, verb, orList(names), ms.Alias))))
+		f.Type().Id(ms.Alias).Op("=").Qual(ng.opts.ImportPath, ms.Iface)
+		if !ms.In {
+			continue
+		}
+		f.Line()
+		f.Comment(fmt.Sprintf("%s decodes a %s, for runtime.RecvValue.", ms.codec(), ms.Alias))
+		f.Type().Id(ms.codec()).Struct(jen.Id("v").Id(ms.Alias))
+		f.Line()
+		f.Func().Params(jen.Id("c").Op("*").Id(ms.codec())).Id("UnmarshalZMQ").
+			Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Params(jen.Err().Error()).Block(
+			jen.List(jen.Id("c").Dot("v"), jen.Err()).Op("=").Qual(ng.opts.ImportPath, "Unmarshal"+ms.Iface).Call(jen.Id("msg")),
+			jen.Return(jen.Err()),
+		)
+	}
+}
+
 // genPolicies writes the methods that return the socket's reconnect and
 // heartbeat policies, as the .ztopo, flags and environment set them, for
 // handlers that run a protocol on top of them (Paranoid Pirate's
@@ -304,11 +341,11 @@ func (ng *nodeGen) genRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 	f.Line()
 	f.Comment("Request sends req and waits for the reply. Requests go to the socket's")
 	f.Comment("peers in turn (round robin).")
-	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.msgType(s.Send))).
-		Params(jen.Id("reply").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
-		jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("req"))),
+	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.setType(s.Out))).
+		Params(jen.Id("reply").Add(ng.setType(s.In)), jen.Err().Error()).Block(
+		jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("req"))),
 			jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
-		ng.recvValue(s.Recv),
+		ng.recvValue(s.In),
 	)
 }
 
@@ -322,15 +359,15 @@ func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statemen
 	text += ". It returns an error wrapping runtime.ErrNoReply when no try got a reply."
 	f.Line()
 	f.Add(doc(wrap(text)))
-	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.msgType(s.Send))).
-		Params(jen.Id("reply").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
-		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.toCodec(s.Send, jen.Id("req"))).Dot("MarshalZMQ").Call(),
+	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.setType(s.Out))).
+		Params(jen.Id("reply").Add(ng.setType(s.In)), jen.Err().Error()).Block(
+		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.setToCodec(s.Out, jen.Id("req"))).Dot("MarshalZMQ").Call(),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
 		jen.List(jen.Id("m"), jen.Err()).Op("=").Id("s").Dot("req").Dot("Request").Call(jen.Id("ctx"), jen.Id("m")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
-		jen.Var().Id("v").Add(ng.codecType(s.Recv)),
+		jen.Var().Id("v").Add(ng.setCodec(s.In)),
 		jen.Err().Op("=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("m")),
-		jen.Return(ng.fromCodec(s.Recv, jen.Id("v")), jen.Err()),
+		jen.Return(ng.setFromCodec(s.In, jen.Id("v")), jen.Err()),
 	)
 	f.Line()
 	f.Comment("OnRetry sets f to be called after each try that got no reply in time, with")
@@ -355,13 +392,13 @@ func (ng *nodeGen) genServe(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 	f.Line()
 	f.Comment("serve answers each request with h until ctx is done or h fails.")
 	f.Func().Params(recv.Clone()).Id("serve").Params(ctx.Clone(), jen.Id("h").Func().
-		Params(jen.Qual("context", "Context"), ng.msgType(s.Recv)).Params(ng.msgType(s.Send), jen.Error())).Error().Block(
+		Params(jen.Qual("context", "Context"), ng.setType(s.In)).Params(ng.setType(s.Out), jen.Error())).Error().Block(
 		jen.For().Block(
-			jen.List(jen.Id("req"), jen.Err()).Op(":=").Qual(RuntimePath, "RecvValue").Types(ng.codecType(s.Recv)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock")),
+			jen.List(jen.Id("req"), jen.Err()).Op(":=").Qual(RuntimePath, "RecvValue").Types(ng.setCodec(s.In)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.List(jen.Id("reply"), jen.Err()).Op(":=").Id("h").Call(jen.Id("ctx"), ng.fromCodec(s.Recv, jen.Id("req"))),
+			jen.List(jen.Id("reply"), jen.Err()).Op(":=").Id("h").Call(jen.Id("ctx"), ng.setFromCodec(s.In, jen.Id("req"))),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(serveMethod(s)+": %w"), jen.Err()))),
-			jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("reply"))),
+			jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("reply"))),
 				jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		),
 	)
@@ -383,17 +420,17 @@ func sendDoc(t model.SocketType) string {
 }
 
 func (ng *nodeGen) genSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	if s.Send == nil {
+	if s.Out == nil {
 		return
 	}
 	f.Line()
 	f.Add(doc(sendDoc(s.Type)))
-	f.Func().Params(recv.Clone()).Id(s.sendMethod()).Params(ctx.Clone(), jen.Id("msg").Add(ng.msgType(s.Send))).Error().Block(
-		jen.Return(jen.Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.toCodec(s.Send, jen.Id("msg")))))
+	f.Func().Params(recv.Clone()).Id(s.sendMethod()).Params(ctx.Clone(), jen.Id("msg").Add(ng.setType(s.Out))).Error().Block(
+		jen.Return(jen.Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("msg")))))
 }
 
 func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	if s.Recv == nil {
+	if s.In == nil {
 		return
 	}
 	f.Line()
@@ -408,8 +445,8 @@ func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 		f.Comment("Recv waits for the next message. A message that does not decode is logged")
 		f.Comment("and dropped.")
 	}
-	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("msg").Add(ng.msgType(s.Recv)), jen.Err().Error()).Block(
-		ng.recvValue(s.Recv),
+	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("msg").Add(ng.setType(s.In)), jen.Err().Error()).Block(
+		ng.recvValue(s.In),
 	)
 }
 
@@ -472,7 +509,7 @@ func (ng *nodeGen) genSubscribe(f *jen.File, s *sock, recv *jen.Statement) {
 }
 
 func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	if s.Send == nil {
+	if s.Out == nil {
 		return
 	}
 	f.Line()
@@ -485,8 +522,8 @@ func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statemen
 		f.Comment("robin). A REP peer wants an envelope that ends with an empty frame, such")
 		f.Comment("as Envelope{{}}.")
 	}
-	f.Func().Params(recv.Clone()).Id("Send").Params(ctx.Clone(), jen.Id("env").Id("Envelope"), jen.Id("msg").Add(ng.msgType(s.Send))).Error().Block(
-		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.toCodec(s.Send, jen.Id("msg"))).Dot("MarshalZMQ").Call(),
+	f.Func().Params(recv.Clone()).Id("Send").Params(ctx.Clone(), jen.Id("env").Id("Envelope"), jen.Id("msg").Add(ng.setType(s.Out))).Error().Block(
+		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.setToCodec(s.Out, jen.Id("msg"))).Dot("MarshalZMQ").Call(),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Return(jen.Id("s").Dot("sock").Dot("Send").Call(jen.Id("ctx"),
 			jen.Append(jen.Qual(RuntimePath, "Msg").Parens(jen.Qual("slices", "Clone").Call(jen.Id("env"))), jen.Id("m").Op("...")))),
@@ -494,7 +531,7 @@ func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statemen
 }
 
 func (ng *nodeGen) genEnvelopeRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	if s.Recv == nil {
+	if s.In == nil {
 		return
 	}
 	f.Line()
@@ -507,17 +544,17 @@ func (ng *nodeGen) genEnvelopeRecv(f *jen.File, s *sock, recv, ctx *jen.Statemen
 		f.Comment("frames up to and including the first empty frame, if there is one. A")
 		f.Comment("message that does not decode is logged and dropped.")
 	}
-	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("Envelope"), ng.msgType(s.Recv), jen.Error()).Block(
-		jen.Var().Id("v").Add(ng.codecType(s.Recv)),
+	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("Envelope"), ng.setType(s.In), jen.Error()).Block(
+		jen.Var().Id("v").Add(ng.setCodec(s.In)),
 		jen.For().Block(
 			jen.List(jen.Id("m"), jen.Err()).Op(":=").Id("s").Dot("sock").Dot("Recv").Call(jen.Id("ctx")),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), ng.fromCodec(s.Recv, jen.Id("v")), jen.Err())),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), ng.setFromCodec(s.In, jen.Id("v")), jen.Err())),
 			jen.List(jen.Id("env"), jen.Id("body")).Op(":=").Id("zmqgenSplitEnvelope").Call(jen.Id("m"), jen.Lit(s.Type == model.ROUTER)),
 			jen.If(jen.Err().Op(":=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("body")), jen.Err().Op("!=").Nil()).Block(
 				jen.Id("s").Dot("log").Dot("Warn").Call(jen.Lit("dropped a message that does not decode"), jen.Lit("socket"), jen.Id("s").Dot("sock").Dot("Name").Call(), jen.Lit("err"), jen.Err()),
 				jen.Continue(),
 			),
-			jen.Return(jen.Id("env"), ng.fromCodec(s.Recv, jen.Id("v")), jen.Nil()),
+			jen.Return(jen.Id("env"), ng.setFromCodec(s.In, jen.Id("v")), jen.Nil()),
 		),
 	)
 }
@@ -610,8 +647,8 @@ func (ng *nodeGen) genEnvelope(f *jen.File) {
 func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
 	var text, raw bool
 	for _, s := range ng.socks {
-		for _, m := range []*model.Message{s.Send, s.Recv} {
-			if m != nil && m.Builtin {
+		for _, m := range append(slices.Clone(s.Send), s.Recv...) {
+			if m.Builtin {
 				text = text || m.Kind == model.String
 				raw = raw || m.Kind == model.Bytes
 			}
@@ -643,12 +680,12 @@ func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
 	}
 }
 
-// recvValue returns the statements that receive a value of m on s.sock
+// recvValue returns the statements that receive a value of ms on s.sock
 // and return it with the error.
-func (ng *nodeGen) recvValue(m *model.Message) jen.Code {
-	call := jen.Qual(RuntimePath, "RecvValue").Types(ng.codecType(m)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock"))
-	if !m.Builtin {
+func (ng *nodeGen) recvValue(ms *msgSet) jen.Code {
+	call := jen.Qual(RuntimePath, "RecvValue").Types(ng.setCodec(ms)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock"))
+	if !ms.converts() {
 		return jen.Return(call)
 	}
-	return jen.List(jen.Id("v"), jen.Err()).Op(":=").Add(call).Line().Return(ng.fromCodec(m, jen.Id("v")), jen.Err())
+	return jen.List(jen.Id("v"), jen.Err()).Op(":=").Add(call).Line().Return(ng.setFromCodec(ms, jen.Id("v")), jen.Err())
 }

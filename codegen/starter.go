@@ -42,10 +42,10 @@ func Starter(t *model.Topology, n *model.Node, opts Options) ([]byte, error) {
 		f.Line()
 		f.Comment(fmt.Sprintf("%s answers a request of socket %s.", serveMethod(s), s.Name))
 		f.Func().Params(jen.Id("h").Op("*").Id("handler")).Id(serveMethod(s)).
-			Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("req").Add(ng.msgType(s.Recv))).
-			Params(ng.msgType(s.Send), jen.Error()).Block(
+			Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("req").Add(ng.setType(s.In))).
+			Params(ng.setType(s.Out), jen.Error()).Block(
 			jen.Id("h").Dot("n").Dot("Logger").Dot("Info").Call(jen.Lit("request"), jen.Lit("socket"), jen.Lit(s.Name), jen.Lit("req"), jen.Id("req")),
-			jen.Var().Id("reply").Add(ng.msgType(s.Send)),
+			jen.Var().Id("reply").Add(ng.msgType(s.Out.Msgs[0])),
 			jen.Return(jen.Id("reply"), jen.Nil()),
 		)
 	}
@@ -64,7 +64,7 @@ func (ng *nodeGen) genStarterRun(f *jen.File) {
 			polled = append(polled, s)
 		case s.Type == model.REQ && req == nil:
 			req = s
-		case s.Send != nil && s.Type != model.REP && sender == nil:
+		case s.Out != nil && s.Type != model.REP && sender == nil:
 			sender = s
 		}
 	}
@@ -105,7 +105,7 @@ func (ng *nodeGen) genStarterRun(f *jen.File) {
 	case req != nil:
 		f.Comment(fmt.Sprintf("Run makes one request on socket %s and logs the reply.", req.Name))
 		f.Add(run.Block(
-			jen.Var().Id("req").Add(ng.msgType(req.Send)),
+			jen.Var().Id("req").Add(ng.msgType(req.Out.Msgs[0])),
 			jen.List(jen.Id("reply"), jen.Err()).Op(":=").Add(h(req)).Dot("Request").Call(jen.Id("ctx"), jen.Id("req")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			logf("reply", jen.Lit("socket"), jen.Lit(req.Name), jen.Lit("reply"), jen.Id("reply")),
@@ -122,7 +122,7 @@ func (ng *nodeGen) genStarterRun(f *jen.File) {
 			jen.Id("tick").Op(":=").Qual("time", "NewTicker").Call(jen.Qual("time", "Second")),
 			jen.Defer().Id("tick").Dot("Stop").Call(),
 			jen.For().Block(
-				jen.Var().Id("msg").Add(ng.msgType(sender.Send)),
+				jen.Var().Id("msg").Add(ng.msgType(sender.Out.Msgs[0])),
 				jen.If(jen.Err().Op(":=").Add(h(sender)).Dot(sender.sendMethod()).Call(args...), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 				logf("sent", jen.Lit("socket"), jen.Lit(sender.Name), jen.Lit("msg"), jen.Id("msg")),
 				jen.Select().Block(

@@ -48,6 +48,19 @@ func validate(t *model.Topology) error {
 		if err := validateNode(n); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
+		socks, _ := nodeSockets(n) // validateNode checked them
+		for _, s := range socks {
+			for _, ms := range []*msgSet{s.In, s.Out} {
+				if ms == nil || !ms.multi() {
+					continue
+				}
+				for _, name := range []string{ms.Iface, "Unmarshal" + ms.Iface} {
+					if err := claim(name, fmt.Sprintf("the types of socket %s.%s", n.Name, s.Name)); err != nil {
+						return err
+					}
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -46,17 +46,23 @@ type Decl interface {
 	decl()
 }
 
-// MessageDecl declares a message type: rule MessageDecl.
+// MessageDecl declares a message type: rule MessageDecl. It is either a
+// constant, a string literal, or a kind with optional fields.
 //
 //	message Work = json { num int }
+//	message Ready = "\x01"
 type MessageDecl struct {
 	Pos  lexer.Position
 	Name *Ident `parser:"'message' @@ '='"`
-	Kind *Ident `parser:"@@"`
+	// Const is the string literal of a constant message; nil for the
+	// other kinds, and then Kind is set. It is a Value, so that a number
+	// written there gets "expected a string" from the resolver.
+	Const *Value `parser:"( @@"`
+	Kind  *Ident `parser:"| @@"`
 	// Braces records whether a field block was written, so that
 	// "json {}" (no fields) and "json" (block missing) differ.
-	Braces bool     `parser:"( @'{'"`
-	Fields []*Field `parser:"  @@* '}' )?"`
+	Braces bool     `parser:"  ( @'{'"`
+	Fields []*Field `parser:"    @@* '}' )? )"`
 	EndPos lexer.Position
 }
 
@@ -160,14 +166,16 @@ type Ref struct {
 	EndPos lexer.Position
 }
 
-// Send names the message type a socket sends: rule Send.
+// Send names a message type a socket sends: rule Send. A socket may
+// have several, one per statement.
 type Send struct {
 	Pos    lexer.Position
 	Msg    *Ident `parser:"'send' @@"`
 	EndPos lexer.Position
 }
 
-// Recv names the message type a socket receives: rule Recv.
+// Recv names a message type a socket receives: rule Recv. A socket may
+// have several, one per statement.
 type Recv struct {
 	Pos    lexer.Position
 	Msg    *Ident `parser:"'recv' @@"`

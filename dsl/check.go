@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -69,6 +70,7 @@ func (r *resolver) checkTopology() {
 	for _, ed := range edges {
 		r.checkEdge(ed)
 	}
+	r.checkReceived()
 	r.checkPairPeers(edges)
 	sort.Slice(edges, func(i, j int) bool { return edgeLess(edges[i].e, edges[j].e) })
 	for _, ed := range edges {
@@ -204,28 +206,80 @@ func (r *resolver) checkEdge(ed *edgeInfo) {
 	r.checkFlow(at, ed.to, ed.from)
 }
 
-// checkFlow checks messages going from socket x to socket y.
+// checkFlow checks messages going from socket x to socket y: every type
+// x sends is one y receives. It records what y's peers send, for
+// checkReceived.
 func (r *resolver) checkFlow(at Node, x, y *sockInfo) {
 	if !carriesData(x.s.Type, y.s.Type) {
-		return
-	}
-	// A declaration that failed to resolve is already reported.
-	if x.send != nil && x.s.Send == nil || y.recv != nil && y.s.Recv == nil || x.incomplete || y.incomplete {
 		return
 	}
 	if !canSend[x.s.Type] || !canRecv[y.s.Type] {
 		return
 	}
-	send, recv := x.s.Send, y.s.Recv
-	switch {
-	case send == nil && recv == nil:
-	case send == nil:
-		r.errorf(at, "%s receives %s but %s sends nothing", sockName(y), recv.Name, sockName(x))
-	case recv == nil:
-		r.errorf(at, "%s sends %s but %s receives nothing", sockName(x), send.Name, sockName(y))
-	case send != recv:
-		r.errorf(at, "%s sends %s but %s receives %s", sockName(x), send.Name, sockName(y), recv.Name)
+	// A declaration that failed to resolve is already reported.
+	if x.badMsg || y.badMsg || x.incomplete || y.incomplete {
+		y.flowReported = true
+		return
 	}
+	send, recv := x.s.Send, y.s.Recv
+	y.peered = true
+	if y.sentBy == nil {
+		y.sentBy = map[*model.Message]bool{}
+	}
+	for _, m := range send {
+		y.sentBy[m] = true
+	}
+	switch {
+	case len(send) == 0 && len(recv) == 0:
+	case len(send) == 0:
+		r.errorf(at, "%s receives %s but %s sends nothing", sockName(y), msgNames(recv), sockName(x))
+		y.flowReported = true
+	case len(recv) == 0:
+		r.errorf(at, "%s sends %s but %s receives nothing", sockName(x), msgNames(send), sockName(y))
+		y.flowReported = true
+	default:
+		for _, m := range send {
+			if !slices.Contains(recv, m) {
+				r.errorf(at, "%s sends %s but %s receives %s", sockName(x), m.Name, sockName(y), msgNames(recv))
+				y.flowReported = true
+			}
+		}
+	}
+}
+
+// checkReceived reports a type that a socket receives but none of its
+// peers in the topology sends. It is silent for a socket with no peer in
+// the topology (its peers are outside, behind literal addresses) and for
+// one whose edges already had an error.
+func (r *resolver) checkReceived() {
+	for _, ni := range r.nodeList {
+		for _, si := range ni.list {
+			if !si.peered || si.flowReported {
+				continue
+			}
+			for i, m := range si.s.Recv {
+				if !si.sentBy[m] {
+					r.errorf(si.recvs[i], "%s receives %s but no peer sends it", sockName(si), m.Name)
+				}
+			}
+		}
+	}
+}
+
+// msgNames lists message names for a diagnostic: "A", "A and B",
+// "A, B and C".
+func msgNames(ms []*model.Message) string {
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	switch len(names) {
+	case 0:
+		return "nothing"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // checkPairPeers reports a PAIR socket with more than one peer: PAIR is

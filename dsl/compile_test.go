@@ -57,7 +57,8 @@ func TestReqRepModel(t *testing.T) {
 		t.Errorf("server1 params = %+v %+v", s1.Params[0], s1.Params[1])
 	}
 	rep := s1.Socket("rep")
-	if rep.Type != model.REP || rep.Node != s1 || rep.Recv != topo.Message("Order") || rep.Send != topo.Message("Answer") {
+	if rep.Type != model.REP || rep.Node != s1 || len(rep.Recv) != 1 || rep.Recv[0] != topo.Message("Order") ||
+		len(rep.Send) != 1 || rep.Send[0] != topo.Message("Answer") {
 		t.Errorf("server1.rep = %+v", rep)
 	}
 	req := topo.Node("client").Socket("req")
@@ -135,7 +136,7 @@ node pub {
 		t.Errorf("policies = %+v %+v", in.Reconnect, in.Heartbeat)
 	}
 	s := w.Socket("s")
-	if s.Recv == nil || !s.Recv.Builtin || s.Recv.Kind != model.Bytes || len(s.Subscribe) != 2 || s.Subscribe[0] != "" {
+	if len(s.Recv) != 1 || !s.Recv[0].Builtin || s.Recv[0].Kind != model.Bytes || len(s.Subscribe) != 2 || s.Subscribe[0] != "" {
 		t.Errorf("sub = %+v", s)
 	}
 	if s.Connects[0].Addr != "ipc:///tmp/p" {

@@ -250,6 +250,13 @@ func (p *printer) file(f *File) {
 }
 
 func (p *printer) message(d *MessageDecl) {
+	if d.Const != nil {
+		// The literal as written: re-quoting could change its escapes,
+		// which the user chose for readability ("\x01" against "\001").
+		p.line("message " + d.Name.Name + " = " + d.Const.Text())
+		p.trailing(d.EndPos.Offset)
+		return
+	}
 	header := "message " + d.Name.Name + " = " + d.Kind.Name
 	if !d.Braces {
 		p.line(header)

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"bytes"
+	"github.com/zmqgen/zmqgen/dsl/model"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -166,5 +167,57 @@ func TestFormatCRLF(t *testing.T) {
 	}
 	if want := strings.ReplaceAll(src, "\r\n", "\n"); string(out) != want {
 		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
+// TestFormatConstants: a constant keeps its literal as written (escapes
+// and all), and several send and recv statements keep their order.
+func TestFormatConstants(t *testing.T) {
+	src := "topology t\n// ready\nmessage   Ready=\"\\x01\"   // trailing\nmessage Hb = \"\\002\"\nmessage Text = string\n" +
+		"node a { socket s PUSH { bind \"tcp://*:5000\" send Text send   Ready send Hb } }\n" +
+		"node b { socket s PULL { connect a.s recv Hb recv Ready recv Text } }\n"
+	want := `topology t
+
+// ready
+message Ready = "\x01" // trailing
+
+message Hb = "\002"
+
+message Text = string
+
+node a {
+    socket s PUSH {
+        bind "tcp://*:5000"
+        send Text
+        send Ready
+        send Hb
+    }
+}
+
+node b {
+    socket s PULL {
+        connect a.s
+        recv Hb
+        recv Ready
+        recv Text
+    }
+}
+`
+	out, diags := Format("c.ztopo", []byte(src))
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	if string(out) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	checkFormatted(t, "c.ztopo", []byte(src))
+	m, diags := Compile("c.ztopo", out)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	recv := m.Node("b").Socket("s").Recv
+	if len(recv) != 3 || recv[0].Name != "Hb" || recv[1].Name != "Ready" || recv[2].Name != "Text" ||
+		recv[0].Kind != model.Const || string(recv[0].Value) != "\x02" || string(recv[1].Value) != "\x01" {
+		t.Errorf("b.s receives %v", recv)
 	}
 }

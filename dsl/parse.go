@@ -309,6 +309,11 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 			}
 		}
 	}
+	if tok != nil && tok.Value == "{" && prev.Type == tokenTypes["String"] {
+		if pp := prevOf(toks, prev); pp != nil && pp.Value == "=" {
+			return "a constant message is its string alone and has no fields"
+		}
+	}
 	if tok != nil && tok.Value == "=" {
 		// An optional "= value" that failed is dropped by the parser,
 		// which then stops at the "=" itself.

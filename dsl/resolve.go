@@ -46,9 +46,18 @@ type sockInfo struct {
 	node     *nodeInfo
 	binds    []*bindInfo
 	connects []*connInfo
-	send     *Send
-	recv     *Recv
-	subs     []*Subscribe
+	sends    []*Send // resolved send statements, in order
+	recvs    []*Recv // resolved recv statements, in order
+	// badMsg marks a socket with a send or recv that did not resolve
+	// (already reported), so that its edges are not checked.
+	badMsg bool
+	// peered marks a socket that receives data from a peer in the
+	// topology; sentBy holds what those peers send, and flowReported
+	// marks one whose edges already had a message error.
+	peered       bool
+	sentBy       map[*model.Message]bool
+	flowReported bool
+	subs         []*Subscribe
 	// incomplete marks a REQ or REP socket already reported for missing
 	// send or recv, so that its edges are not reported again for it.
 	incomplete bool
@@ -169,6 +178,21 @@ var messageKinds = map[string]model.MessageKind{
 
 func (r *resolver) defineMessage(mi *msgInfo) {
 	d := mi.decl
+	if d.Const != nil {
+		mi.m.Kind = model.Const
+		v, msg := readString(d.Const)
+		switch {
+		case msg != "":
+			r.errorf(d.Const, "constant message %q: %s", mi.m.Name, msg)
+		case v == "":
+			// An empty frame is the envelope delimiter on ROUTER and
+			// DEALER sockets: it could not be told from one.
+			r.errorf(d.Const, "constant message %q is empty; a constant needs at least one byte", mi.m.Name)
+		default:
+			mi.m.Value = []byte(v)
+		}
+		return
+	}
 	kind, ok := messageKinds[d.Kind.Name]
 	if !ok {
 		r.errorf(d.Kind, "unknown message kind %q; expected string, bytes, json or multipart%s",
@@ -253,8 +277,12 @@ func (r *resolver) fieldType(t *Type, owner *msgInfo) *model.FieldType {
 			}
 			return nil
 		}
-		if mi.decl.Kind.Name != "json" {
-			r.errorf(t.Name, "field type %q is a %s message; only json messages can be nested", name, mi.decl.Kind.Name)
+		if mi.decl.Kind == nil || mi.decl.Kind.Name != "json" {
+			kind := "constant"
+			if mi.decl.Kind != nil {
+				kind = mi.decl.Kind.Name
+			}
+			r.errorf(t.Name, "field type %q is a %s message; only json messages can be nested", name, kind)
 			return nil
 		}
 		return &model.FieldType{Kind: model.Ref, Message: mi.m}
@@ -498,19 +526,29 @@ func (r *resolver) defineSocket(si *sockInfo) {
 			}
 			si.connects = append(si.connects, &connInfo{stmt: st, addr: a})
 		case *Send:
-			if si.send != nil {
-				r.errorf(st, "socket %s already sends %s at %s", sockName(si), si.send.Msg.Name, r.at(si.send))
+			if prev := findMsgStmt(si.sends, st.Msg.Name); prev != nil {
+				r.errorf(st, "socket %s already sends %s at %s", sockName(si), st.Msg.Name, r.at(prev))
 				continue
 			}
-			si.send = st
-			s.Send = r.message(st.Msg)
+			m := r.message(st.Msg)
+			if m == nil {
+				si.badMsg = true
+				continue
+			}
+			si.sends = append(si.sends, st)
+			s.Send = append(s.Send, m)
 		case *Recv:
-			if si.recv != nil {
-				r.errorf(st, "socket %s already receives %s at %s", sockName(si), si.recv.Msg.Name, r.at(si.recv))
+			if prev := findMsgStmt(si.recvs, st.Msg.Name); prev != nil {
+				r.errorf(st, "socket %s already receives %s at %s", sockName(si), st.Msg.Name, r.at(prev))
 				continue
 			}
-			si.recv = st
-			s.Recv = r.message(st.Msg)
+			m := r.message(st.Msg)
+			if m == nil {
+				si.badMsg = true
+				continue
+			}
+			si.recvs = append(si.recvs, st)
+			s.Recv = append(s.Recv, m)
 		case *Subscribe:
 			si.subs = append(si.subs, st)
 			v, msg := readString(st.Value)
@@ -576,20 +614,28 @@ func (r *resolver) socketShape(si *sockInfo, typeKnown bool) {
 	if !typeKnown {
 		return
 	}
-	if si.send != nil && !canSend[s.Type] {
-		r.errorf(si.send, "%s socket %s cannot send", s.Type, sockName(si))
+	hasSend := len(si.sends) > 0 || hasStmt[*Send](si)
+	hasRecv := len(si.recvs) > 0 || hasStmt[*Recv](si)
+	if !canSend[s.Type] {
+		for _, st := range si.sends {
+			r.errorf(st, "%s socket %s cannot send", s.Type, sockName(si))
+		}
 	}
-	if si.recv != nil && !canRecv[s.Type] {
-		r.errorf(si.recv, "%s socket %s cannot receive", s.Type, sockName(si))
+	if !canRecv[s.Type] {
+		for _, st := range si.recvs {
+			r.errorf(st, "%s socket %s cannot receive", s.Type, sockName(si))
+		}
 	}
+	r.distinct(si, "sends", si.s.Send, msgStmts(si.sends))
+	r.distinct(si, "receives", si.s.Recv, msgStmts(si.recvs))
 	switch s.Type {
 	case model.REQ, model.REP:
-		if si.send == nil || si.recv == nil {
+		if !hasSend || !hasRecv {
 			missing := "send"
 			switch {
-			case si.send == nil && si.recv == nil:
+			case !hasSend && !hasRecv:
 				missing = "send or recv"
-			case si.recv == nil:
+			case !hasRecv:
 				missing = "recv"
 			}
 			r.errorf(si.decl.Name, "%s socket %s needs both send and recv; it has no %s", s.Type, sockName(si), missing)
@@ -600,9 +646,87 @@ func (r *resolver) socketShape(si *sockInfo, typeKnown bool) {
 			r.warnf(si.decl.Name, "SUB socket %s has no subscribe and receives nothing", sockName(si))
 		}
 	}
-	if si.send == nil && si.recv == nil && s.Type != model.REQ && s.Type != model.REP &&
+	if !hasSend && !hasRecv && s.Type != model.REQ && s.Type != model.REP &&
 		s.Type != model.XPUB && s.Type != model.XSUB {
 		r.warnf(si.decl.Name, "socket %s neither sends nor receives", sockName(si))
+	}
+}
+
+// hasStmt reports whether the socket wrote a statement of type T, even
+// one that did not resolve (already reported).
+func hasStmt[T SocketStmt](si *sockInfo) bool {
+	for _, st := range si.decl.Stmts {
+		if _, ok := st.(T); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// findMsgStmt returns the statement of list that names msg, or nil.
+func findMsgStmt[T interface{ *Send | *Recv }](list []T, msg string) Node {
+	for _, st := range list {
+		var id *Ident
+		switch st := any(st).(type) {
+		case *Send:
+			id = st.Msg
+		case *Recv:
+			id = st.Msg
+		}
+		if id.Name == msg {
+			return any(st).(Node)
+		}
+	}
+	return nil
+}
+
+// msgStmts returns the send or recv statements as Nodes, for positions.
+func msgStmts[T interface {
+	*Send | *Recv
+	Node
+}](list []T) []Node {
+	out := make([]Node, len(list))
+	for i, st := range list {
+		out[i] = st
+	}
+	return out
+}
+
+// distinct checks that the several types a socket sends or receives can
+// be told apart on the wire: a receiver matches constants by their bytes
+// first, then decodes the rest as the one other type. So of several types
+// at most one is not a constant, and no two constants have the same bytes.
+// Builtin types cannot be among several: their Go types (string, []byte)
+// cannot join the socket's sealed interface.
+func (r *resolver) distinct(si *sockInfo, verb string, msgs []*model.Message, stmts []Node) {
+	if len(msgs) < 2 {
+		return
+	}
+	var data *model.Message
+	var dataAt Node
+	consts := map[string]int{}
+	for i, m := range msgs {
+		switch {
+		case m.Builtin:
+			r.errorf(stmts[i], "socket %s %s several types, so %s needs a name: declare \"message Name = %s\" and use it",
+				sockName(si), verb, m.Name, m.Name)
+		case m.Kind == model.Const:
+			if j, ok := consts[string(m.Value)]; ok {
+				r.errorf(stmts[i], "socket %s %s %s and %s, constants with the same bytes %q, which cannot be told apart",
+					sockName(si), verb, msgs[j].Name, m.Name, m.Value)
+				continue
+			}
+			consts[string(m.Value)] = i
+		case m.Kind == 0:
+			// Its kind did not resolve; already reported.
+		default:
+			if data != nil {
+				r.errorf(stmts[i], "socket %s %s both %s (at %s) and %s, which cannot be told apart on the wire; all but one of a socket's types must be constants",
+					sockName(si), verb, data.Name, r.at(dataAt), m.Name)
+				continue
+			}
+			data, dataAt = m, stmts[i]
+		}
 	}
 }
 

@@ -203,6 +203,24 @@
 // names it. "go doc github.com/zmqgen/zmqgen/codegen" describes the typed
 // socket handles, Params, Node and Poll.
 //
+// A constant message ("message Ready = \"\x01\"") is an empty struct,
+// shop.Ready{}. A socket that receives several types (several recv
+// statements) returns an interface, <Socket>In, that only those types
+// implement; a type switch tells them apart:
+//
+//	env, msg, err := n.Backend.Recv(ctx)
+//	...
+//	switch msg := msg.(type) {
+//	case shop.Ready:
+//		// a worker says READY
+//	case shop.Request:
+//		// a reply, msg is the value
+//	}
+//
+// and one that sends several types takes <Socket>Out, which each of them
+// is: n.Worker.Send(ctx, env, shop.Heartbeat{}). A socket with one type
+// each way takes and returns that type.
+//
 // Each program takes its endpoints, socket settings and parameters from
 // flags or from environment variables, which -h lists; a flag wins over
 // its variable, and the variable over the .ztopo. For node till, socket

@@ -202,20 +202,20 @@ func socketLines(s *model.Socket) []string {
 // deployment; a reader wants to see where messages go (publisher →
 // subscriber whichever side binds).
 func flowEdge(e *model.Edge, from, to string) pictureEdge {
-	fwd := e.From.Send != nil && e.To.Recv != nil
-	back := e.To.Send != nil && e.From.Recv != nil
+	fwd := len(e.From.Send) > 0 && len(e.To.Recv) > 0
+	back := len(e.To.Send) > 0 && len(e.From.Recv) > 0
 	pe := pictureEdge{from: from, to: to}
 	switch {
 	case fwd && back:
 		pe.dir = dirBoth
-		pe.lines = []string{e.From.Send.Name + " →", "← " + e.To.Send.Name}
+		pe.lines = []string{msgLabel(e.From.Send) + " →", "← " + msgLabel(e.To.Send)}
 	case fwd:
 		pe.dir = dirForward
-		pe.lines = []string{e.From.Send.Name}
+		pe.lines = []string{msgLabel(e.From.Send)}
 	case back:
 		pe.dir = dirForward
 		pe.from, pe.to = to, from
-		pe.lines = []string{e.To.Send.Name}
+		pe.lines = []string{msgLabel(e.To.Send)}
 	}
 	for _, s := range []*model.Socket{e.From, e.To} {
 		if s.Type != model.SUB {
@@ -226,6 +226,16 @@ func flowEdge(e *model.Edge, from, to string) pictureEdge {
 		}
 	}
 	return pe
+}
+
+// msgLabel names the types a socket sends, in declaration order:
+// "Ready | Routed".
+func msgLabel(ms []*model.Message) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.Name
+	}
+	return strings.Join(names, " | ")
 }
 
 // renderMermaid draws t as a Mermaid flowchart: left to right, a subgraph

@@ -35,7 +35,13 @@ func (b *topoBuilder) msg(name string) *model.Message {
 }
 
 func sock(n *model.Node, name string, typ model.SocketType, send, recv *model.Message) *model.Socket {
-	s := &model.Socket{Name: name, Node: n, Type: typ, Send: send, Recv: recv}
+	s := &model.Socket{Name: name, Node: n, Type: typ}
+	if send != nil {
+		s.Send = []*model.Message{send}
+	}
+	if recv != nil {
+		s.Recv = []*model.Message{recv}
+	}
 	n.Sockets = append(n.Sockets, s)
 	return s
 }

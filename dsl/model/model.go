@@ -51,6 +51,7 @@ const (
 	Bytes                            // one frame of raw bytes
 	JSON                             // one frame holding a JSON object with Fields
 	Multipart                        // one frame per Field, in order
+	Const                            // one frame holding exactly Message.Value
 )
 
 func (k MessageKind) String() string {
@@ -63,6 +64,8 @@ func (k MessageKind) String() string {
 		return "json"
 	case Multipart:
 		return "multipart"
+	case Const:
+		return "const"
 	}
 	return "MessageKind(?)"
 }
@@ -76,6 +79,10 @@ type Message struct {
 	Kind    MessageKind
 	Builtin bool
 	Fields  []*Field // JSON: object fields; Multipart: frames in order; else nil
+	// Value is a Const message's one frame, byte for byte (never
+	// empty); nil for other kinds. A socket that receives several types
+	// tells constants apart by these bytes.
+	Value []byte
 }
 
 // Field is a field of a JSON object or a frame of a multipart message.
@@ -227,8 +234,12 @@ type Socket struct {
 	Binds    []*Endpoint
 	Connects []*Endpoint
 
-	Send *Message // what the socket sends; nil if it sends nothing
-	Recv *Message // what the socket receives; nil if it receives nothing
+	// Send and Recv list the message types the socket sends and
+	// receives, in declaration order; empty if it sends (receives)
+	// nothing. Of several types, at most one is not a Const: a receiver
+	// matches constants by their bytes first.
+	Send []*Message
+	Recv []*Message
 
 	// Subscribe lists a SUB socket's prefix filters in declaration order;
 	// "" subscribes to everything. Nil for other types.
