@@ -294,8 +294,13 @@ func (ng *nodeGen) genSets(f *jen.File, s *sock) {
 			names = append(names, ng.msgName(m))
 		}
 		f.Line()
-		f.Add(doc(wrap(fmt.Sprintf("%s is a message that socket %s %s: %s. Only those types are %ss; "+
-			"a type switch tells them apart.", ms.Alias, s.Name, verb, orList(names), ms.Alias))))
+		text := fmt.Sprintf("%s is a message that socket %s %s: %s. Only those types are %ss", ms.Alias, s.Name, verb, orList(names), ms.Alias)
+		if ms.In {
+			text += "; a type switch tells them apart."
+		} else {
+			text += "."
+		}
+		f.Add(doc(wrap(text)))
 		f.Type().Id(ms.Alias).Op("=").Qual(ng.opts.ImportPath, ms.Iface)
 		if !ms.In {
 			continue

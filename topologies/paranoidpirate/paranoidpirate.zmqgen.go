@@ -31,11 +31,7 @@ const _ = runtime.SupportPackageIsVersion1
 //
 // Between queue and workers the same frame travels after the routing
 // envelope: [worker, client, "", request] from the queue's ROUTER,
-// [client, ""] + request at a worker's DEALER, and back. The protocol's
-// control messages are one-frame messages with no client address: "\x01"
-// (READY, worker to queue) and "\x02" (HEARTBEAT, both ways). A socket
-// has a single message type, so they are Request values too, told apart
-// by their empty client envelope.
+// [client, ""] + request at a worker's DEALER, and back.
 type Request string
 
 // MarshalZMQ encodes m as one frame of UTF-8 text.
@@ -52,3 +48,124 @@ func (m *Request) UnmarshalZMQ(msg runtime.Msg) error {
 	*m = Request(v)
 	return nil
 }
+
+// Ready is the message Ready: one frame holding exactly "\x01".
+//
+// READY: a worker tells the queue it is there, once per connection. Like
+// HEARTBEAT it is one frame with no client address.
+type Ready struct{}
+
+// MarshalZMQ encodes m as one frame holding exactly "\x01".
+func (m Ready) MarshalZMQ() (runtime.Msg, error) {
+	return runtime.Msg{[]byte("\x01")}, nil
+}
+
+// UnmarshalZMQ decodes msg, one frame holding exactly "\x01", into m.
+func (m *Ready) UnmarshalZMQ(msg runtime.Msg) error {
+	if len(msg) != 1 || string(msg[0]) != "\x01" {
+		return fmt.Errorf("paranoidpirate.Ready: not the one frame %q", "\x01")
+	}
+	return nil
+}
+
+// Heartbeat is the message Heartbeat: one frame holding exactly "\x02".
+//
+// HEARTBEAT: the queue and an idle worker each say they are alive, every
+// heartbeat interval.
+type Heartbeat struct{}
+
+// MarshalZMQ encodes m as one frame holding exactly "\x02".
+func (m Heartbeat) MarshalZMQ() (runtime.Msg, error) {
+	return runtime.Msg{[]byte("\x02")}, nil
+}
+
+// UnmarshalZMQ decodes msg, one frame holding exactly "\x02", into m.
+func (m *Heartbeat) UnmarshalZMQ(msg runtime.Msg) error {
+	if len(msg) != 1 || string(msg[0]) != "\x02" {
+		return fmt.Errorf("paranoidpirate.Heartbeat: not the one frame %q", "\x02")
+	}
+	return nil
+}
+
+// QueueBackendIn is a message that socket backend of node queue receives:
+// Ready, Heartbeat or Request. Its unexported method keeps other types out.
+type QueueBackendIn interface {
+	runtime.Marshaler
+	isQueueBackendIn()
+}
+
+func (Ready) isQueueBackendIn() {}
+
+func (Heartbeat) isQueueBackendIn() {}
+
+func (Request) isQueueBackendIn() {}
+
+// UnmarshalQueueBackendIn decodes msg as one of the messages socket backend of
+// node queue receives: Ready or Heartbeat when msg is its one frame, else
+// Request.
+func UnmarshalQueueBackendIn(msg runtime.Msg) (QueueBackendIn, error) {
+	if len(msg) == 1 {
+		switch string(msg[0]) {
+		case "\x01":
+			return Ready{}, nil
+		case "\x02":
+			return Heartbeat{}, nil
+		}
+	}
+	var v Request
+	if err := v.UnmarshalZMQ(msg); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// QueueBackendOut is a message that socket backend of node queue sends:
+// Heartbeat or Request. Its unexported method keeps other types out.
+type QueueBackendOut interface {
+	runtime.Marshaler
+	isQueueBackendOut()
+}
+
+func (Heartbeat) isQueueBackendOut() {}
+
+func (Request) isQueueBackendOut() {}
+
+// WorkerWorkerIn is a message that socket worker of node worker receives:
+// Heartbeat or Request. Its unexported method keeps other types out.
+type WorkerWorkerIn interface {
+	runtime.Marshaler
+	isWorkerWorkerIn()
+}
+
+func (Heartbeat) isWorkerWorkerIn() {}
+
+func (Request) isWorkerWorkerIn() {}
+
+// UnmarshalWorkerWorkerIn decodes msg as one of the messages socket worker of
+// node worker receives: Heartbeat when msg is its one frame, else Request.
+func UnmarshalWorkerWorkerIn(msg runtime.Msg) (WorkerWorkerIn, error) {
+	if len(msg) == 1 {
+		switch string(msg[0]) {
+		case "\x02":
+			return Heartbeat{}, nil
+		}
+	}
+	var v Request
+	if err := v.UnmarshalZMQ(msg); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// WorkerWorkerOut is a message that socket worker of node worker sends: Ready,
+// Heartbeat or Request. Its unexported method keeps other types out.
+type WorkerWorkerOut interface {
+	runtime.Marshaler
+	isWorkerWorkerOut()
+}
+
+func (Ready) isWorkerWorkerOut() {}
+
+func (Heartbeat) isWorkerWorkerOut() {}
+
+func (Request) isWorkerWorkerOut() {}

@@ -46,15 +46,31 @@ func (m *Request) UnmarshalZMQ(msg runtime.Msg) error {
 	return nil
 }
 
+// Ready is the message Ready: one frame holding exactly "\x01".
+//
+// A worker announces itself with READY, the one frame "\x01", when it
+// starts.
+type Ready struct{}
+
+// MarshalZMQ encodes m as one frame holding exactly "\x01".
+func (m Ready) MarshalZMQ() (runtime.Msg, error) {
+	return runtime.Msg{[]byte("\x01")}, nil
+}
+
+// UnmarshalZMQ decodes msg, one frame holding exactly "\x01", into m.
+func (m *Ready) UnmarshalZMQ(msg runtime.Msg) error {
+	if len(msg) != 1 || string(msg[0]) != "\x01" {
+		return fmt.Errorf("simplepirate.Ready: not the one frame %q", "\x01")
+	}
+	return nil
+}
+
 // Routed is the message Routed: 3 frames, one per field in order.
 //
 // A request or reply between the queue and a worker, with the client's
 // return address in front: what a worker's REQ socket receives (the REQ
 // strips only the queue's part of the envelope) and sends back unchanged
-// as its reply. A worker announces itself with the one-frame message
-// "\x01" (READY) instead, which a socket's single send type cannot say:
-// workers send it, and the queue reads the backend, through the raw
-// socket.
+// as its reply.
 type Routed struct {
 	// The client's identity at the queue's frontend.
 	Client []byte
@@ -81,3 +97,41 @@ func (m *Routed) UnmarshalZMQ(msg runtime.Msg) error {
 	m.Body = r.String("body")
 	return r.Err()
 }
+
+// QueueBackendIn is a message that socket backend of node queue receives: Ready
+// or Routed. Its unexported method keeps other types out.
+type QueueBackendIn interface {
+	runtime.Marshaler
+	isQueueBackendIn()
+}
+
+func (Ready) isQueueBackendIn() {}
+
+func (Routed) isQueueBackendIn() {}
+
+// UnmarshalQueueBackendIn decodes msg as one of the messages socket backend of
+// node queue receives: Ready when msg is its one frame, else Routed.
+func UnmarshalQueueBackendIn(msg runtime.Msg) (QueueBackendIn, error) {
+	if len(msg) == 1 {
+		switch string(msg[0]) {
+		case "\x01":
+			return Ready{}, nil
+		}
+	}
+	var v Routed
+	if err := v.UnmarshalZMQ(msg); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// WorkerWorkerOut is a message that socket worker of node worker sends: Ready
+// or Routed. Its unexported method keeps other types out.
+type WorkerWorkerOut interface {
+	runtime.Marshaler
+	isWorkerWorkerOut()
+}
+
+func (Ready) isWorkerWorkerOut() {}
+
+func (Routed) isWorkerWorkerOut() {}

@@ -11,12 +11,6 @@ import (
 	"github.com/zmqgen/zmqgen/topologies/paranoidpirate"
 )
 
-// The protocol's control messages, one frame each.
-const (
-	ready     paranoidpirate.Request = "\x01" // worker to queue, once per connection
-	heartbeat paranoidpirate.Request = "\x02" // both ways, every interval
-)
-
 // A worker is a ready worker: its identity at the backend, and when it
 // will be taken for dead unless it is heard from.
 type worker struct {
@@ -54,7 +48,7 @@ func (h *handler) Run(ctx context.Context) error {
 		// Heartbeat the idle workers on time, however busy the sockets are.
 		if now := time.Now(); !now.Before(heartbeatAt) {
 			for _, w := range h.workers {
-				if err := h.n.Backend.Send(ctx, Envelope{w.id}, heartbeat); err != nil {
+				if err := h.n.Backend.Send(ctx, Envelope{w.id}, paranoidpirate.Heartbeat{}); err != nil {
 					return err
 				}
 			}
@@ -106,14 +100,15 @@ func (h *handler) fromWorker(ctx context.Context) error {
 	}
 	id := env[0]
 	h.ready(id, time.Now())
-	if len(env) > 1 {
-		return h.n.Frontend.Send(ctx, env[1:], msg)
-	}
-	switch msg {
-	case ready:
+	switch msg := msg.(type) {
+	case paranoidpirate.Ready:
 		fmt.Printf("I: Worker %x is ready\n", id)
-	case heartbeat:
-	default:
+	case paranoidpirate.Heartbeat:
+	case paranoidpirate.Request:
+		if len(env) > 1 {
+			return h.n.Frontend.Send(ctx, env[1:], msg)
+		}
+		// One frame, but not a control message.
 		fmt.Printf("E: Invalid message from worker: %s\n", pyrepr.List([][]byte{[]byte(msg)}))
 	}
 	return nil

@@ -121,8 +121,29 @@ func (s *FrontendSocket) Raw() *runtime.Socket {
 	return s.sock
 }
 
+// BackendIn is a message that socket backend receives: paranoidpirate.Ready,
+// paranoidpirate.Heartbeat or paranoidpirate.Request. Only those types are
+// BackendIns; a type switch tells them apart.
+type BackendIn = paranoidpirate.QueueBackendIn
+
+// zmqgenBackendIn decodes a BackendIn, for runtime.RecvValue.
+type zmqgenBackendIn struct {
+	v BackendIn
+}
+
+func (c *zmqgenBackendIn) UnmarshalZMQ(msg runtime.Msg) (err error) {
+	c.v, err = paranoidpirate.UnmarshalQueueBackendIn(msg)
+	return err
+}
+
+// BackendOut is a message that socket backend sends: paranoidpirate.Heartbeat
+// or paranoidpirate.Request. Only those types are BackendOuts.
+type BackendOut = paranoidpirate.QueueBackendOut
+
 // BackendSocket is the ROUTER socket backend of node queue: it receives
-// paranoidpirate.Request and sends paranoidpirate.Request.
+// BackendIn (paranoidpirate.Ready, paranoidpirate.Heartbeat or
+// paranoidpirate.Request) and sends BackendOut (paranoidpirate.Heartbeat or
+// paranoidpirate.Request).
 type BackendSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
@@ -133,7 +154,7 @@ type BackendSocket struct {
 // Send sends the frames of env, then msg, to the peer that env's first frame
 // names; a message for a peer that is gone is dropped. Reply with the
 // envelope Recv returned.
-func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg paranoidpirate.Request) error {
+func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg BackendOut) error {
 	m, err := msg.MarshalZMQ()
 	if err != nil {
 		return err
@@ -144,19 +165,19 @@ func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg paranoidpira
 // Recv waits for the next message and returns it with its envelope: the
 // sender's identity and any routing frames, up to and including the empty
 // delimiter frame. A message that does not decode is logged and dropped.
-func (s *BackendSocket) Recv(ctx context.Context) (Envelope, paranoidpirate.Request, error) {
-	var v paranoidpirate.Request
+func (s *BackendSocket) Recv(ctx context.Context) (Envelope, BackendIn, error) {
+	var v zmqgenBackendIn
 	for {
 		m, err := s.sock.Recv(ctx)
 		if err != nil {
-			return nil, v, err
+			return nil, v.v, err
 		}
 		env, body := zmqgenSplitEnvelope(m, true)
 		if err := v.UnmarshalZMQ(body); err != nil {
 			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
 			continue
 		}
-		return env, v, nil
+		return env, v.v, nil
 	}
 }
 

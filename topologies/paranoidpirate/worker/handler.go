@@ -12,12 +12,6 @@ import (
 	"github.com/zmqgen/zmqgen/topologies/paranoidpirate"
 )
 
-// The protocol's control messages, one frame each.
-const (
-	ready     paranoidpirate.Request = "\x01" // to the queue, once per connection
-	heartbeat paranoidpirate.Request = "\x02" // both ways, every interval
-)
-
 // handler is the Paranoid Pirate worker: it says READY, echoes requests,
 // heartbeats the queue while idle and reconnects with a doubling backoff
 // when the queue falls silent. Once it has served Params.TroubleAfter
@@ -53,6 +47,7 @@ func (h *handler) Run(ctx context.Context) error {
 		wctx, cancel := context.WithTimeout(ctx, lv.Wait(time.Now()))
 		env, msg, err := h.n.Worker.Recv(wctx)
 		cancel()
+		req, isReq := msg.(paranoidpirate.Request)
 		switch {
 		case ctx.Err() != nil:
 			return nil // stopping
@@ -60,7 +55,7 @@ func (h *handler) Run(ctx context.Context) error {
 			// Silence: the liveness check below decides what it means.
 		case err != nil:
 			return err
-		case len(env) > 0:
+		case isReq && len(env) > 0:
 			// A request, [client, ""] + request: the queue is alive.
 			lv.Beat(time.Now())
 			cycles++
@@ -79,18 +74,20 @@ func (h *handler) Run(ctx context.Context) error {
 				}
 			}
 			fmt.Println("I: Normal reply")
-			h.send(ctx, env, msg)
+			h.send(ctx, env, req)
 			// Busy until now: count from the reply, as the zguide's
 			// worker resets its liveness when it replies.
 			lv.Beat(time.Now())
 			if err := sleep(ctx, p.Work); err != nil { // do some heavy work
 				return nil
 			}
-		case msg == heartbeat:
+		case msg == paranoidpirate.Heartbeat{}:
 			fmt.Println("I: Queue heartbeat")
 			lv.Beat(time.Now())
 		default:
-			fmt.Printf("E: Invalid message: %s\n", pyrepr.List(append(env, []byte(msg))))
+			// A Request without a client address: one frame that is not
+			// a control message.
+			fmt.Printf("E: Invalid message: %s\n", pyrepr.List(append(env, []byte(req))))
 			lv.Beat(time.Now())
 		}
 
@@ -110,7 +107,7 @@ func (h *handler) Run(ctx context.Context) error {
 		}
 		if lv.Due(time.Now()) {
 			fmt.Println("I: Worker heartbeat")
-			h.send(ctx, nil, heartbeat)
+			h.send(ctx, nil, paranoidpirate.Heartbeat{})
 		}
 	}
 }
@@ -118,13 +115,13 @@ func (h *handler) Run(ctx context.Context) error {
 // sayReady announces the worker to the queue.
 func (h *handler) sayReady(ctx context.Context) {
 	fmt.Println("I: Worker ready")
-	h.send(ctx, nil, ready)
+	h.send(ctx, nil, paranoidpirate.Ready{})
 }
 
 // send sends a message to the queue, waiting at most a heartbeat interval
 // for the connection: with no queue to talk to, a DEALER cannot send, and
 // the heartbeat logic, not a blocked send, must decide what happens next.
-func (h *handler) send(ctx context.Context, env Envelope, msg paranoidpirate.Request) {
+func (h *handler) send(ctx context.Context, env Envelope, msg WorkerOut) {
 	sctx, cancel := context.WithTimeout(ctx, h.n.Worker.Heartbeat().Interval)
 	defer cancel()
 	if err := h.n.Worker.Send(sctx, env, msg); err != nil && ctx.Err() == nil {

@@ -87,8 +87,29 @@ type Handler interface {
 	Run(ctx context.Context) error
 }
 
-// WorkerSocket is the DEALER socket worker of node worker: it receives
-// paranoidpirate.Request and sends paranoidpirate.Request.
+// WorkerIn is a message that socket worker receives: paranoidpirate.Heartbeat
+// or paranoidpirate.Request. Only those types are WorkerIns; a type switch
+// tells them apart.
+type WorkerIn = paranoidpirate.WorkerWorkerIn
+
+// zmqgenWorkerIn decodes a WorkerIn, for runtime.RecvValue.
+type zmqgenWorkerIn struct {
+	v WorkerIn
+}
+
+func (c *zmqgenWorkerIn) UnmarshalZMQ(msg runtime.Msg) (err error) {
+	c.v, err = paranoidpirate.UnmarshalWorkerWorkerIn(msg)
+	return err
+}
+
+// WorkerOut is a message that socket worker sends: paranoidpirate.Ready,
+// paranoidpirate.Heartbeat or paranoidpirate.Request. Only those types are
+// WorkerOuts.
+type WorkerOut = paranoidpirate.WorkerWorkerOut
+
+// WorkerSocket is the DEALER socket worker of node worker: it receives WorkerIn
+// (paranoidpirate.Heartbeat or paranoidpirate.Request) and sends WorkerOut
+// (paranoidpirate.Ready, paranoidpirate.Heartbeat or paranoidpirate.Request).
 type WorkerSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
@@ -101,7 +122,7 @@ type WorkerSocket struct {
 // Send sends the frames of env, then msg, to the next peer in turn (round
 // robin). A REP peer wants an envelope that ends with an empty frame, such
 // as Envelope{{}}.
-func (s *WorkerSocket) Send(ctx context.Context, env Envelope, msg paranoidpirate.Request) error {
+func (s *WorkerSocket) Send(ctx context.Context, env Envelope, msg WorkerOut) error {
 	m, err := msg.MarshalZMQ()
 	if err != nil {
 		return err
@@ -112,19 +133,19 @@ func (s *WorkerSocket) Send(ctx context.Context, env Envelope, msg paranoidpirat
 // Recv waits for the next message and returns it with its envelope: the
 // frames up to and including the first empty frame, if there is one. A
 // message that does not decode is logged and dropped.
-func (s *WorkerSocket) Recv(ctx context.Context) (Envelope, paranoidpirate.Request, error) {
-	var v paranoidpirate.Request
+func (s *WorkerSocket) Recv(ctx context.Context) (Envelope, WorkerIn, error) {
+	var v zmqgenWorkerIn
 	for {
 		m, err := s.sock.Recv(ctx)
 		if err != nil {
-			return nil, v, err
+			return nil, v.v, err
 		}
 		env, body := zmqgenSplitEnvelope(m, false)
 		if err := v.UnmarshalZMQ(body); err != nil {
 			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
 			continue
 		}
-		return env, v, nil
+		return env, v.v, nil
 	}
 }
 

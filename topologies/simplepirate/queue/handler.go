@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 
-	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/simplepirate"
 )
-
-// ready is the READY message a worker sends when it starts.
-var ready = []byte{0x01}
 
 // handler is the Simple Pirate queue: a list of ready workers, least
 // recently used first, and the two ROUTER sockets.
@@ -51,30 +46,23 @@ func (h *handler) Run(ctx context.Context) error {
 
 // fromWorker takes one message from the backend: READY or a reply. Either
 // way the worker that sent it is ready for the next request.
-//
-// It reads the raw socket because the backend carries two shapes of
-// message, [worker, "", "\x01"] and [worker, "", client, "", reply],
-// where the topology can declare only one (Routed, the reply).
 func (h *handler) fromWorker(ctx context.Context) error {
-	m, err := h.n.Backend.Raw().Recv(ctx)
+	env, msg, err := h.n.Backend.Recv(ctx)
 	if err != nil {
 		return err
 	}
-	if len(m) < 3 || len(m[1]) != 0 {
-		h.n.Logger.Warn("dropped a malformed message from a worker", "frames", len(m))
+	if len(env) != 2 {
+		// A REQ worker's envelope is its identity and the delimiter.
+		h.n.Logger.Warn("dropped a message with an unexpected envelope from a worker", "frames", len(env))
 		return nil
 	}
-	h.workers = append(h.workers, m[0])
-	body := runtime.Msg(m[2:])
-	if len(body) == 1 && bytes.Equal(body[0], ready) {
-		return nil
+	h.workers = append(h.workers, env[0])
+	switch msg := msg.(type) {
+	case simplepirate.Routed:
+		return h.n.Frontend.Send(ctx, Envelope{msg.Client, {}}, simplepirate.Request(msg.Body))
+	case simplepirate.Ready:
 	}
-	var reply simplepirate.Routed
-	if err := reply.UnmarshalZMQ(body); err != nil {
-		h.n.Logger.Warn("dropped a reply that does not decode", "err", err)
-		return nil
-	}
-	return h.n.Frontend.Send(ctx, Envelope{reply.Client, {}}, simplepirate.Request(reply.Body))
+	return nil
 }
 
 // fromClient hands one client request to the least recently used worker.

@@ -120,10 +120,27 @@ func (s *FrontendSocket) Raw() *runtime.Socket {
 	return s.sock
 }
 
+// BackendIn is a message that socket backend receives: simplepirate.Ready or
+// simplepirate.Routed. Only those types are BackendIns; a type switch tells
+// them apart.
+type BackendIn = simplepirate.QueueBackendIn
+
+// zmqgenBackendIn decodes a BackendIn, for runtime.RecvValue.
+type zmqgenBackendIn struct {
+	v BackendIn
+}
+
+func (c *zmqgenBackendIn) UnmarshalZMQ(msg runtime.Msg) (err error) {
+	c.v, err = simplepirate.UnmarshalQueueBackendIn(msg)
+	return err
+}
+
 // BackendSocket is the ROUTER socket backend of node queue: it receives
-// simplepirate.Routed and sends simplepirate.Routed.
+// BackendIn (simplepirate.Ready or simplepirate.Routed) and sends
+// simplepirate.Routed.
 //
-// Workers connect here.
+// Workers connect here. A worker's first message is Ready; each
+// later one is the reply to the request it was given.
 type BackendSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
@@ -143,19 +160,19 @@ func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg simplepirate
 // Recv waits for the next message and returns it with its envelope: the
 // sender's identity and any routing frames, up to and including the empty
 // delimiter frame. A message that does not decode is logged and dropped.
-func (s *BackendSocket) Recv(ctx context.Context) (Envelope, simplepirate.Routed, error) {
-	var v simplepirate.Routed
+func (s *BackendSocket) Recv(ctx context.Context) (Envelope, BackendIn, error) {
+	var v zmqgenBackendIn
 	for {
 		m, err := s.sock.Recv(ctx)
 		if err != nil {
-			return nil, v, err
+			return nil, v.v, err
 		}
 		env, body := zmqgenSplitEnvelope(m, true)
 		if err := v.UnmarshalZMQ(body); err != nil {
 			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
 			continue
 		}
-		return env, v, nil
+		return env, v.v, nil
 	}
 }
 

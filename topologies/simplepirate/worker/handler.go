@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/internal/pyrand"
 	"github.com/zmqgen/zmqgen/topologies/simplepirate"
 )
@@ -31,15 +30,10 @@ func newHandler(n *Node) (Handler, error) {
 
 // Run serves requests until the worker crashes or the node stops.
 func (h *handler) Run(ctx context.Context) error {
-	// READY is one frame "\x01", not a Routed: the topology can give the
-	// socket only one send type, so READY goes through the raw socket.
-	// The REQ socket's state (send, then receive) is the same either way.
+	// READY is the worker's first request; the queue's answer to it is
+	// the first real request.
 	fmt.Println("I: Worker ready")
-	raw := h.n.Worker.Raw()
-	if err := raw.Send(ctx, runtime.Msg{{0x01}}); err != nil {
-		return err
-	}
-	req, err := runtime.RecvValue[simplepirate.Routed](ctx, raw)
+	req, err := h.n.Worker.Request(ctx, simplepirate.Ready{})
 	if err != nil {
 		return err
 	}

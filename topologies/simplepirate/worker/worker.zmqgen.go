@@ -85,8 +85,13 @@ type Handler interface {
 	Run(ctx context.Context) error
 }
 
+// WorkerOut is a message that socket worker sends: simplepirate.Ready or
+// simplepirate.Routed. Only those types are WorkerOuts.
+type WorkerOut = simplepirate.WorkerWorkerOut
+
 // WorkerSocket is the REQ socket worker of node worker: it receives
-// simplepirate.Routed and sends simplepirate.Routed.
+// simplepirate.Routed and sends WorkerOut (simplepirate.Ready or
+// simplepirate.Routed).
 type WorkerSocket struct {
 	sock *runtime.Socket
 	log  *slog.Logger
@@ -94,7 +99,7 @@ type WorkerSocket struct {
 
 // Request sends req and waits for the reply. Requests go to the socket's
 // peers in turn (round robin).
-func (s *WorkerSocket) Request(ctx context.Context, req simplepirate.Routed) (reply simplepirate.Routed, err error) {
+func (s *WorkerSocket) Request(ctx context.Context, req WorkerOut) (reply simplepirate.Routed, err error) {
 	if err := runtime.SendValue(ctx, s.sock, req); err != nil {
 		return reply, err
 	}
