@@ -30,6 +30,7 @@ func (ng *nodeGen) genMain(f *jen.File) {
 			jen.Qual("os", "Args").Index(jen.Lit(1), jen.Empty()), jen.Qual("os", "LookupEnv"), jen.Qual("os", "Stderr")),
 		jen.If(jen.Qual("errors", "Is").Call(jen.Err(), jen.Qual("flag", "ErrHelp"))).Block(jen.Return()),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Qual("os", "Exit").Call(jen.Lit(2))),
+		jen.Qual(RuntimePath, "TuneGC").Call(),
 		jen.Id("log").Op(":=").Add(logger),
 		jen.List(jen.Id("ctx"), jen.Id("stop")).Op(":=").Qual("os/signal", "NotifyContext").Call(
 			jen.Qual("context", "Background").Call(), jen.Qual("os", "Interrupt"), jen.Qual("syscall", "SIGTERM")),

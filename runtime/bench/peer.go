@@ -87,6 +87,9 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 	var s goSocket
 	switch impl {
 	case "runtime":
+		// As a generated node's main does, so the runtime column measures
+		// what zmqgen's programs run with.
+		rt.TuneGC()
 		s, err1 = newRuntimeSocket(mode, payload)
 	case "zmq4":
 		s, err1 = newZmq4Socket(mode, payload)

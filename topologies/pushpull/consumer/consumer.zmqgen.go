@@ -129,6 +129,7 @@ func main() {
 	if err != nil {
 		os.Exit(2)
 	}
+	runtime.TuneGC()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "consumer", "replica", c.replica)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err = zmqgenMain(ctx, c, log)

@@ -102,6 +102,7 @@ func main() {
 	if err != nil {
 		os.Exit(2)
 	}
+	runtime.TuneGC()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "client")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err = zmqgenMain(ctx, c, log)
