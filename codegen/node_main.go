@@ -629,3 +629,20 @@ func rawString(s string) *jen.Statement {
 	}
 	return jen.Op("`" + s + "`")
 }
+
+// Flags returns the names of the flags that the generated program of node
+// n takes, in the order its -h lists them (for example "rep.bind",
+// "drink", "log-level"), without the leading dash. zmqgen up checks what
+// it passes to a node against them.
+func Flags(t *model.Topology, n *model.Node) ([]string, error) {
+	socks, err := nodeSockets(n)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	ng := &nodeGen{generator: &generator{t: t}, n: n, socks: socks}
+	var names []string
+	for _, f := range ng.flags() {
+		names = append(names, f.name)
+	}
+	return names, nil
+}

@@ -322,7 +322,8 @@
 //	                        topology says (repeatable); replica i of a
 //	                        node declared with replicas gets -replica=i
 //	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
-//	                        parameter, a socket's endpoints, or
+//	                        parameter, a socket's endpoints, any other
+//	                        flag of the node's program (see its -h), or
 //	                        log-level (repeatable)
 //	-restart                restart a node that fails, with backoff
 //	-stdin NODE             give up's standard input to NODE (NODE.i for

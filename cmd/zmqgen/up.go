@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zmqgen/zmqgen/codegen"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
@@ -61,8 +62,10 @@ Flags:
 	                        socket's endpoints, comma-separated, in place
 	                        of the topology's (-set server1.rep.bind=
 	                        tcp://*:7000, -set client.req.connect=
-	                        tcp://host1:5000,tcp://host2:6000), or
-	                        log-level (repeatable)
+	                        tcp://host1:5000,tcp://host2:6000), any
+	                        other flag of the node's program (-set
+	                        worker.worker.heartbeat.interval=250ms;
+	                        see its -h), or log-level (repeatable)
 	-restart                restart a node that fails, with backoff
 	-stdin NODE             give up's standard input to NODE (NODE.i for
 	                        a replica), for a node that waits for Enter,
@@ -356,10 +359,10 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 }
 
 // parseSet checks a -set NODE.NAME=VALUE and returns the node and the flag
-// to pass it. NAME is a parameter of the node, SOCKET.bind or
-// SOCKET.connect (a comma-separated list of endpoints, which replaces the
-// .ztopo's), or log-level; a generated node program has flags of exactly
-// these names.
+// to pass it. NAME is any flag of the node's generated program
+// (codegen.Flags): a parameter, SOCKET.bind or SOCKET.connect (a
+// comma-separated list of endpoints, which replaces the .ztopo's), a
+// socket's identity, subscriptions or policy settings, or log-level.
 func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 	key, value, ok := strings.Cut(set, "=")
 	node, name, ok2 := strings.Cut(key, ".")
@@ -370,16 +373,13 @@ func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 	if n == nil {
 		return node, "", nil // reported by the caller, with the node list
 	}
-	var valid []string
-	for _, p := range n.Params {
-		valid = append(valid, p.Name)
+	valid, err := codegen.Flags(t, n)
+	if err != nil {
+		return "", "", fmt.Errorf("-set %s: %v", set, err)
 	}
-	for _, s := range n.Sockets {
-		valid = append(valid, s.Name+".bind", s.Name+".connect")
-	}
-	valid = append(valid, "log-level")
-	if !slices.Contains(valid, name) {
-		return "", "", fmt.Errorf("-set %s: node %s has no parameter or endpoint %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
+	if name == "replica" || !slices.Contains(valid, name) {
+		valid = slices.DeleteFunc(valid, func(f string) bool { return f == "replica" })
+		return "", "", fmt.Errorf("-set %s: node %s has no setting %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
 	}
 	return node, "-" + name + "=" + value, nil
 }
@@ -733,7 +733,7 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 	}
 	startAll(s.procs[:i])
 	later = s.procs[i:]
-	if listening == 0 || stopping {
+	if listening == 0 || len(later) == 0 || stopping {
 		startLater()
 	} else {
 		readyOver = time.After(readyWait)
@@ -744,7 +744,7 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 		case p := <-s.ready:
 			if p.cmd != nil && !p.readyOnce {
 				p.readyOnce = true
-				if listening--; listening == 0 && len(later) > 0 {
+				if listening--; listening == 0 {
 					startLater()
 				}
 			}

@@ -140,6 +140,7 @@ node bad {
 // to the first server. Every node has the parameters of the fake program.
 func fakeTopology(specs ...string) *model.Topology {
 	b := newTopo("fake")
+	ping := b.msg("Ping")
 	var srv *model.Socket
 	for _, spec := range specs {
 		name, reps, _ := strings.Cut(spec, ":")
@@ -151,10 +152,10 @@ func fakeTopology(specs ...string) *model.Topology {
 			n.Params = append(n.Params, &model.Param{Name: p, Type: model.ParamString, Default: ""})
 		}
 		if name == "server" {
-			srv = sock(n, "rep", model.REP, nil, nil)
+			srv = sock(n, "rep", model.REP, ping, ping)
 			bind(srv, "tcp://*:5000")
 		} else {
-			s := sock(n, "req", model.REQ, nil, nil)
+			s := sock(n, "req", model.REQ, ping, ping)
 			if srv != nil {
 				b.link(s, srv)
 			}
@@ -287,6 +288,26 @@ func TestUpRunsAndStops(t *testing.T) {
 		if i := strings.Index(out, srv+" | level=INFO msg=listening node=server socket=server.rep "); i < 0 || i > client {
 			t.Errorf("%s did not listen before the client started:\n%s", srv, out)
 		}
+	}
+}
+
+// TestUpOnlyBinders checks that up does not warn about binding nodes that
+// are slow to listen when every node it runs binds and listens: there is
+// no other node to start.
+func TestUpOnlyBinders(t *testing.T) {
+	defer func(d time.Duration) { readyWait = d }(readyWait)
+	readyWait = 50 * time.Millisecond
+	res, interrupt, stdout, _ := startUp(t, fakeTopology("server:2"))
+	waitFor(t, stdout, "server.0 | level=INFO msg=listening", "server.1 | level=INFO msg=listening")
+	// Give a timer that should not be running the time to fire.
+	time.Sleep(4 * readyWait)
+	interrupt <- os.Interrupt
+	r := wait(t, res)
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr.String(), "starting the other nodes") {
+		t.Errorf("up warned about starting other nodes, and there are none:\n%s", r.stderr)
 	}
 }
 
@@ -434,7 +455,7 @@ func TestUpPlan(t *testing.T) {
 		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
 		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
-		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no parameter or endpoint "drink" (it has: mode, greeting, marker, req.bind, req.connect, log-level)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
 		{[]string{"-stdin", "server"}, `error: -stdin server: no such node runs (these do: server.0, server.1, client, bad)`},
 	} {
