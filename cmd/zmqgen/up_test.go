@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/zmqgen/zmqgen/dsl/model"
+	"github.com/zmqgen/zmqgen/internal/testnet"
 )
 
 // fakeNodeSource is a stand-in for a generated node program: it prints a
@@ -651,17 +651,9 @@ func alive(pid int) bool {
 	return !(i >= 0 && i+2 < len(s) && s[i+2] == 'Z')
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago:
-// the guide's fixed ports may be taken on a test machine.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort returns a TCP port on 127.0.0.1 reserved for the test: the
+// guide's fixed ports may be taken on a test machine.
+func freePort(t *testing.T) int { return testnet.Port(t) }
 
 // generatedTopology returns the directory of topologies/<name> and skips
 // the test while the topology's node programs have not been generated.

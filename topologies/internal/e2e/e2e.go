@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +34,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zmqgen/zmqgen/internal/testnet"
 	"golang.org/x/tools/txtar"
 )
 
@@ -164,16 +164,9 @@ func Python(t testing.TB) []string {
 	return []string{py, "-u"}
 }
 
-// Port returns a TCP port on 127.0.0.1 that was free a moment ago.
-func Port(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// Port returns a TCP port on 127.0.0.1 for a node of the test to bind,
+// reserved for the test until it ends (see testnet.Port).
+func Port(t testing.TB) int { return testnet.Port(t) }
 
 // Bind and Connect are the endpoints a node binds and its peers connect
 // to for a port that Port picked.
