@@ -193,24 +193,7 @@ func firstDiff(want, got []byte) string {
 // and go test on all of it.
 func buildModule(t *testing.T, modPath string, files map[string][]byte) {
 	t.Helper()
-	root := repoRoot(t)
-	dir := t.TempDir()
-	gomod := fmt.Sprintf("module %s\n\ngo 1.26\n\nrequire github.com/zmqgen/zmqgen v0.0.0\n\nreplace github.com/zmqgen/zmqgen => %s\n", modPath, root)
-	files["go.mod"] = []byte(gomod)
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files["go.sum"] = sum
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeModule(t, modPath, files)
 	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}, {"test", "./..."}} {
 		cmd := exec.Command(goTool(), args...)
 		cmd.Dir = dir
@@ -258,4 +241,30 @@ func TestDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeModule writes files into a new temporary module modPath that
+// requires this repository through a replace directive, and returns its
+// directory.
+func writeModule(t *testing.T, modPath string, files map[string][]byte) string {
+	t.Helper()
+	root := repoRoot(t)
+	dir := t.TempDir()
+	gomod := fmt.Sprintf("module %s\n\ngo 1.26\n\nrequire github.com/zmqgen/zmqgen v0.0.0\n\nreplace github.com/zmqgen/zmqgen => %s\n", modPath, root)
+	files["go.mod"] = []byte(gomod)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["go.sum"] = sum
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -3,7 +3,6 @@ package codegen_test
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,23 +72,7 @@ func (handler) ServeRep(ctx context.Context, req shop.Order) (string, error) { r
 // what go build printed.
 func buildFails(t *testing.T, modPath string, files map[string][]byte) string {
 	t.Helper()
-	root := repoRoot(t)
-	dir := t.TempDir()
-	files["go.mod"] = []byte("module " + modPath + "\n\ngo 1.26\n\nrequire github.com/zmqgen/zmqgen v0.0.0\n\nreplace github.com/zmqgen/zmqgen => " + root + "\n")
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files["go.sum"] = sum
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeModule(t, modPath, files)
 	cmd := exec.Command(goTool(), "build", "./...")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
