@@ -194,7 +194,7 @@ func (ng *nodeGen) genOpen(f *jen.File) {
 			fields := handleFields(s)
 			fields[jen.Id("sock")] = multiCall(jen.Qual(RuntimePath, "NewSocket"), append([]jen.Code{socketTypeName(s.Type)}, ng.socketOptions(s)...)...)
 			b.Add(h.Clone()).Op("=").Op("&").Id(s.Handle).Values(fields)
-			b.Err().Op("=").Id("zmqgenAttach").Call(h.Clone().Dot("sock"), jen.Id("c").Dot(endpointField("bind", s)), jen.Id("c").Dot(endpointField("connect", s)), jen.Id("log"))
+			b.Err().Op("=").Qual(RuntimePath, "Attach").Call(h.Clone().Dot("sock"), jen.Id("c").Dot(endpointField("bind", s)), jen.Id("c").Dot(endpointField("connect", s)), jen.Id("log"))
 			b.Add(fail)
 		}
 		if ng.pollCount() >= 2 {
@@ -209,20 +209,6 @@ func (ng *nodeGen) genOpen(f *jen.File) {
 		}
 		b.Return(jen.Id("n"), jen.Nil())
 	})
-	f.Line()
-	f.Comment("zmqgenAttach binds s to each of binds, logging the addresses it got, then")
-	f.Comment("connects it to each of connects.")
-	f.Func().Id("zmqgenAttach").Params(jen.Id("s").Op("*").Qual(RuntimePath, "Socket"), jen.List(jen.Id("binds"), jen.Id("connects")).Index().String(),
-		jen.Id("log").Op("*").Qual("log/slog", "Logger")).Error().Block(
-		jen.For().List(jen.Id("_"), jen.Id("e")).Op(":=").Range().Id("binds").Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("Bind").Call(jen.Id("e")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))),
-		jen.If(jen.Len(jen.Id("binds")).Op(">").Lit(0)).Block(
-			jen.For().List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Id("s").Dot("Addrs").Call().Block(
-				jen.Id("log").Dot("Info").Call(jen.Lit("listening"), jen.Lit("socket"), jen.Id("s").Dot("Name").Call(), jen.Lit("addr"), jen.Id("a")))),
-		jen.For().List(jen.Id("_"), jen.Id("e")).Op(":=").Range().Id("connects").Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("Connect").Call(jen.Id("e")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))),
-		jen.Return(jen.Nil()),
-	)
 }
 
 // genClose writes Node.close.

@@ -289,7 +289,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.WithIdentity([]byte(c.identityFrontend)),
 		),
 	}
-	err = zmqgenAttach(n.Frontend.sock, c.bindFrontend, c.connectFrontend, log)
+	err = runtime.Attach(n.Frontend.sock, c.bindFrontend, c.connectFrontend, log)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("socket frontend: %w", err)
@@ -304,7 +304,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.WithIdentity([]byte(c.identityBackend)),
 		),
 	}
-	err = zmqgenAttach(n.Backend.sock, c.bindBackend, c.connectBackend, log)
+	err = runtime.Attach(n.Backend.sock, c.bindBackend, c.connectBackend, log)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("socket backend: %w", err)
@@ -312,27 +312,6 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 
 	n.poller = runtime.NewPoller(n.Frontend.sock, n.Backend.sock)
 	return n, nil
-}
-
-// zmqgenAttach binds s to each of binds, logging the addresses it got, then
-// connects it to each of connects.
-func zmqgenAttach(s *runtime.Socket, binds, connects []string, log *slog.Logger) error {
-	for _, e := range binds {
-		if err := s.Bind(e); err != nil {
-			return err
-		}
-	}
-	if len(binds) > 0 {
-		for _, a := range s.Addrs() {
-			log.Info("listening", "socket", s.Name(), "addr", a)
-		}
-	}
-	for _, e := range connects {
-		if err := s.Connect(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // close closes the node's sockets that are open, the last opened first.

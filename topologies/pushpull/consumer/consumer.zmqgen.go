@@ -189,7 +189,7 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.WithLogger(log),
 		),
 	}
-	err = zmqgenAttach(n.Work.sock, c.bindWork, c.connectWork, log)
+	err = runtime.Attach(n.Work.sock, c.bindWork, c.connectWork, log)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("socket work: %w", err)
@@ -203,33 +203,12 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.WithLogger(log),
 		),
 	}
-	err = zmqgenAttach(n.Results.sock, c.bindResults, c.connectResults, log)
+	err = runtime.Attach(n.Results.sock, c.bindResults, c.connectResults, log)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("socket results: %w", err)
 	}
 	return n, nil
-}
-
-// zmqgenAttach binds s to each of binds, logging the addresses it got, then
-// connects it to each of connects.
-func zmqgenAttach(s *runtime.Socket, binds, connects []string, log *slog.Logger) error {
-	for _, e := range binds {
-		if err := s.Bind(e); err != nil {
-			return err
-		}
-	}
-	if len(binds) > 0 {
-		for _, a := range s.Addrs() {
-			log.Info("listening", "socket", s.Name(), "addr", a)
-		}
-	}
-	for _, e := range connects {
-		if err := s.Connect(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // close closes the node's sockets that are open, the last opened first.

@@ -185,33 +185,12 @@ func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
 			runtime.WithIdentity([]byte(c.identityWorker)),
 		),
 	}
-	err = zmqgenAttach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
+	err = runtime.Attach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("socket worker: %w", err)
 	}
 	return n, nil
-}
-
-// zmqgenAttach binds s to each of binds, logging the addresses it got, then
-// connects it to each of connects.
-func zmqgenAttach(s *runtime.Socket, binds, connects []string, log *slog.Logger) error {
-	for _, e := range binds {
-		if err := s.Bind(e); err != nil {
-			return err
-		}
-	}
-	if len(binds) > 0 {
-		for _, a := range s.Addrs() {
-			log.Info("listening", "socket", s.Name(), "addr", a)
-		}
-	}
-	for _, e := range connects {
-		if err := s.Connect(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // close closes the node's sockets that are open, the last opened first.
