@@ -4,6 +4,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 )
 
 // addr is a checked endpoint address.
@@ -67,20 +69,20 @@ func (a addr) overlaps(b addr) bool {
 }
 
 // address checks a literal endpoint; bind says whether it is a bind.
-func (r *resolver) address(a *Address, bind bool) (addr, bool) {
-	text, msg := readString(&Value{String: a.Literal})
+func (check *checker) address(a *syntax.Address, bind bool) (addr, bool) {
+	text, msg := readString(&syntax.Value{String: a.Literal})
 	if msg != "" {
-		r.errorf(a, "%s", msg)
+		check.errorf(a, "%s", msg)
 		return addr{}, false
 	}
 	out := addr{text: text}
 	scheme, rest, ok := strings.Cut(text, "://")
 	if !ok {
-		r.errorf(a, "address %q has no transport; write tcp://host:port, ipc://path or inproc://name", text)
+		check.errorf(a, "address %q has no transport; write tcp://host:port, ipc://path or inproc://name", text)
 		return out, false
 	}
 	if strings.ContainsAny(text, " \t\n") {
-		r.errorf(a, "address %q contains a space", text)
+		check.errorf(a, "address %q contains a space", text)
 		return out, false
 	}
 	out.transport = scheme
@@ -88,42 +90,42 @@ func (r *resolver) address(a *Address, bind bool) (addr, bool) {
 	case "tcp":
 		host, port, err := net.SplitHostPort(rest)
 		if err != nil || host == "" {
-			r.errorf(a, "tcp address %q must be tcp://host:port", text)
+			check.errorf(a, "tcp address %q must be tcp://host:port", text)
 			return out, false
 		}
 		out.host, out.port = host, port
 		if port == "*" {
 			if !bind {
-				r.errorf(a, "cannot connect to port \"*\"; name the port")
+				check.errorf(a, "cannot connect to port \"*\"; name the port")
 				return out, false
 			}
 		} else {
 			n, err := strconv.Atoi(port)
 			if err != nil || n < 0 || n > 65535 || strings.HasPrefix(port, "+") {
-				r.errorf(a, "port %q in %q is not a number from 0 to 65535", port, text)
+				check.errorf(a, "port %q in %q is not a number from 0 to 65535", port, text)
 				return out, false
 			}
 			out.port = strconv.Itoa(n)
 			if n == 0 && !bind {
-				r.errorf(a, "cannot connect to port 0; name the port")
+				check.errorf(a, "cannot connect to port 0; name the port")
 				return out, false
 			}
 		}
 		if !bind && wildcardHost(host) {
-			r.errorf(a, "cannot connect to wildcard host %q; use localhost or a host name", host)
+			check.errorf(a, "cannot connect to wildcard host %q; use localhost or a host name", host)
 			return out, false
 		}
 	case "ipc", "inproc":
 		if rest == "" {
-			r.errorf(a, "%s address %q needs a name after %s://", scheme, text, scheme)
+			check.errorf(a, "%s address %q needs a name after %s://", scheme, text, scheme)
 			return out, false
 		}
 		out.path = rest
 	case "pgm", "epgm", "udp", "ws", "wss", "vmci", "tipc", "norm":
-		r.errorf(a, "transport %q is not supported; use tcp, ipc or inproc", scheme)
+		check.errorf(a, "transport %q is not supported; use tcp, ipc or inproc", scheme)
 		return out, false
 	default:
-		r.errorf(a, "unknown transport %q in %q; use tcp, ipc or inproc%s", scheme, text, didYouMean(scheme, []string{"tcp", "ipc", "inproc"}))
+		check.errorf(a, "unknown transport %q in %q; use tcp, ipc or inproc%s", scheme, text, syntax.DidYouMean(scheme, []string{"tcp", "ipc", "inproc"}))
 		return out, false
 	}
 	return out, true

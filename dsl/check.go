@@ -1,309 +1,140 @@
 package dsl
 
 import (
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
+	"go/token"
 
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
-// This file holds the checks that need the whole topology: which sockets
-// are connected (edges), whether each pair of socket types may talk,
-// whether messages agree on both ends, and whether addresses collide.
+// This file holds the checker: the state it keeps while it walks one
+// file, and the order of its passes. The passes live in files of their
+// own, as go/types spreads its Checker: messages.go, nodes.go,
+// sockets.go, options.go, connects.go and edges.go.
 
-// edgeInfo is an edge with the connect statement it came from.
-type edgeInfo struct {
-	e    *model.Edge
-	from *sockInfo
+// A checker turns a parsed file into a model.Topology, reporting every
+// problem it meets on the way. It declares every name first, then defines
+// messages, nodes and sockets, resolves connect references, and last runs
+// the checks that need the whole topology (edges.go).
+type checker struct {
+	diagnoser
+	docs *syntax.Comments
+
+	topo     *model.Topology
+	builtins map[string]*model.Message
+
+	msgs     map[string]*msgInfo
+	msgOrder []*msgInfo
+	nodes    map[string]*nodeInfo
+	nodeList []*nodeInfo
+}
+
+type msgInfo struct {
+	decl *syntax.MessageDecl
+	m    *model.Message
+	used bool
+}
+
+type nodeInfo struct {
+	decl     *syntax.NodeDecl
+	n        *model.Node
+	replicas *syntax.Replicas
+	sockets  map[string]*sockInfo
+	list     []*sockInfo
+}
+
+type sockInfo struct {
+	decl     *syntax.SocketDecl
+	s        *model.Socket
+	node     *nodeInfo
+	binds    []*bindInfo
+	connects []*connInfo
+	sends    []*syntax.Send // resolved send statements, in order
+	recvs    []*syntax.Recv // resolved recv statements, in order
+	// badMsg marks a socket with a send or recv that did not resolve
+	// (already reported), so that its edges are not checked.
+	badMsg bool
+	// peered marks a socket that receives data from a peer in the
+	// topology; sentBy holds what those peers send, and flowReported
+	// marks one whose edges already had a message error.
+	peered       bool
+	sentBy       map[*model.Message]bool
+	flowReported bool
+	subs         []*syntax.Subscribe
+	// incomplete marks a REQ or REP socket already reported for missing
+	// send or recv, so that its edges are not reported again for it.
+	incomplete bool
+}
+
+type bindInfo struct {
+	stmt *syntax.Bind
+	addr addr
+}
+
+type connInfo struct {
+	stmt *syntax.Connect
+	addr addr        // literal connects only
+	ref  *syntax.Ref // reference connects only
 	to   *sockInfo
-	conn *connInfo
 }
 
-// peers lists the socket types each type may be connected to, as the
-// ZeroMQ RFCs (23/ZMTP, 28/REQREP, 29/PUBSUB, 30/PIPELINE, 31/EXPAIR) pair
-// them.
-var peers = map[model.SocketType][]model.SocketType{
-	model.PAIR:   {model.PAIR},
-	model.REQ:    {model.REP, model.ROUTER},
-	model.REP:    {model.REQ, model.DEALER},
-	model.DEALER: {model.REP, model.DEALER, model.ROUTER},
-	model.ROUTER: {model.REQ, model.DEALER, model.ROUTER},
-	model.PUB:    {model.SUB, model.XSUB},
-	model.XPUB:   {model.SUB, model.XSUB},
-	model.SUB:    {model.PUB, model.XPUB},
-	model.XSUB:   {model.PUB, model.XPUB},
-	model.PUSH:   {model.PULL},
-	model.PULL:   {model.PUSH},
+func newChecker(filename string, src []byte, toks *syntax.Comments) *checker {
+	return &checker{
+		diagnoser: diagnoser{file: filename, src: src},
+		docs:      toks,
+		msgs:      map[string]*msgInfo{},
+		nodes:     map[string]*nodeInfo{},
+		builtins: map[string]*model.Message{
+			"string": {Name: "string", Kind: model.String, Builtin: true},
+			"bytes":  {Name: "bytes", Kind: model.Bytes, Builtin: true},
+		},
+	}
 }
 
-func canPair(a, b model.SocketType) bool {
-	for _, p := range peers[a] {
-		if p == b {
-			return true
+// checkFile checks f and returns its model, complete as far as f is right.
+func (check *checker) checkFile(f *syntax.File) *model.Topology {
+	check.topo = &model.Topology{
+		Name:   f.Topology.Name.Name,
+		Doc:    check.docs.DocAt(f.Topology.Pos),
+		Source: check.file,
+	}
+	if token.IsKeyword(check.topo.Name) {
+		check.errorf(f.Topology.Name, "topology name %q is a Go keyword; generated packages are named after the topology", check.topo.Name)
+	}
+	// Declare every name first so that references may point forward.
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *syntax.MessageDecl:
+			check.declareMessage(d)
+		case *syntax.NodeDecl:
+			check.declareNode(d)
 		}
 	}
-	return false
-}
-
-// carriesData reports whether data messages flow from a socket of type a
-// to a peer of type b. Subscriptions going upstream (SUB to PUB) are not
-// data, so XSUB's sends and XPUB's receives are not checked here.
-func carriesData(a, b model.SocketType) bool {
-	switch a {
-	case model.SUB, model.XSUB, model.PULL:
-		return false
+	for _, mi := range check.msgOrder {
+		check.defineMessage(mi)
 	}
-	switch b {
-	case model.PUB, model.XPUB, model.PUSH:
-		return false
+	check.checkMessageCycles()
+	for _, ni := range check.nodeList {
+		check.defineNode(ni)
 	}
-	return true
-}
-
-func sockName(si *sockInfo) string { return si.node.n.Name + "." + si.s.Name }
-
-func (r *resolver) checkTopology() {
-	r.checkBinds()
-	edges := r.buildEdges()
-	for _, ed := range edges {
-		r.checkEdge(ed)
-	}
-	r.checkReceived()
-	r.checkPairPeers(edges)
-	sort.Slice(edges, func(i, j int) bool { return edgeLess(edges[i].e, edges[j].e) })
-	for _, ed := range edges {
-		r.topo.Edges = append(r.topo.Edges, ed.e)
-	}
-}
-
-func edgeLess(a, b *model.Edge) bool {
-	ka := []string{a.From.Node.Name, a.From.Name, a.To.Node.Name, a.To.Name, a.Addr}
-	kb := []string{b.From.Node.Name, b.From.Name, b.To.Node.Name, b.To.Name, b.Addr}
-	for i := range ka {
-		if ka[i] != kb[i] {
-			return ka[i] < kb[i]
-		}
-	}
-	return false
-}
-
-// checkBinds reports an address bound twice, a node with replicas that
-// binds a fixed address (each copy would try to bind it), and a bind on a
-// REQ socket with a retry policy (a Lazy Pirate client reopens its socket
-// on every retry, which would drop every peer the bind had accepted).
-func (r *resolver) checkBinds() {
-	type owner struct {
-		si *sockInfo
-		b  *bindInfo
-	}
-	var all []owner
-	for _, ni := range r.nodeList {
+	for _, ni := range check.nodeList {
 		for _, si := range ni.list {
-			for _, b := range si.binds {
-				for _, o := range all {
-					if o.b.addr.overlaps(b.addr) && o.si != si {
-						r.errorf(b.stmt.Addr, "address %q already bound by %s at %s", b.addr.text, sockName(o.si), r.at(o.b.stmt.Addr))
-						break
-					}
-				}
-				all = append(all, owner{si, b})
-				if si.s.Retry != nil {
-					r.errorf(b.stmt.Addr, "%s has a retry policy, which reopens the socket on each retry, so it can only connect", sockName(si))
-				}
-				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" {
-					r.errorf(b.stmt.Addr, "node %q has %d replicas but binds the fixed address %q; the copies would collide",
-						ni.n.Name, ni.n.Replicas, b.addr.text)
-				}
-			}
+			check.resolveConnects(si)
 		}
 	}
-}
-
-// buildEdges finds every connection: references, and literal connects
-// that reach a bind in the topology.
-func (r *resolver) buildEdges() []*edgeInfo {
-	var out []*edgeInfo
-	type key struct {
-		from, to *model.Socket
-		addr     string
+	if len(check.nodeList) == 0 {
+		check.errorf(f.Topology, "topology %q has no nodes", check.topo.Name)
 	}
-	seen := map[key]*connInfo{}
-	// add records an edge, and reports a second connect statement that
-	// reaches an address the socket already connects to (a reference
-	// and a literal, or two spellings of one address).
-	add := func(ed *edgeInfo) {
-		k := key{ed.e.From, ed.e.To, ed.e.Addr}
-		if prev, ok := seen[k]; ok {
-			if prev != ed.conn {
-				r.errorf(ed.conn.stmt.Addr, "socket %s already connects to %s at %s",
-					sockName(ed.from), sockName(ed.to), r.at(prev.stmt.Addr))
-			}
-			return
-		}
-		seen[k] = ed.conn
-		out = append(out, ed)
-	}
-	for _, ni := range r.nodeList {
-		for _, si := range ni.list {
-			for _, c := range si.connects {
-				if c.to != nil {
-					for _, b := range c.to.binds {
-						if b.addr.ephemeral() {
-							continue
-						}
-						add(&edgeInfo{e: &model.Edge{From: si.s, To: c.to.s, Addr: b.addr.text}, from: si, to: c.to, conn: c})
-					}
-					continue
-				}
-				if c.ref != nil {
-					continue // unresolved; already reported
-				}
-				for _, oi := range r.nodeList {
-					for _, ti := range oi.list {
-						for _, b := range ti.binds {
-							if ti != si && c.addr.reaches(b.addr) {
-								add(&edgeInfo{e: &model.Edge{From: si.s, To: ti.s, Addr: b.addr.text}, from: si, to: ti, conn: c})
-							}
-						}
-					}
-				}
-			}
+	check.checkTopology()
+	// An unused message is worth a warning only in a file that is
+	// otherwise right: next to errors it is noise (often the misspelled
+	// name's intended target).
+	for _, mi := range check.msgOrder {
+		if !check.diags.HasErrors() && !mi.used && !check.isNested(mi) {
+			check.warnf(mi.decl.Name, "message %q is never sent or received", mi.m.Name)
 		}
 	}
-	return out
+	return check.topo
 }
 
-func typeList(ts []model.SocketType) string {
-	var names []string
-	for _, t := range ts {
-		names = append(names, t.String())
-	}
-	switch len(names) {
-	case 1:
-		return names[0]
-	case 2:
-		return names[0] + " or " + names[1]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-// checkEdge checks that the two socket types may talk and that what one
-// end sends is what the other receives, in each direction data flows.
-func (r *resolver) checkEdge(ed *edgeInfo) {
-	a, b := ed.from.s, ed.to.s
-	at := ed.conn.stmt.Addr
-	if a.Type == 0 || b.Type == 0 {
-		return // unknown type, already reported
-	}
-	if !canPair(a.Type, b.Type) {
-		r.errorf(at, "%s socket %s cannot connect to %s socket %s; %s pairs with %s",
-			a.Type, sockName(ed.from), b.Type, sockName(ed.to), a.Type, typeList(peers[a.Type]))
-		return
-	}
-	r.checkFlow(at, ed.from, ed.to)
-	r.checkFlow(at, ed.to, ed.from)
-}
-
-// checkFlow checks messages going from socket x to socket y: every type
-// x sends is one y receives. It records what y's peers send, for
-// checkReceived.
-func (r *resolver) checkFlow(at Node, x, y *sockInfo) {
-	if !carriesData(x.s.Type, y.s.Type) {
-		return
-	}
-	if !canSend[x.s.Type] || !canRecv[y.s.Type] {
-		return
-	}
-	// A declaration that failed to resolve is already reported.
-	if x.badMsg || y.badMsg || x.incomplete || y.incomplete {
-		y.flowReported = true
-		return
-	}
-	send, recv := x.s.Send, y.s.Recv
-	y.peered = true
-	if y.sentBy == nil {
-		y.sentBy = map[*model.Message]bool{}
-	}
-	for _, m := range send {
-		y.sentBy[m] = true
-	}
-	switch {
-	case len(send) == 0 && len(recv) == 0:
-	case len(send) == 0:
-		r.errorf(at, "%s receives %s but %s sends nothing", sockName(y), msgNames(recv), sockName(x))
-		y.flowReported = true
-	case len(recv) == 0:
-		r.errorf(at, "%s sends %s but %s receives nothing", sockName(x), msgNames(send), sockName(y))
-		y.flowReported = true
-	default:
-		for _, m := range send {
-			if !slices.Contains(recv, m) {
-				r.errorf(at, "%s sends %s but %s receives %s", sockName(x), m.Name, sockName(y), msgNames(recv))
-				y.flowReported = true
-			}
-		}
-	}
-}
-
-// checkReceived reports a type that a socket receives but none of its
-// peers in the topology sends. It is silent for a socket with no peer in
-// the topology (its peers are outside, behind literal addresses) and for
-// one whose edges already had an error.
-func (r *resolver) checkReceived() {
-	for _, ni := range r.nodeList {
-		for _, si := range ni.list {
-			if !si.peered || si.flowReported {
-				continue
-			}
-			for i, m := range si.s.Recv {
-				if !si.sentBy[m] {
-					r.errorf(si.recvs[i], "%s receives %s but no peer sends it", sockName(si), m.Name)
-				}
-			}
-		}
-	}
-}
-
-// msgNames lists message names for a diagnostic: "A", "A and B",
-// "A, B and C".
-func msgNames(ms []*model.Message) string {
-	var names []string
-	for _, m := range ms {
-		names = append(names, m.Name)
-	}
-	switch len(names) {
-	case 0:
-		return "nothing"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-// checkPairPeers reports a PAIR socket with more than one peer: PAIR is
-// an exclusive one-to-one link. A peer node's replicas count as peers.
-func (r *resolver) checkPairPeers(edges []*edgeInfo) {
-	count := map[*sockInfo]int{}
-	first := map[*sockInfo]*edgeInfo{}
-	for _, ed := range edges {
-		if ed.from.s.Type != model.PAIR || ed.to.s.Type != model.PAIR {
-			continue
-		}
-		count[ed.from] += ed.to.node.n.Replicas
-		count[ed.to] += ed.from.node.n.Replicas
-		for _, si := range []*sockInfo{ed.from, ed.to} {
-			if count[si] > 1 {
-				if _, done := first[si]; !done {
-					first[si] = ed
-					what := fmt.Sprintf("PAIR socket %s has more than one peer", sockName(si))
-					if ed.from.node.n.Replicas > 1 && si == ed.to {
-						what += fmt.Sprintf(" (%s has %d replicas)", ed.from.node.n.Name, ed.from.node.n.Replicas)
-					}
-					r.errorf(ed.conn.stmt.Addr, "%s; PAIR connects exactly two sockets", what)
-				}
-			}
-		}
-	}
-}
+// isNested reports whether another message uses mi as a field type.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
@@ -21,27 +22,45 @@ func Compile(filename string, src []byte) (*model.Topology, Diagnostics) {
 }
 
 // compile also returns the syntax tree, for the formatter's tests.
-func compile(filename string, src []byte) (topo *model.Topology, f *File, diags Diagnostics) {
-	defer func() {
-		// A checker bug must not crash the tool; report it against the
-		// file instead of printing a stack trace.
-		if r := recover(); r != nil {
-			topo = nil
-			diags = append(diags, Diagnostic{Severity: Error, Range: Range{File: filename, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
-				Message: fmt.Sprintf("internal checker failure: %v", r)})
-		}
-	}()
-	f, diags = parseFile(filename, src)
+func compile(filename string, src []byte) (topo *model.Topology, f *syntax.File, diags Diagnostics) {
+	defer recoverInternal(filename, "checker", &topo, &diags)
+	f, diags = parse(filename, src)
 	if f == nil {
 		return nil, nil, diags.Sort()
 	}
-	r := newResolver(filename, src, newComments(tokens(filename, src)))
-	topo = r.resolve(f)
-	diags = r.diags.Sort()
+	check := newChecker(filename, src, syntax.NewComments(syntax.Tokens(filename, src)))
+	topo = check.checkFile(f)
+	diags = check.diags.Sort()
 	if diags.HasErrors() {
 		return nil, f, diags
 	}
 	return topo, f, diags
+}
+
+// parse parses src, reporting a syntax error as a diagnostic. The tree is
+// nil when there is one.
+func parse(filename string, src []byte) (f *syntax.File, diags Diagnostics) {
+	defer recoverInternal(filename, "parser", &f, &diags)
+	f, err := syntax.Parse(filename, src)
+	if err != nil {
+		return nil, Diagnostics{{Severity: Error, Message: err.Msg,
+			Range: Range{File: filename, Start: posAt(src, err.Start), End: posAt(src, err.End)}}}
+	}
+	return f, nil
+}
+
+// recoverInternal, deferred by each stage (parser, checker, formatter),
+// turns a panic in that stage into an error diagnostic on the file and
+// zeroes the stage's result. A bug in zmqgen must not take down the tool,
+// or an editor's language server; the user still gets an answer, and it
+// says the fault is ours.
+func recoverInternal[T any](file, stage string, result *T, diags *Diagnostics) {
+	if r := recover(); r != nil {
+		var zero T
+		*result = zero
+		*diags = append(*diags, Diagnostic{Severity: Error, Range: Range{File: file, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
+			Message: fmt.Sprintf("internal %s failure: %v", stage, r)})
+	}
 }
 
 // Load reads and compiles the .ztopo file at path.

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 )
 
 // Pos is a position in a source file. Line and Col are 1-based; Col counts
@@ -57,7 +59,7 @@ func posAt(src []byte, off int) Pos {
 }
 
 // rangeOf is the range a syntax node covers.
-func (d *diagnoser) rangeOf(n Node) Range {
+func (d *diagnoser) rangeOf(n syntax.Node) Range {
 	s, e := n.Span()
 	r := Range{File: d.file, Start: posIn(d.src, s), End: posIn(d.src, e)}
 	if r.End.Offset < r.Start.Offset || !r.End.IsValid() {
@@ -312,29 +314,37 @@ type diagnoser struct {
 	file  string
 	src   []byte
 	diags Diagnostics
-	// related holds the places named through at() while a message is
-	// being built; add attaches them to the diagnostic as Related.
-	related []Related
 }
 
-func (d *diagnoser) errorf(n Node, format string, args ...any) *Diagnostic {
-	return d.add(Error, d.rangeOf(n), format, args...)
+// errorf reports an error at n. An argument made by first is printed as
+// file:line:col and also attached to the diagnostic as a Related place.
+func (d *diagnoser) errorf(n syntax.Node, format string, args ...any) {
+	d.add(Error, d.rangeOf(n), format, args)
 }
 
-func (d *diagnoser) warnf(n Node, format string, args ...any) *Diagnostic {
-	return d.add(Warning, d.rangeOf(n), format, args...)
+// warnf reports a warning at n, as errorf reports an error.
+func (d *diagnoser) warnf(n syntax.Node, format string, args ...any) {
+	d.add(Warning, d.rangeOf(n), format, args)
 }
 
-func (d *diagnoser) add(sev Severity, r Range, format string, args ...any) *Diagnostic {
-	d.diags = append(d.diags, Diagnostic{Severity: sev, Range: r, Message: fmt.Sprintf(format, args...), Related: d.related})
-	d.related = nil
-	return &d.diags[len(d.diags)-1]
+func (d *diagnoser) add(sev Severity, r Range, format string, args []any) {
+	var related []Related
+	for _, a := range args {
+		if p, ok := a.(place); ok {
+			related = append(related, Related(p))
+		}
+	}
+	d.diags = append(d.diags, Diagnostic{Severity: sev, Range: r, Message: fmt.Sprintf(format, args...), Related: related})
 }
 
-// at returns "file:line:col" of a node, for messages that name another
-// place; the diagnostic being built also lists that place as Related.
-func (d *diagnoser) at(n Node) string {
-	r := d.rangeOf(n)
-	d.related = append(d.related, Related{Range: r, Message: "first here"})
-	return r.String()
+// A place is another location a message names, such as where a duplicate
+// was first declared. It prints as file:line:col.
+type place Related
+
+func (p place) String() string { return p.Range.String() }
+
+// first is the place where n first appeared, for a message about a
+// second one: "socket \"orders\" already declared at %s".
+func (d *diagnoser) first(n syntax.Node) place {
+	return place{Range: d.rangeOf(n), Message: "first here"}
 }

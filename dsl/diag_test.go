@@ -106,7 +106,7 @@ func TestLanguageReferenceExamples(t *testing.T) {
 		}
 		ok := false
 		for _, w := range wraps {
-			if _, d := parseFile("x", []byte(strings.Replace(w, "%s", text, 1))); d == nil {
+			if _, d := parse("x", []byte(strings.Replace(w, "%s", text, 1))); d == nil {
 				ok = true
 				break
 			}
@@ -140,5 +140,25 @@ func TestColumnsCountBytes(t *testing.T) {
 	_, diags = Compile("u.ztopo", []byte("topology t\nnode a {\n  replicas"))
 	if got := diags[0].String(); got != `u.ztopo:3:11: error: expected a number after "replicas", found end of file` {
 		t.Errorf("got %s", got)
+	}
+}
+
+// TestInternalFailureIsDiagnostic: a panic inside a stage (here a nil map
+// write standing for a bug) becomes one error diagnostic on the file and a
+// zero result, never a crash.
+func TestInternalFailureIsDiagnostic(t *testing.T) {
+	format := func() (out []byte, diags Diagnostics) {
+		defer recoverInternal("x.ztopo", "formatter", &out, &diags)
+		out = []byte("half-written")
+		var m map[string]int
+		m["boom"]++
+		return out, nil
+	}
+	out, diags := format()
+	if out != nil {
+		t.Errorf("result %q kept after a panic", out)
+	}
+	if len(diags) != 1 || !diags.HasErrors() || !strings.HasPrefix(diags[0].String(), "x.ztopo:1:1: error: internal formatter failure: ") {
+		t.Errorf("diagnostics = %v", diags)
 	}
 }

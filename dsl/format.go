@@ -2,11 +2,12 @@ package dsl
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 )
 
 // Format returns src in the canonical layout: four-space indents, one
@@ -18,19 +19,12 @@ import (
 // A file with a syntax error is not formatted; its diagnostics say why.
 func Format(filename string, src []byte) (out []byte, diags Diagnostics) {
 	filename = slashPath(filename)
-	defer func() {
-		// As in Compile: a printer bug is reported, never a crash.
-		if r := recover(); r != nil {
-			out = nil
-			diags = Diagnostics{{Severity: Error, Range: Range{File: filename, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
-				Message: fmt.Sprintf("internal formatter failure: %v", r)}}
-		}
-	}()
-	f, diags := parseFile(filename, src)
+	defer recoverInternal(filename, "formatter", &out, &diags)
+	f, diags := parse(filename, src)
 	if f == nil {
 		return nil, diags
 	}
-	p := newPrinter(tokens(filename, src))
+	p := newPrinter(syntax.Tokens(filename, src))
 	p.file(f)
 	return p.buf.Bytes(), nil
 }
@@ -62,7 +56,7 @@ type printer struct {
 func newPrinter(toks []lexer.Token) *printer {
 	p := &printer{atStart: true, lastBlank: true}
 	for _, t := range toks {
-		if t.Type == tokenTypes["Comment"] {
+		if syntax.IsComment(t) {
 			p.cmts = append(p.cmts, t)
 		} else {
 			p.sig = append(p.sig, t)
@@ -115,9 +109,9 @@ func (p *printer) leading(off, startLine int, forceBlank bool) {
 		leftover = c.Pos.Offset < p.stmtEnd
 		// A leftover sits above the statement's last line in the source;
 		// the line count continues from the statement.
-		p.prevLine = max(p.prevLine, endLine(c))
+		p.prevLine = max(p.prevLine, syntax.EndLine(c))
 		if !leftover {
-			p.prevLine = endLine(c)
+			p.prevLine = syntax.EndLine(c)
 		}
 	}
 	if first && forceBlank || p.prevLine > 0 && startLine > p.prevLine+1 || leftover && startLine > 0 {
@@ -151,7 +145,7 @@ func (p *printer) trailing(end int) {
 	last := p.sigBefore(end)
 	line := 0
 	if last != nil {
-		line = endLine(*last)
+		line = syntax.EndLine(*last)
 	}
 	limit := -1
 	if nx := p.sigAt(end); nx != nil {
@@ -182,7 +176,7 @@ func (p *printer) trailing(end int) {
 		p.prevLine = line
 	}
 	for _, c := range got {
-		if l := endLine(c); l > p.prevLine {
+		if l := syntax.EndLine(c); l > p.prevLine {
 			p.prevLine = l
 		}
 	}
@@ -203,7 +197,7 @@ func (p *printer) hasComment(from, to int) bool {
 }
 
 // open prints a block header ending in "{" and the comments on its line.
-func (p *printer) open(n Node, header string) {
+func (p *printer) open(n syntax.Node, header string) {
 	start, _ := n.Span()
 	brace := p.sigAt(start.Offset)
 	for brace != nil && brace.Value != "{" {
@@ -220,7 +214,7 @@ func (p *printer) open(n Node, header string) {
 }
 
 // close prints the comments left in a block and its closing brace.
-func (p *printer) close(n Node) {
+func (p *printer) close(n syntax.Node) {
 	_, end := n.Span()
 	closeOff := end.Offset - 1 // the '}' is the block's last token
 	p.leading(closeOff, 0, false)
@@ -229,7 +223,7 @@ func (p *printer) close(n Node) {
 	p.trailing(end.Offset)
 }
 
-func (p *printer) file(f *File) {
+func (p *printer) file(f *syntax.File) {
 	t := f.Topology
 	p.leading(t.Pos.Offset, t.Pos.Line, false)
 	p.line("topology " + t.Name.Name)
@@ -238,9 +232,9 @@ func (p *printer) file(f *File) {
 		start, _ := d.Span()
 		p.leading(start.Offset, start.Line, true)
 		switch d := d.(type) {
-		case *MessageDecl:
+		case *syntax.MessageDecl:
 			p.message(d)
-		case *NodeDecl:
+		case *syntax.NodeDecl:
 			p.node(d)
 		}
 	}
@@ -249,7 +243,7 @@ func (p *printer) file(f *File) {
 	}
 }
 
-func (p *printer) message(d *MessageDecl) {
+func (p *printer) message(d *syntax.MessageDecl) {
 	if d.Const != nil {
 		// The literal as written: re-quoting could change its escapes,
 		// which the user chose for readability ("\x01" against "\001").
@@ -273,7 +267,7 @@ func (p *printer) message(d *MessageDecl) {
 	p.close(d)
 }
 
-func (p *printer) fields(fs []*Field) {
+func (p *printer) fields(fs []*syntax.Field) {
 	for _, f := range fs {
 		p.leading(f.Pos.Offset, f.Pos.Line, false)
 		prefix, inner := typePrefix(f.Type)
@@ -294,7 +288,7 @@ func (p *printer) fields(fs []*Field) {
 }
 
 // typePrefix returns the "[]" prefixes of a type and its innermost part.
-func typePrefix(t *Type) (string, *Type) {
+func typePrefix(t *syntax.Type) (string, *syntax.Type) {
 	prefix := ""
 	for t.List != nil {
 		prefix += "[]"
@@ -303,7 +297,7 @@ func typePrefix(t *Type) (string, *Type) {
 	return prefix, t
 }
 
-func (p *printer) node(d *NodeDecl) {
+func (p *printer) node(d *syntax.NodeDecl) {
 	if len(d.Stmts) == 0 && !p.hasComment(d.Pos.Offset, d.EndPos.Offset) {
 		p.line("node " + d.Name.Name + " {}")
 		p.trailing(d.EndPos.Offset)
@@ -314,24 +308,24 @@ func (p *printer) node(d *NodeDecl) {
 		start, end := st.Span()
 		p.leading(start.Offset, start.Line, false)
 		switch st := st.(type) {
-		case *Replicas:
+		case *syntax.Replicas:
 			p.line("replicas " + st.Value.Text())
 			p.trailing(end.Offset)
-		case *ParamDecl:
+		case *syntax.ParamDecl:
 			s := "param " + st.Name.Name + " " + st.Type.Name
 			if st.Default != nil {
 				s += " = " + st.Default.Text()
 			}
 			p.line(s)
 			p.trailing(end.Offset)
-		case *SocketDecl:
+		case *syntax.SocketDecl:
 			p.socket(st)
 		}
 	}
 	p.close(d)
 }
 
-func (p *printer) socket(d *SocketDecl) {
+func (p *printer) socket(d *syntax.SocketDecl) {
 	header := "socket " + d.Name.Name + " " + d.Type.Name
 	if len(d.Stmts) == 0 && !p.hasComment(d.Pos.Offset, d.EndPos.Offset) {
 		p.line(header + " {}")
@@ -343,19 +337,19 @@ func (p *printer) socket(d *SocketDecl) {
 		start, end := st.Span()
 		p.leading(start.Offset, start.Line, false)
 		switch st := st.(type) {
-		case *Bind:
+		case *syntax.Bind:
 			p.line("bind " + addressText(st.Addr))
-		case *Connect:
+		case *syntax.Connect:
 			p.line("connect " + addressText(st.Addr))
-		case *Send:
+		case *syntax.Send:
 			p.line("send " + st.Msg.Name)
-		case *Recv:
+		case *syntax.Recv:
 			p.line("recv " + st.Msg.Name)
-		case *Subscribe:
+		case *syntax.Subscribe:
 			p.line("subscribe " + st.Value.Text())
-		case *OptionStmt:
+		case *syntax.OptionStmt:
 			p.line(st.Name.Name + " " + st.Value.Text())
-		case *Policy:
+		case *syntax.Policy:
 			p.policy(st)
 			continue
 		}
@@ -364,14 +358,14 @@ func (p *printer) socket(d *SocketDecl) {
 	p.close(d)
 }
 
-func addressText(a *Address) string {
+func addressText(a *syntax.Address) string {
 	if a.Ref != nil {
 		return a.Ref.Node.Name + "." + a.Ref.Socket.Name
 	}
 	return *a.Literal
 }
 
-func settingText(s *Setting) string {
+func settingText(s *syntax.Setting) string {
 	if s.Value == nil {
 		return s.Name.Name
 	}
@@ -380,7 +374,7 @@ func settingText(s *Setting) string {
 
 // policy prints a policy block on one line, or one setting per line when
 // comments inside it need lines of their own.
-func (p *printer) policy(d *Policy) {
+func (p *printer) policy(d *syntax.Policy) {
 	if !p.hasComment(d.Pos.Offset, d.EndPos.Offset-1) {
 		parts := []string{d.Kind.Name, "{"}
 		for _, s := range d.Settings {

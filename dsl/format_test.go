@@ -2,12 +2,14 @@ package dsl
 
 import (
 	"bytes"
-	"github.com/zmqgen/zmqgen/dsl/model"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
+	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
 // messy is valid but laid out badly, with comments in every kind of place.
@@ -111,8 +113,8 @@ func checkFormatted(t *testing.T, name string, src []byte) {
 	if diags != nil {
 		t.Fatalf("format: %v", diags)
 	}
-	for _, tok := range tokens(name, src) {
-		if tok.Type == tokenTypes["Comment"] && !bytes.Contains(out, []byte(printedComment(tok))) {
+	for _, tok := range syntax.Tokens(name, src) {
+		if syntax.IsComment(tok) && !bytes.Contains(out, []byte(printedComment(tok))) {
 			t.Errorf("comment %q lost", tok.Value)
 		}
 	}

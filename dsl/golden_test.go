@@ -13,25 +13,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// TestGrammarGolden pins the grammar: a change to the syntax structs shows
-// up as a diff of golden/grammar.ebnf.
-func TestGrammarGolden(t *testing.T) {
-	const path = "../golden/grammar.ebnf"
-	got := Grammar() + "\n"
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./dsl -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("grammar changed; run go test ./dsl -run Grammar -update and review the diff\ngot:\n%s", got)
-	}
-}
-
 // TestDiagnosticsGolden compiles each golden/diagnostics/*.txtar case: its
 // .ztopo section is the input, its "diagnostics" section the expected
 // compact diagnostics. The comment at the top says what the case is about.

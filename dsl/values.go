@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 )
 
 // valueKind names what kind of literal a statement expects, for messages.
-func valueKind(v *Value) string {
+func valueKind(v *syntax.Value) string {
 	switch {
 	case v.String != nil:
 		return "a string"
@@ -28,7 +30,7 @@ func valueKind(v *Value) string {
 // The value readers below return a message (without the statement name)
 // when v is not of the wanted kind; callers prefix what they were reading.
 
-func readString(v *Value) (string, string) {
+func readString(v *syntax.Value) (string, string) {
 	if v.String == nil {
 		return "", fmt.Sprintf("expected a string, found %s %s", valueKind(v), v.Text())
 	}
@@ -39,7 +41,7 @@ func readString(v *Value) (string, string) {
 	return s, ""
 }
 
-func readInt(v *Value) (int64, string) {
+func readInt(v *syntax.Value) (int64, string) {
 	if v.Int == nil {
 		return 0, fmt.Sprintf("expected an integer, found %s %s", valueKind(v), v.Text())
 	}
@@ -50,7 +52,7 @@ func readInt(v *Value) (int64, string) {
 	return n, ""
 }
 
-func readFloat(v *Value) (float64, string) {
+func readFloat(v *syntax.Value) (float64, string) {
 	var text string
 	switch {
 	case v.Float != nil:
@@ -67,7 +69,7 @@ func readFloat(v *Value) (float64, string) {
 	return f, ""
 }
 
-func readBool(v *Value) (bool, string) {
+func readBool(v *syntax.Value) (bool, string) {
 	if v.Bool == nil {
 		return false, fmt.Sprintf("expected true or false, found %s %s", valueKind(v), v.Text())
 	}
@@ -76,7 +78,7 @@ func readBool(v *Value) (bool, string) {
 
 // readDuration reads 2500ms, 1s, 1m30s, ... A plain 0 is allowed: zero
 // needs no unit.
-func readDuration(v *Value) (time.Duration, string) {
+func readDuration(v *syntax.Value) (time.Duration, string) {
 	if v.Int != nil && strings.TrimLeft(*v.Int, "-0") == "" {
 		return 0, ""
 	}
@@ -110,7 +112,7 @@ var sizeUnits = map[string]int64{
 }
 
 // readSize reads a byte count: 1000, 64KiB, 1MiB, 2GB.
-func readSize(v *Value) (int64, string) {
+func readSize(v *syntax.Value) (int64, string) {
 	if v.Int != nil {
 		return readInt(v)
 	}

@@ -1,8 +1,9 @@
-package dsl
+package syntax
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -42,27 +43,29 @@ var parser = participle.MustBuild[File](
 // Grammar returns the grammar in participle's EBNF notation.
 func Grammar() string { return parser.String() }
 
-// parseFile parses src. On a syntax error it returns a nil File and one
-// diagnostic.
-func parseFile(filename string, src []byte) (f *File, diags Diagnostics) {
-	defer func() {
-		// The parser must never take the tool down; turn a panic inside
-		// participle into a diagnostic so the user still gets an answer.
-		if r := recover(); r != nil {
-			f = nil
-			diags = Diagnostics{{Severity: Error, Range: Range{File: filename, Start: Pos{1, 1, 0}, End: Pos{1, 1, 0}},
-				Message: fmt.Sprintf("internal parser failure: %v", r)}}
-		}
-	}()
+// An Error is a syntax error: a byte range of the source and a message in
+// the language's own terms ("expected a name after \"node\", found \"{\"").
+// End equals Start when the error has no width (the end of the file).
+type Error struct {
+	Start, End int // byte offsets; End is exclusive
+	Msg        string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Parse parses src. On a syntax error it returns a nil File and the error;
+// lexing never fails (every character is some token), so every problem is
+// reported as an Error at a position.
+func Parse(filename string, src []byte) (*File, *Error) {
 	f, err := parser.ParseBytes(filename, src)
 	if err == nil {
 		return f, nil
 	}
-	return nil, Diagnostics{syntaxDiagnostic(filename, src, err)}
+	return nil, syntaxError(filename, src, err)
 }
 
-// tokens lexes src completely, comments included.
-func tokens(filename string, src []byte) []lexer.Token {
+// Tokens lexes src completely, comments included, whitespace left out.
+func Tokens(filename string, src []byte) []lexer.Token {
 	lx, err := lexDef.LexString(filename, string(src))
 	if err != nil {
 		return nil
@@ -84,14 +87,14 @@ func tokens(filename string, src []byte) []lexer.Token {
 var (
 	topKeywords    = []string{"message", "node"}
 	nodeKeywords   = []string{"replicas", "param", "socket"}
-	socketKeywords = []string{"bind", "connect", "send", "recv", "subscribe", "retry", "reconnect", "heartbeat",
+	SocketKeywords = []string{"bind", "connect", "send", "recv", "subscribe", "retry", "reconnect", "heartbeat",
 		"hwm", "send_hwm", "recv_hwm", "linger", "identity", "max_msg_size", "send_timeout", "recv_timeout"}
-	socketTypeNames = []string{"PAIR", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "PUSH", "PULL"}
+	SocketTypeNames = []string{"PAIR", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "PUSH", "PULL"}
 )
 
-// syntaxDiagnostic turns a participle error into a positioned diagnostic
-// that says what was expected in words a user knows.
-func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
+// syntaxError turns a participle error into a positioned error that says
+// what was expected in words a user knows.
+func syntaxError(filename string, src []byte, err error) *Error {
 	var perr participle.Error
 	pos := lexer.Position{Filename: filename, Line: 1, Column: 1}
 	// Only the position is kept: the message is rebuilt from the tokens
@@ -99,7 +102,7 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 	if errors.As(err, &perr) {
 		pos = perr.Position()
 	}
-	toks := tokens(filename, src)
+	toks := Tokens(filename, src)
 	// Find the offending token: the first at or after the error position.
 	var tok *lexer.Token
 	for i := range toks {
@@ -115,7 +118,7 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 	// statement's keyword (the union backtracked over it); the argument
 	// is the token to point at.
 	if tok != nil && tok.Type == tokenTypes["Ident"] {
-		if ctx := blockContext(toks, tok.Pos.Offset); contains(stmtKeywords[ctx], tok.Value) && !afterSocketType(toks, tok) &&
+		if ctx := blockContext(toks, tok.Pos.Offset); slices.Contains(stmtKeywords[ctx], tok.Value) && !afterSocketType(toks, tok) &&
 			tok != firstSignificant(toks) {
 			pos = tok.Pos
 			if nx := nextOf(toks, tok); nx != nil {
@@ -126,18 +129,16 @@ func syntaxDiagnostic(filename string, src []byte, err error) Diagnostic {
 			}
 		}
 	}
-	r := Range{File: filename, Start: posAt(src, pos.Offset)}
-	r.End = r.Start
+	e := &Error{Start: min(max(pos.Offset, 0), len(src))}
+	e.End = e.Start
 	if tok != nil {
-		r.Start = posIn(src, tok.Pos)
-		r.End = r.Start
+		e.Start, e.End = tok.Pos.Offset, tok.Pos.Offset
 		if !strings.Contains(tok.Value, "\n") {
-			r.End = posIn(src, lexer.Position{Line: tok.Pos.Line, Offset: tok.Pos.Offset + len(tok.Value)})
+			e.End = tok.Pos.Offset + len(tok.Value)
 		}
 	}
-	d := Diagnostic{Severity: Error, Range: r}
-	d.Message = explainSyntax(toks, tok, pos)
-	return d
+	e.Msg = explainSyntax(toks, tok, pos)
+	return e
 }
 
 // stmtKeywords are the keywords that start a statement in each kind of
@@ -296,9 +297,9 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 			case "param":
 				return fmt.Sprintf("expected a parameter type (string, int, float, bool, duration), found %s", found)
 			case "socket":
-				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(socketTypeNames, ", "), found)
+				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(SocketTypeNames, ", "), found)
 				if isIdent {
-					if s := suggest(tok.Value, socketTypeNames); s != "" {
+					if s := Suggest(tok.Value, SocketTypeNames); s != "" {
 						msg += fmt.Sprintf("; did you mean %s?", s)
 					}
 				}
@@ -337,7 +338,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"message\" or \"node\", found %s", found)
 		if isIdent {
-			if s := suggest(tok.Value, append(topKeywords, "topology")); s != "" {
+			if s := Suggest(tok.Value, append(topKeywords, "topology")); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}
@@ -351,7 +352,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"replicas\", \"param\", \"socket\" or \"}\" in node, found %s", found)
 		if isIdent {
-			if s := suggest(tok.Value, nodeKeywords); s != "" {
+			if s := Suggest(tok.Value, nodeKeywords); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}

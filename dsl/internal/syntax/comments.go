@@ -1,4 +1,4 @@
-package dsl
+package syntax
 
 import (
 	"sort"
@@ -7,9 +7,9 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// comments holds a file's comment tokens and what is needed to decide
+// Comments holds a file's comment tokens and what is needed to decide
 // which of them document a declaration.
-type comments struct {
+type Comments struct {
 	all []lexer.Token // every comment, in source order
 	// sig lists the offsets and last lines of the significant (non-comment)
 	// tokens, in order, so that a comment can tell what precedes it.
@@ -17,25 +17,29 @@ type comments struct {
 	sigLine   []int
 }
 
-func newComments(toks []lexer.Token) *comments {
-	c := &comments{}
+// NewComments indexes the comments among toks (from Tokens).
+func NewComments(toks []lexer.Token) *Comments {
+	c := &Comments{}
 	for _, t := range toks {
-		if t.Type == tokenTypes["Comment"] {
+		if IsComment(t) {
 			c.all = append(c.all, t)
 			continue
 		}
 		c.sigOffset = append(c.sigOffset, t.Pos.Offset)
-		c.sigLine = append(c.sigLine, endLine(t))
+		c.sigLine = append(c.sigLine, EndLine(t))
 	}
 	return c
 }
 
-// endLine is the line a token ends on.
-func endLine(t lexer.Token) int { return t.Pos.Line + strings.Count(t.Value, "\n") }
+// IsComment reports whether t is a comment token.
+func IsComment(t lexer.Token) bool { return t.Type == tokenTypes["Comment"] }
+
+// EndLine is the line a token ends on.
+func EndLine(t lexer.Token) int { return t.Pos.Line + strings.Count(t.Value, "\n") }
 
 // prevSigLine returns the end line of the last significant token before
 // offset, or 0 when there is none.
-func (c *comments) prevSigLine(offset int) (line int, off int) {
+func (c *Comments) prevSigLine(offset int) (line int, off int) {
 	i := sort.SearchInts(c.sigOffset, offset)
 	if i == 0 {
 		return 0, -1
@@ -45,22 +49,22 @@ func (c *comments) prevSigLine(offset int) (line int, off int) {
 
 // trailing reports whether comment t follows code on its own line (a line
 // comment, as in `bind "tcp://*:5000" // the front door`).
-func (c *comments) trailing(t lexer.Token) bool {
+func (c *Comments) trailing(t lexer.Token) bool {
 	line, _ := c.prevSigLine(t.Pos.Offset)
 	return line == t.Pos.Line
 }
 
-// docAt returns the doc comment of the construct starting at pos: the
+// DocAt returns the doc comment of the construct starting at pos: the
 // block of comments right above it (or before it on its line), with no
 // blank line and no code between, that does not trail other code.
-func (c *comments) docAt(pos lexer.Position) string {
+func (c *Comments) DocAt(pos lexer.Position) string {
 	_, prevOff := c.prevSigLine(pos.Offset)
 	var group []lexer.Token
 	nextLine := pos.Line
 	i := sort.Search(len(c.all), func(i int) bool { return c.all[i].Pos.Offset >= pos.Offset })
 	for i--; i >= 0; i-- {
 		t := c.all[i]
-		if t.Pos.Offset < prevOff || c.trailing(t) || endLine(t) < nextLine-1 {
+		if t.Pos.Offset < prevOff || c.trailing(t) || EndLine(t) < nextLine-1 {
 			break
 		}
 		group = append(group, t)

@@ -1,4 +1,4 @@
-package dsl
+package syntax
 
 import "github.com/alecthomas/participle/v2/lexer"
 
@@ -8,9 +8,9 @@ import "github.com/alecthomas/participle/v2/lexer"
 //
 // The grammar is deliberately loose where a semantic check can say more
 // than a parse error could: socket types, message kinds, field and param
-// types are plain identifiers here and are checked by the resolver, which
+// types are plain identifiers here and are checked by the checker (package dsl), which
 // can answer "did you mean PULL?". Values are likewise any literal; the
-// resolver knows which kind each statement needs.
+// checker knows which kind each statement needs.
 
 // A Node is any syntax tree node.
 type Node interface {
@@ -56,7 +56,7 @@ type MessageDecl struct {
 	Name *Ident `parser:"'message' @@ '='"`
 	// Const is the string literal of a constant message; nil for the
 	// other kinds, and then Kind is set. It is a Value, so that a number
-	// written there gets "expected a string" from the resolver.
+	// written there gets "expected a string" from the checker.
 	Const *Value `parser:"( @@"`
 	Kind  *Ident `parser:"| @@"`
 	// Braces records whether a field block was written, so that
@@ -211,7 +211,7 @@ type Setting struct {
 }
 
 // OptionStmt is a socket option such as "hwm 1000": rule OptionStmt.
-// Any identifier is accepted so that the resolver can name unknown
+// Any identifier is accepted so that the checker can name unknown
 // options; the negative lookahead keeps a malformed keyword statement
 // ("bind 5000") from being read as an option called "bind" (participle
 // would otherwise backtrack into this alternative).

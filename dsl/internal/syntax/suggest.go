@@ -1,11 +1,11 @@
-package dsl
+package syntax
 
 import "strings"
 
-// suggest returns the candidate closest to name, or "" when none is close
+// Suggest returns the candidate closest to name, or "" when none is close
 // enough to be a likely typo. Case differences count as small edits, so
 // "pull" suggests "PULL".
-func suggest(name string, candidates []string) string {
+func Suggest(name string, candidates []string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
 		if c == name {
@@ -72,9 +72,9 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// didYouMean returns "; did you mean X?" for the closest candidate, or "".
-func didYouMean(name string, candidates []string) string {
-	if s := suggest(name, candidates); s != "" {
+// DidYouMean returns "; did you mean X?" for the closest candidate, or "".
+func DidYouMean(name string, candidates []string) string {
+	if s := Suggest(name, candidates); s != "" {
 		return "; did you mean " + s + "?"
 	}
 	return ""

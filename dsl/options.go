@@ -1,0 +1,231 @@
+package dsl
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// This file checks socket options (hwm, linger, ...) and the
+// reliability policies (retry, reconnect, heartbeat).
+
+var optionNames = []string{"hwm", "send_hwm", "recv_hwm", "linger", "identity", "max_msg_size", "send_timeout", "recv_timeout"}
+
+// maxHWM bounds high-water marks (libzmq stores them in an int).
+const maxHWM = 1<<31 - 1
+
+func (check *checker) option(si *sockInfo, st *syntax.OptionStmt, set map[string]*syntax.OptionStmt) {
+	o := &si.s.Options
+	name := st.Name.Name
+	fail := func(msg string) { check.errorf(st.Value, "%s: %s", name, msg) }
+	switch name {
+	case "hwm", "send_hwm", "recv_hwm":
+		if name != "hwm" {
+			if prev, ok := set["hwm"]; ok {
+				check.errorf(st, "%s conflicts with hwm at %s", name, check.first(prev))
+				return
+			}
+		} else {
+			for _, other := range []string{"send_hwm", "recv_hwm"} {
+				if prev, ok := set[other]; ok {
+					check.errorf(st, "hwm conflicts with %s at %s", other, check.first(prev))
+					return
+				}
+			}
+		}
+		n, msg := readInt(st.Value)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		if n < 0 || n > maxHWM {
+			fail(fmt.Sprintf("must be between 0 (no limit) and %d, not %d", maxHWM, n))
+			return
+		}
+		v := int(n)
+		if name != "recv_hwm" {
+			o.SendHWM = &v
+		}
+		if name != "send_hwm" {
+			o.RecvHWM = &v
+		}
+	case "linger", "send_timeout", "recv_timeout":
+		d, msg := readDuration(st.Value)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		if d < 0 {
+			fail(fmt.Sprintf("must not be negative, not %s", st.Value.Text()))
+			return
+		}
+		if d == 0 && name != "linger" {
+			fail("must be positive; leave it out to wait forever")
+			return
+		}
+		switch name {
+		case "linger":
+			o.Linger = &d
+		case "send_timeout":
+			o.SendTimeout = &d
+		case "recv_timeout":
+			o.RecvTimeout = &d
+		}
+	case "identity":
+		id, msg := readString(st.Value)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		// ZMTP reserves identities starting with a zero byte for ROUTER's
+		// own generated ones, and limits them to 255 bytes.
+		switch {
+		case id == "":
+			fail("must not be empty")
+			return
+		case len(id) > 255:
+			fail(fmt.Sprintf("must be at most 255 bytes, not %d", len(id)))
+			return
+		case id[0] == 0:
+			fail("must not start with a zero byte (reserved by ZeroMQ)")
+			return
+		}
+		o.Identity = &id
+	case "max_msg_size":
+		n, msg := readSize(st.Value)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		if n <= 0 {
+			fail(fmt.Sprintf("must be positive, not %s", st.Value.Text()))
+			return
+		}
+		o.MaxMsgSize = &n
+	case "retry", "reconnect", "heartbeat":
+		check.errorf(st.Value, "%s takes a block of settings, such as %s", name, map[string]string{
+			"retry": "retry { timeout 2500ms retries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
+			"heartbeat": "heartbeat { interval 1s liveness 3 }"}[name])
+	default:
+		check.errorf(st.Name, "unknown socket option %q%s", name, syntax.DidYouMean(name, syntax.SocketKeywords))
+	}
+}
+
+// Defaults of the policy settings, from the zguide's Lazy Pirate and
+// Paranoid Pirate examples.
+const (
+	defaultRetryTimeout      = 2500 * time.Millisecond
+	defaultRetries           = 3
+	defaultReconnectInitial  = time.Second
+	defaultReconnectMax      = 32 * time.Second
+	defaultHeartbeatInterval = time.Second
+	defaultHeartbeatLiveness = 3
+)
+
+var policySettings = map[string][]string{
+	"retry":     {"timeout", "retries", "reopen"},
+	"reconnect": {"initial", "max"},
+	"heartbeat": {"interval", "liveness"},
+}
+
+func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
+	kind := p.Kind.Name
+	names, ok := policySettings[kind]
+	if !ok {
+		check.errorf(p.Kind, "unknown policy %q; expected retry, reconnect or heartbeat%s",
+			kind, syntax.DidYouMean(kind, []string{"retry", "reconnect", "heartbeat"}))
+		return
+	}
+	vals := map[string]*syntax.Setting{}
+	for _, st := range p.Settings {
+		if !slices.Contains(names, st.Name.Name) {
+			check.errorf(st.Name, "unknown %s setting %q; expected %s%s", kind, st.Name.Name,
+				strings.Join(names, ", "), syntax.DidYouMean(st.Name.Name, names))
+			continue
+		}
+		if prev, ok := vals[st.Name.Name]; ok {
+			check.errorf(st, "%s already set at %s", st.Name.Name, check.first(prev))
+			continue
+		}
+		vals[st.Name.Name] = st
+		if st.Value == nil && st.Name.Name != "reopen" {
+			check.errorf(st, "%s needs a value", st.Name.Name)
+			delete(vals, st.Name.Name)
+		}
+	}
+	dur := func(name string, def time.Duration) (time.Duration, bool) {
+		st, ok := vals[name]
+		if !ok {
+			return def, true
+		}
+		d, msg := readDuration(st.Value)
+		if msg == "" && d <= 0 {
+			msg = fmt.Sprintf("must be positive, not %s", st.Value.Text())
+		}
+		if msg != "" {
+			check.errorf(st.Value, "%s %s: %s", kind, name, msg)
+			return def, false
+		}
+		return d, true
+	}
+	count := func(name string, def int) (int, bool) {
+		st, ok := vals[name]
+		if !ok {
+			return def, true
+		}
+		n, msg := readInt(st.Value)
+		if msg == "" && (n < 1 || n > 1<<20) {
+			msg = fmt.Sprintf("must be between 1 and %d, not %d", 1<<20, n)
+		}
+		if msg != "" {
+			check.errorf(st.Value, "%s %s: %s", kind, name, msg)
+			return def, false
+		}
+		return int(n), true
+	}
+	s := si.s
+	switch kind {
+	case "retry":
+		if s.Type != model.REQ && s.Type != 0 {
+			check.errorf(p.Kind, "retry applies to REQ sockets only, and %s is %s", sockName(si), s.Type)
+		}
+		timeout, ok1 := dur("timeout", defaultRetryTimeout)
+		retries, _ := count("retries", defaultRetries)
+		reopen := false
+		if st, ok := vals["reopen"]; ok && st.Value != nil {
+			b, msg := readBool(st.Value)
+			if msg != "" {
+				check.errorf(st.Value, "retry reopen: %s", msg)
+			}
+			reopen = b
+		} else if ok {
+			reopen = true
+		}
+		if ok1 && timeout < time.Second {
+			check.warnf(vals["timeout"], "retry timeout %s is under 1s; a busy peer will look dead", timeout)
+		}
+		s.Retry = &model.Retry{Timeout: timeout, Retries: retries, Reopen: reopen}
+	case "reconnect":
+		initial, ok1 := dur("initial", defaultReconnectInitial)
+		max, ok2 := dur("max", defaultReconnectMax)
+		if ok1 && ok2 && max < initial {
+			at := syntax.Node(p)
+			if st, ok := vals["max"]; ok {
+				at = st
+			}
+			check.warnf(at, "reconnect max %s is under its initial %s", max, initial)
+		}
+		s.Reconnect = &model.Reconnect{Initial: initial, Max: max}
+	case "heartbeat":
+		interval, _ := dur("interval", defaultHeartbeatInterval)
+		liveness, ok := count("liveness", defaultHeartbeatLiveness)
+		if ok && liveness < 3 {
+			check.warnf(vals["liveness"], "heartbeat liveness %d is under 3; one late heartbeat will drop the peer", liveness)
+		}
+		s.Heartbeat = &model.Heartbeat{Interval: interval, Liveness: liveness}
+	}
+}
