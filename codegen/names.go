@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,25 +59,19 @@ func (s *sock) usesRequester() bool { return s.Type == model.REQ && s.Retry != n
 // hasIdentity says whether the socket's type sends a routing identity
 // that matters to its peers (libzmq's ZMQ_ROUTING_ID applies to these),
 // and so takes -<sock>.identity.
-func (s *sock) hasIdentity() bool {
-	switch s.Type {
-	case model.REQ, model.REP, model.DEALER, model.ROUTER:
-		return true
-	}
-	return false
-}
+func (s *sock) hasIdentity() bool { return s.Type.Identity() }
 
 // hasSubscriptions says whether the socket has prefix filters: a SUB
 // socket, which takes -<sock>.subscribe and offers Subscriptions.
-func (s *sock) hasSubscriptions() bool { return s.Type == model.SUB }
+func (s *sock) hasSubscriptions() bool { return s.Type.Subscribes() }
 
 // hasEnvelope says whether the socket's messages carry routing envelopes.
-func (s *sock) hasEnvelope() bool { return s.Type == model.ROUTER || s.Type == model.DEALER }
+func (s *sock) hasEnvelope() bool { return s.Type.Envelope() }
 
 // polled says whether the socket takes part in Node.Poll: it receives,
 // and receiving is not bound to a request or a reply.
 func (s *sock) polled() bool {
-	return len(s.Recv) > 0 && s.Type != model.REQ && s.Type != model.REP
+	return len(s.Recv) > 0 && !s.Type.Lockstep()
 }
 
 // sendMethod is the name of the method that sends on the socket.
@@ -90,41 +85,23 @@ func (s *sock) sendMethod() string {
 	return "Send"
 }
 
-// directions lists, for each socket type, whether it may send and
-// receive, and whether it must.
-var directions = map[model.SocketType]struct{ send, recv, both bool }{
-	model.PAIR:   {true, true, false},
-	model.PUB:    {true, false, false},
-	model.SUB:    {false, true, false},
-	model.REQ:    {true, true, true},
-	model.REP:    {true, true, true},
-	model.DEALER: {true, true, false},
-	model.ROUTER: {true, true, false},
-	model.PULL:   {false, true, false},
-	model.PUSH:   {true, false, false},
-	model.XPUB:   {true, true, false},
-	model.XSUB:   {true, true, false},
-}
-
 // nodeSockets names the sockets of n and checks what the checker should
-// already have: directions the socket type allows, and no two sockets
+// already have: what the socket type allows (the model's table), and no two sockets
 // with one Go name.
 func nodeSockets(n *model.Node) ([]*sock, error) {
 	reserved := map[string]string{"Params": "", "Replica": "", "Logger": ""}
 	var out []*sock
 	for _, s := range n.Sockets {
-		d, ok := directions[s.Type]
-		if !ok {
-			return nil, fmt.Errorf("socket %s: unknown socket type %v", s.Name, s.Type)
-		}
 		switch {
-		case len(s.Send) > 0 && !d.send:
+		case !slices.Contains(model.SocketTypes(), s.Type):
+			return nil, fmt.Errorf("socket %s: unknown socket type %v", s.Name, s.Type)
+		case len(s.Send) > 0 && !s.Type.CanSend():
 			return nil, fmt.Errorf("socket %s: a %v socket cannot send", s.Name, s.Type)
-		case len(s.Recv) > 0 && !d.recv:
+		case len(s.Recv) > 0 && !s.Type.CanRecv():
 			return nil, fmt.Errorf("socket %s: a %v socket cannot receive", s.Name, s.Type)
-		case d.both && (len(s.Send) == 0 || len(s.Recv) == 0):
+		case s.Type.Lockstep() && (len(s.Send) == 0 || len(s.Recv) == 0):
 			return nil, fmt.Errorf("socket %s: a %v socket needs both send and recv", s.Name, s.Type)
-		case s.Retry != nil && s.Type != model.REQ:
+		case s.Retry != nil && !s.Type.Retries():
 			return nil, fmt.Errorf("socket %s: retry is for REQ sockets", s.Name)
 		case s.Retry != nil && len(s.Binds) > 0:
 			return nil, fmt.Errorf("socket %s: a REQ socket with retry connects; it cannot bind", s.Name)

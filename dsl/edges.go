@@ -22,47 +22,6 @@ type edgeInfo struct {
 	conn *connInfo
 }
 
-// peers lists the socket types each type may be connected to, as the
-// ZeroMQ RFCs (23/ZMTP, 28/REQREP, 29/PUBSUB, 30/PIPELINE, 31/EXPAIR) pair
-// them.
-var peers = map[model.SocketType][]model.SocketType{
-	model.PAIR:   {model.PAIR},
-	model.REQ:    {model.REP, model.ROUTER},
-	model.REP:    {model.REQ, model.DEALER},
-	model.DEALER: {model.REP, model.DEALER, model.ROUTER},
-	model.ROUTER: {model.REQ, model.DEALER, model.ROUTER},
-	model.PUB:    {model.SUB, model.XSUB},
-	model.XPUB:   {model.SUB, model.XSUB},
-	model.SUB:    {model.PUB, model.XPUB},
-	model.XSUB:   {model.PUB, model.XPUB},
-	model.PUSH:   {model.PULL},
-	model.PULL:   {model.PUSH},
-}
-
-func canPair(a, b model.SocketType) bool {
-	for _, p := range peers[a] {
-		if p == b {
-			return true
-		}
-	}
-	return false
-}
-
-// carriesData reports whether data messages flow from a socket of type a
-// to a peer of type b. Subscriptions going upstream (SUB to PUB) are not
-// data, so XSUB's sends and XPUB's receives are not checked here.
-func carriesData(a, b model.SocketType) bool {
-	switch a {
-	case model.SUB, model.XSUB, model.PULL:
-		return false
-	}
-	switch b {
-	case model.PUB, model.XPUB, model.PUSH:
-		return false
-	}
-	return true
-}
-
 func sockName(si *sockInfo) string { return si.node.n.Name + "." + si.s.Name }
 
 func (check *checker) checkTopology() {
@@ -198,9 +157,9 @@ func (check *checker) checkEdge(ed *edgeInfo) {
 	if a.Type == 0 || b.Type == 0 {
 		return // unknown type, already reported
 	}
-	if !canPair(a.Type, b.Type) {
+	if !a.Type.CanPair(b.Type) {
 		check.errorf(at, "%s socket %s cannot connect to %s socket %s; %s pairs with %s",
-			a.Type, sockName(ed.from), b.Type, sockName(ed.to), a.Type, typeList(peers[a.Type]))
+			a.Type, sockName(ed.from), b.Type, sockName(ed.to), a.Type, typeList(a.Type.Peers()))
 		return
 	}
 	check.checkFlow(at, ed.from, ed.to)
@@ -211,10 +170,9 @@ func (check *checker) checkEdge(ed *edgeInfo) {
 // x sends is one y receives. It records what y's peers send, for
 // checkReceived.
 func (check *checker) checkFlow(at syntax.Node, x, y *sockInfo) {
-	if !carriesData(x.s.Type, y.s.Type) {
-		return
-	}
-	if !canSend[x.s.Type] || !canRecv[y.s.Type] {
+	// Subscriptions going upstream (XSUB's sends, XPUB's receives) are not
+	// data, and are not checked here.
+	if !x.s.Type.SendsData() || !y.s.Type.ReceivesData() {
 		return
 	}
 	// A declaration that failed to resolve is already reported.

@@ -13,7 +13,17 @@ import (
 // This file checks socket options (hwm, linger, ...) and the
 // reliability policies (retry, reconnect, heartbeat).
 
+// optionNames are the socket options, in the order LANGUAGE.md gives
+// them; option checks each.
 var optionNames = []string{"hwm", "send_hwm", "recv_hwm", "linger", "identity", "max_msg_size", "send_timeout", "recv_timeout"}
+
+// policyNames are the reliability policies, in the order LANGUAGE.md
+// gives them; policySettings lists each one's settings.
+var policyNames = []string{"retry", "reconnect", "heartbeat"}
+
+// socketStmtNames is every name that starts a statement in a socket
+// block, for "did you mean" on an unknown one.
+var socketStmtNames = slices.Concat(syntax.SocketKeywords, policyNames, optionNames)
 
 // maxHWM bounds high-water marks (libzmq stores them in an int).
 const maxHWM = 1<<31 - 1
@@ -111,7 +121,7 @@ func (check *checker) option(si *sockInfo, st *syntax.OptionStmt, set map[string
 			"retry": "retry { timeout 2500ms retries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
 			"heartbeat": "heartbeat { interval 1s liveness 3 }"}[name])
 	default:
-		check.errorf(st.Name, "unknown socket option %q%s", name, syntax.DidYouMean(name, syntax.SocketKeywords))
+		check.errorf(st.Name, "unknown socket option %q%s", name, syntax.DidYouMean(name, socketStmtNames))
 	}
 }
 
@@ -137,7 +147,7 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	names, ok := policySettings[kind]
 	if !ok {
 		check.errorf(p.Kind, "unknown policy %q; expected retry, reconnect or heartbeat%s",
-			kind, syntax.DidYouMean(kind, []string{"retry", "reconnect", "heartbeat"}))
+			kind, syntax.DidYouMean(kind, policyNames))
 		return
 	}
 	vals := map[string]*syntax.Setting{}
@@ -190,7 +200,7 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	s := si.s
 	switch kind {
 	case "retry":
-		if s.Type != model.REQ && s.Type != 0 {
+		if !s.Type.Retries() && s.Type != 0 {
 			check.errorf(p.Kind, "retry applies to REQ sockets only, and %s is %s", sockName(si), s.Type)
 		}
 		timeout, ok1 := dur("timeout", defaultRetryTimeout)

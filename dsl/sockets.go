@@ -13,10 +13,10 @@ import (
 func (check *checker) defineSocket(si *sockInfo) {
 	d := si.decl
 	s := si.s
-	typ, typeKnown := socketTypeByName[d.Type.Name]
+	typ, typeKnown := model.ParseSocketType(d.Type.Name)
 	if !typeKnown {
 		check.errorf(d.Type, "expected socket type (%s), found %q%s",
-			strings.Join(syntax.SocketTypeNames, ", "), d.Type.Name, syntax.DidYouMean(d.Type.Name, syntax.SocketTypeNames))
+			strings.Join(model.SocketTypeNames(), ", "), d.Type.Name, syntax.DidYouMean(d.Type.Name, model.SocketTypeNames()))
 	}
 	s.Type = typ
 	opts := map[string]*syntax.OptionStmt{}
@@ -85,7 +85,7 @@ func (check *checker) defineSocket(si *sockInfo) {
 				check.errorf(st.Value, "subscribe: %s", msg)
 				continue
 			}
-			if typ != model.SUB && typeKnown {
+			if !typ.Subscribes() && typeKnown {
 				check.errorf(st, "subscribe applies to SUB sockets only, and %s is %s", sockName(si), typ)
 				continue
 			}
@@ -113,27 +113,6 @@ func (check *checker) defineSocket(si *sockInfo) {
 	check.socketShape(si, typeKnown)
 }
 
-var socketTypeByName = map[string]model.SocketType{}
-
-func init() {
-	for _, t := range model.SocketTypes() {
-		socketTypeByName[t.String()] = t
-	}
-}
-
-// What each socket type may do. XPUB receives subscription messages and
-// XSUB sends them, so both directions are allowed for those.
-var (
-	canSend = map[model.SocketType]bool{
-		model.PAIR: true, model.PUB: true, model.REQ: true, model.REP: true, model.DEALER: true,
-		model.ROUTER: true, model.PUSH: true, model.XPUB: true, model.XSUB: true,
-	}
-	canRecv = map[model.SocketType]bool{
-		model.PAIR: true, model.SUB: true, model.REQ: true, model.REP: true, model.DEALER: true,
-		model.ROUTER: true, model.PULL: true, model.XPUB: true, model.XSUB: true,
-	}
-)
-
 // socketShape checks what a socket declares against its type.
 func (check *checker) socketShape(si *sockInfo, typeKnown bool) {
 	s := si.s
@@ -145,38 +124,34 @@ func (check *checker) socketShape(si *sockInfo, typeKnown bool) {
 	}
 	hasSend := len(si.sends) > 0 || hasStmt[*syntax.Send](si)
 	hasRecv := len(si.recvs) > 0 || hasStmt[*syntax.Recv](si)
-	if !canSend[s.Type] {
+	if !s.Type.CanSend() {
 		for _, st := range si.sends {
 			check.errorf(st, "%s socket %s cannot send", s.Type, sockName(si))
 		}
 	}
-	if !canRecv[s.Type] {
+	if !s.Type.CanRecv() {
 		for _, st := range si.recvs {
 			check.errorf(st, "%s socket %s cannot receive", s.Type, sockName(si))
 		}
 	}
 	check.distinct(si, "sends", si.s.Send, msgStmts(si.sends))
 	check.distinct(si, "receives", si.s.Recv, msgStmts(si.recvs))
-	switch s.Type {
-	case model.REQ, model.REP:
-		if !hasSend || !hasRecv {
-			missing := "send"
-			switch {
-			case !hasSend && !hasRecv:
-				missing = "send or recv"
-			case !hasRecv:
-				missing = "recv"
-			}
-			check.errorf(si.decl.Name, "%s socket %s needs both send and recv; it has no %s", s.Type, sockName(si), missing)
-			si.incomplete = true
+	if s.Type.Lockstep() && (!hasSend || !hasRecv) {
+		missing := "send"
+		switch {
+		case !hasSend && !hasRecv:
+			missing = "send or recv"
+		case !hasRecv:
+			missing = "recv"
 		}
-	case model.SUB:
-		if len(si.subs) == 0 {
-			check.warnf(si.decl.Name, "SUB socket %s has no subscribe and receives nothing", sockName(si))
-		}
+		check.errorf(si.decl.Name, "%s socket %s needs both send and recv; it has no %s", s.Type, sockName(si), missing)
+		si.incomplete = true
 	}
-	if !hasSend && !hasRecv && s.Type != model.REQ && s.Type != model.REP &&
-		s.Type != model.XPUB && s.Type != model.XSUB {
+	if s.Type.Subscribes() && len(si.subs) == 0 {
+		check.warnf(si.decl.Name, "%s socket %s has no subscribe and receives nothing", s.Type, sockName(si))
+	}
+	// An XPUB or XSUB (a proxy's sockets) may only forward subscriptions.
+	if !hasSend && !hasRecv && !s.Type.Lockstep() && s.Type != model.XPUB && s.Type != model.XSUB {
 		check.warnf(si.decl.Name, "socket %s neither sends nor receives", sockName(si))
 	}
 }

@@ -193,36 +193,161 @@ type Param struct {
 	Default any
 }
 
-// SocketType is a ZeroMQ socket type.
+// SocketType is a ZeroMQ socket type. What each type can do is one table,
+// socketTypes below, which the checker, the generator and LANGUAGE.md's
+// test all read through SocketType's methods.
 type SocketType int
 
+// The socket types, grouped by pattern as the ZeroMQ RFCs pair them:
+// 31/EXPAIR, 28/REQREP, 29/PUBSUB, 30/PIPELINE.
 const (
 	PAIR SocketType = iota + 1
-	PUB
-	SUB
 	REQ
 	REP
 	DEALER
 	ROUTER
-	PULL
-	PUSH
+	PUB
+	SUB
 	XPUB
 	XSUB
+	PUSH
+	PULL
 )
 
-var socketTypeNames = [...]string{"", "PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB"}
+// flow is what a socket type's sends or receives carry.
+type flow int
+
+const (
+	none flow = iota
+	data
+	subscriptions // XPUB receives them, XSUB sends them
+)
+
+// socketTypes says what each socket type can do; the index is the type.
+var socketTypes = [...]struct {
+	name       string
+	send, recv flow
+	peers      []SocketType
+	// lockstep: the socket alternates one send and one receive, so it
+	// must declare both (REQ, REP).
+	lockstep bool
+	// envelope: the application sees each message's routing envelope
+	// (ROUTER's peer identity, DEALER's delimiter to a REP).
+	envelope bool
+	// identity: the routing identity the socket gives matters to its
+	// peers (libzmq's ZMQ_ROUTING_ID).
+	identity bool
+	// subscribe: the socket filters by prefix (subscribe statements).
+	subscribe bool
+	// retry: a Lazy Pirate retry policy applies (a REQ client).
+	retry bool
+}{
+	PAIR:   {name: "PAIR", send: data, recv: data, peers: []SocketType{PAIR}},
+	REQ:    {name: "REQ", send: data, recv: data, peers: []SocketType{REP, ROUTER}, lockstep: true, identity: true, retry: true},
+	REP:    {name: "REP", send: data, recv: data, peers: []SocketType{REQ, DEALER}, lockstep: true, identity: true},
+	DEALER: {name: "DEALER", send: data, recv: data, peers: []SocketType{REP, DEALER, ROUTER}, envelope: true, identity: true},
+	ROUTER: {name: "ROUTER", send: data, recv: data, peers: []SocketType{REQ, DEALER, ROUTER}, envelope: true, identity: true},
+	PUB:    {name: "PUB", send: data, peers: []SocketType{SUB, XSUB}},
+	SUB:    {name: "SUB", recv: data, peers: []SocketType{PUB, XPUB}, subscribe: true},
+	XPUB:   {name: "XPUB", send: data, recv: subscriptions, peers: []SocketType{SUB, XSUB}},
+	XSUB:   {name: "XSUB", send: subscriptions, recv: data, peers: []SocketType{PUB, XPUB}},
+	PUSH:   {name: "PUSH", send: data, peers: []SocketType{PULL}},
+	PULL:   {name: "PULL", recv: data, peers: []SocketType{PUSH}},
+}
+
+func (t SocketType) valid() bool { return t > 0 && int(t) < len(socketTypes) }
 
 func (t SocketType) String() string {
-	if t > 0 && int(t) < len(socketTypeNames) {
-		return socketTypeNames[t]
+	if t.valid() {
+		return socketTypes[t].name
 	}
 	return "SocketType(?)"
 }
 
-// SocketTypes lists every socket type in a fixed order.
+// SocketTypes lists every socket type in a fixed order, grouped by
+// pattern (the order of the constants).
 func SocketTypes() []SocketType {
-	return []SocketType{PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB, XSUB}
+	out := make([]SocketType, 0, len(socketTypes)-1)
+	for t := PAIR; t.valid(); t++ {
+		out = append(out, t)
+	}
+	return out
 }
+
+// SocketTypeNames lists the names of SocketTypes, in the same order.
+func SocketTypeNames() []string {
+	var out []string
+	for _, t := range SocketTypes() {
+		out = append(out, t.String())
+	}
+	return out
+}
+
+// ParseSocketType returns the socket type named name ("PUSH"); the
+// names are case-sensitive.
+func ParseSocketType(name string) (SocketType, bool) {
+	for _, t := range SocketTypes() {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+// CanSend reports whether a socket of type t may declare send: it sends
+// data, or, for XSUB, subscription messages.
+func (t SocketType) CanSend() bool { return t.valid() && socketTypes[t].send != none }
+
+// CanRecv reports whether a socket of type t may declare recv: it
+// receives data, or, for XPUB, subscription messages.
+func (t SocketType) CanRecv() bool { return t.valid() && socketTypes[t].recv != none }
+
+// SendsData reports whether what t sends is data for its peers to
+// receive (XSUB's sends are subscriptions, going upstream).
+func (t SocketType) SendsData() bool { return t.valid() && socketTypes[t].send == data }
+
+// ReceivesData reports whether what t receives is data from its peers
+// (XPUB's receives are its subscribers' subscriptions).
+func (t SocketType) ReceivesData() bool { return t.valid() && socketTypes[t].recv == data }
+
+// Peers lists the socket types t may be connected to, as the ZeroMQ RFCs
+// (28/REQREP, 29/PUBSUB, 30/PIPELINE, 31/EXPAIR) pair them.
+func (t SocketType) Peers() []SocketType {
+	if !t.valid() {
+		return nil
+	}
+	return socketTypes[t].peers
+}
+
+// CanPair reports whether sockets of types t and u may be connected.
+func (t SocketType) CanPair(u SocketType) bool {
+	for _, p := range t.Peers() {
+		if p == u {
+			return true
+		}
+	}
+	return false
+}
+
+// Lockstep reports whether a socket of type t alternates one send and one
+// receive (REQ, REP), and so must declare both.
+func (t SocketType) Lockstep() bool { return t.valid() && socketTypes[t].lockstep }
+
+// Envelope reports whether the application sees the routing envelope of
+// each message (ROUTER, DEALER); the generated code hands it the body.
+func (t SocketType) Envelope() bool { return t.valid() && socketTypes[t].envelope }
+
+// Identity reports whether the routing identity a socket of type t gives
+// matters to its peers (REQ, REP, DEALER, ROUTER: libzmq's ZMQ_ROUTING_ID).
+func (t SocketType) Identity() bool { return t.valid() && socketTypes[t].identity }
+
+// Subscribes reports whether a socket of type t filters by prefix and
+// takes subscribe statements (SUB).
+func (t SocketType) Subscribes() bool { return t.valid() && socketTypes[t].subscribe }
+
+// Retries reports whether a retry policy applies to a socket of type t
+// (REQ, as the guide's Lazy Pirate client).
+func (t SocketType) Retries() bool { return t.valid() && socketTypes[t].retry }
 
 // Socket is one socket of a node.
 type Socket struct {

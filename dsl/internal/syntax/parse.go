@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
 // lexDef is the .ztopo lexer. The last three rules never match valid
@@ -83,13 +84,15 @@ func Tokens(filename string, src []byte) []lexer.Token {
 	}
 }
 
-// Keywords in each kind of block, for "did you mean" on a misspelled one.
+// The keywords that start a statement in each kind of block, in the order
+// LANGUAGE.md gives them. OptionStmt's negative lookahead repeats them, with
+// "topology", because a struct tag cannot be computed; a test holds the two
+// equal. Socket blocks also take options and policies, which the checker
+// knows (any name parses as an option).
 var (
-	topKeywords    = []string{"message", "node"}
-	nodeKeywords   = []string{"replicas", "param", "socket"}
-	SocketKeywords = []string{"bind", "connect", "send", "recv", "subscribe", "retry", "reconnect", "heartbeat",
-		"hwm", "send_hwm", "recv_hwm", "linger", "identity", "max_msg_size", "send_timeout", "recv_timeout"}
-	SocketTypeNames = []string{"PAIR", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "PUSH", "PULL"}
+	TopKeywords    = []string{"message", "node"}
+	NodeKeywords   = []string{"replicas", "param", "socket"}
+	SocketKeywords = []string{"bind", "connect", "send", "recv", "subscribe"}
 )
 
 // syntaxError turns a participle error into a positioned error that says
@@ -141,14 +144,10 @@ func syntaxError(filename string, src []byte, err error) *Error {
 	return e
 }
 
-// stmtKeywords are the keywords that start a statement in each kind of
-// block; participle reports an error in such a statement's argument at
-// the keyword.
-var stmtKeywords = map[string][]string{
-	"top":    {"message", "node"},
-	"node":   {"replicas", "param", "socket"},
-	"socket": {"bind", "connect", "send", "recv", "subscribe"},
-}
+// stmtKeywords are the statement keywords of each kind of block;
+// participle reports an error in such a statement's argument at the
+// keyword.
+var stmtKeywords = map[string][]string{"top": TopKeywords, "node": NodeKeywords, "socket": SocketKeywords}
 
 // afterSocketType reports whether t stands where a socket's "{" belongs
 // (socket NAME TYPE _), so that "socket s PUB bind" is blamed on the
@@ -297,9 +296,9 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 			case "param":
 				return fmt.Sprintf("expected a parameter type (string, int, float, bool, duration), found %s", found)
 			case "socket":
-				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(SocketTypeNames, ", "), found)
+				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(model.SocketTypeNames(), ", "), found)
 				if isIdent {
-					if s := Suggest(tok.Value, SocketTypeNames); s != "" {
+					if s := Suggest(tok.Value, model.SocketTypeNames()); s != "" {
 						msg += fmt.Sprintf("; did you mean %s?", s)
 					}
 				}
@@ -338,7 +337,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"message\" or \"node\", found %s", found)
 		if isIdent {
-			if s := Suggest(tok.Value, append(topKeywords, "topology")); s != "" {
+			if s := Suggest(tok.Value, append(TopKeywords, "topology")); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}
@@ -352,7 +351,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"replicas\", \"param\", \"socket\" or \"}\" in node, found %s", found)
 		if isIdent {
-			if s := Suggest(tok.Value, nodeKeywords); s != "" {
+			if s := Suggest(tok.Value, NodeKeywords); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}
