@@ -9,12 +9,12 @@
 //
 // The commands are:
 //
+//	breaking  report changes that break a running mixed-version system
 //	check     check topologies and report diagnostics
 //	fmt       format .ztopo files
 //	generate  generate Go programs from topologies
 //	graph     draw a topology as Graphviz dot or Mermaid
 //	init      write starter handler files that do not exist yet
-//	lsp       run the language server for editors
 //	up        build and run every node of a topology
 //	version   print zmqgen's version
 //
@@ -70,6 +70,58 @@
 // a topology has errors or the command failed (with generate -check, when
 // a generated file is not up to date), and 2 when the command line is
 // wrong. -h after a command prints its usage and exits 0.
+//
+// # zmqgen breaking
+//
+//	zmqgen breaking -against REF|FILE [-format text|json|github] [FILE|DIR]
+//
+// Breaking compares each topology with an earlier version of itself and
+// reports every change that would break a running system in which some
+// nodes run the old version and others the new one, since nodes are
+// deployed and upgraded one at a time. WIRE rules find messages lost or
+// misread between an old and a new node: nodes, sockets and connections
+// removed, bind and connect swapped, a bind address changed, a socket type
+// changed, a message type one side sends that the other side's version
+// does not receive, a message's kind, frames (count, order, types),
+// constant bytes or JSON fields (removed, renamed, retyped, list against
+// single value) changed, a SUB prefix that no longer matches what is
+// published, a max_msg_size lowered, heartbeats slower than the peer's
+// liveness, a retry that gives up sooner. CODE rules find changes to the
+// generated Go API that handlers use: a topology, node, socket, message,
+// frame or param renamed or removed, a send removed. Adding an optional
+// JSON field, a node, a param, or a message type on a new socket, and
+// changing comments, layout, replicas, high-water marks, linger or
+// reconnect backoff, are not reported. Every rule is listed, with a case,
+// in golden/breaking.
+//
+// Each finding is positioned in the new file (a removed thing on what
+// enclosed it) and ends with its rule ID:
+//
+//	shop.ztopo:6:9: error: field "price" of Order removed; old server.rep reads it and gets the zero value (WIRE_JSON_FIELD_REMOVED)
+//
+// The earlier version is -against FILE, when one topology is named, or a
+// git revision: each topology is read with "git show REF:./NAME" in its
+// directory; a topology the revision does not have is new and skipped.
+// With no FILE|DIR, the topologies in the current directory are compared.
+// A finding is accepted, once reviewed, with a comment on its line or
+// right above it, naming one rule or several separated by commas, then the
+// reason:
+//
+//	// zmqgen:accept WIRE_JSON_FIELD_REMOVED no old reader is left
+//
+// Flags:
+//
+//	-against REF|FILE   the earlier version: a git revision or a file
+//	-format text        the usual diagnostics on standard error (default)
+//	-format json        diagnostics on standard output as a JSON array
+//	-format github      GitHub Actions annotations on standard output,
+//	                    ::error file=F,line=L,col=C,title=RULE::message
+//
+// Exit status: 0 when nothing breaks, 1 when something does (or a version
+// has errors, or git fails), 2 on a wrong command line. In a pull
+// request's CI:
+//
+//	zmqgen breaking -against origin/main -format github ./shop
 //
 // # zmqgen check
 //
@@ -345,28 +397,6 @@
 //	zmqgen up topologies/reqrep -set client.requests=6 -set server1.drink=tea
 //	zmqgen up topologies/reqrep -set server1.rep.bind=tcp://127.0.0.1:7000 \
 //		-set client.req.connect=tcp://127.0.0.1:7000,tcp://127.0.0.1:6000
-//
-// # zmqgen lsp
-//
-//	zmqgen lsp
-//
-// Lsp runs the language server an editor starts for .ztopo files: it
-// speaks the Language Server Protocol on standard input and output. Each
-// open file is checked as check does (the same diagnostics, ranges and
-// related places, file names relative to the workspace folder) on
-// opening and shortly after every change. Hover shows a socket's type,
-// binds and peers with the messages each way, the address behind a
-// connect's node.socket, a message's wire form, and a param's default,
-// flag and environment variable. Go to definition takes a connect's
-// node.socket to the bind it connects to; references, rename (refused
-// when the checker would reject the new name), the outline, completion
-// of what may be typed at the cursor, formatting exactly as fmt does,
-// and quick fixes for "did you mean" complete it. The package
-// github.com/zmqgen/zmqgen/lsp documents each feature; editors/vscode is
-// a VS Code extension, and README.md shows a Neovim setup.
-//
-// Exit status: 0 when the editor shuts the server down, 1 when the
-// connection fails, 2 when the command line is wrong.
 //
 // # zmqgen version
 //

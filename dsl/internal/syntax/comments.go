@@ -67,8 +67,11 @@ func (c *Comments) DocAt(pos lexer.Position) string {
 		if t.Pos.Offset < prevOff || c.trailing(t) || EndLine(t) < nextLine-1 {
 			break
 		}
-		group = append(group, t)
 		nextLine = t.Pos.Line
+		// A directive (// zmqgen:accept ...) speaks to tools, not readers.
+		if !isDirective(t.Value) {
+			group = append(group, t)
+		}
 	}
 	if len(group) == 0 {
 		return ""
