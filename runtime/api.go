@@ -55,6 +55,7 @@ type options struct {
 	plainUser   string
 	plainPass   string
 	plainServer func(user, password string) bool
+	stats       *socketStats // a Requester's counters, shared by its sockets
 }
 
 // WithName names the socket in logs and errors, conventionally "node.socket".

@@ -39,6 +39,7 @@ func recvValue[T any, PT interface {
 		if err := PT(&v).UnmarshalZMQ(m); err != nil {
 			// One bad message must not stop a node that serves many
 			// peers: report it and wait for the next.
+			s.c.stats.drop(DropUndecodable, 1)
 			loggerOf(&s.opts).Warn("zmq: dropped a message that does not decode",
 				"socket", s.Name(), "type", fmt.Sprintf("%T", v), "frames", len(m), "err", err)
 			continue

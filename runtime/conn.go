@@ -120,6 +120,9 @@ type peer struct {
 	// carved from fslab; batch collects messages for the incoming queue.
 	fslab [][]byte
 	batch []inMsg
+
+	link            *link  // counters (metrics.go); set before the reader and writer start
+	rdMsgs, rdBytes uint64 // read since the reader last added them to link
 }
 
 func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
@@ -217,6 +220,9 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 
 	buf := appendMsg(p.dbuf[:0], m, false)
 	n, err := p.tryWrite(buf)
+	if err == nil {
+		p.countOut(1, uint64(msgBytes(m)))
+	}
 
 	p.mu.Lock()
 	p.direct = false
@@ -386,9 +392,13 @@ func (p *peer) writeLoop() {
 		if wasFull {
 			p.c.fireSpace()
 		}
+		var msgs, bytes uint64
 		for i := range batch {
 			it := &batch[i]
 			n := len(it.m)
+			if !it.cmd {
+				msgs++
+			}
 			for j, f := range it.m {
 				var fl byte
 				if it.cmd {
@@ -407,9 +417,13 @@ func (p *peer) writeLoop() {
 				hdr[0] = fl
 				bw.Write(h)
 				bw.Write(f)
+				if !it.cmd {
+					bytes += uint64(len(f))
+				}
 			}
 			*it = outItem{}
 		}
+		p.countOut(msgs, bytes)
 		// bufio.Writer keeps the first write error and returns it from
 		// every later call, so one check per batch is enough.
 		if _, err := bw.Write(nil); err != nil {
@@ -426,6 +440,7 @@ type activityReader struct{ p *peer }
 
 func (a activityReader) Read(b []byte) (int, error) {
 	p := a.p
+	p.flushIn()
 	if len(p.batch) > 0 {
 		if !p.c.deliver(p, p.batch) {
 			return 0, ErrClosed
@@ -447,6 +462,7 @@ func (p *peer) readLoop() error {
 	for {
 		m, cmd, err := p.readMsg(r)
 		if err != nil {
+			p.flushIn()
 			if len(p.batch) > 0 {
 				p.c.deliver(p, p.batch)
 				p.batch = p.batch[:0]
@@ -537,6 +553,8 @@ func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 			break
 		}
 	}
+	p.rdMsgs++
+	p.rdBytes += uint64(total)
 	n := len(frames)
 	if n <= len(p.fslab) {
 		// The frames live in the slab: cap them so that an append by the

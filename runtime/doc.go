@@ -92,6 +92,18 @@
 // greets as 3.0), and ignores other commands; no command ever reaches the
 // application. Connects and disconnects are logged at Debug, drops,
 // refused and oversized peers at Warn, with log/slog (WithLogger).
+//
+// Every socket counts, always (metrics.go): messages and bytes in and out
+// per peer, drops by reason, connects, reconnects, disconnects, handshake
+// failures by reason, heartbeat timeouts, Lazy Pirate retries and give-ups,
+// and a round-trip histogram for requesters; Socket.Stats and Stats read
+// them, with queue depths and peers computed at that moment. Counters
+// belong to a socket's name, so a Requester's reopened sockets add up. The
+// hot path pays one atomic add per read system call and per written batch,
+// not per message (runtime/bench -counters measures it). Socket.Monitor is
+// libzmq's zmq_socket_monitor as typed events on a channel (events.go); a
+// subscriber that does not keep up misses events, counted in the next one,
+// and never holds the socket up.
 package runtime
 
 // SupportPackageIsVersion1 is referenced by generated code. When the

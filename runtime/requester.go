@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // requester holds the state of a Requester.
@@ -37,6 +38,7 @@ type requester struct {
 	typ       Type // REQ with Reopen, DEALER without
 	name      string
 	log       *slog.Logger
+	stats     *socketStats // shared with the sockets it opens
 
 	reqMu sync.Mutex // one request at a time
 	seq   uint32     // DEALER: id of the current request
@@ -68,6 +70,8 @@ func newRequester(endpoints []string, retry Retry, opts []Option) (*Requester, e
 	if !retry.Reopen {
 		r.typ = DEALER
 	}
+	r.stats = statsFor(o.name, REQ)
+	r.opts = append(r.opts, func(o *options) { o.stats = r.stats })
 	if r.name == "" {
 		r.name = "REQ" // as the engine names an unnamed socket in its logs
 	}
@@ -144,8 +148,12 @@ func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
 		wire = append(wire, req...)
 	}
 	for try := 1; ; try++ {
+		start := time.Now()
 		reply, err := r.try(ctx, wire)
 		if err == nil {
+			if r.typ == DEALER {
+				r.stats.observeRTT(time.Since(start)) // a REQ socket does it itself
+			}
 			return reply, nil
 		}
 		if r.typ == REQ {
@@ -155,6 +163,11 @@ func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
 			return nil, err
 		}
 		left := r.retry.Attempts - try
+		if left > 0 {
+			r.stats.retries.Add(1)
+		} else {
+			r.stats.giveUps.Add(1)
+		}
 		if left > 0 {
 			r.log.Warn("zmq: no reply, retrying", "socket", r.name,
 				"timeout", r.retry.Timeout, "try", try, "left", left)

@@ -208,6 +208,8 @@ type core struct {
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
 	dropped atomic.Int64 // messages dropped for full or unknown peers
 
+	observed // counters and events (metrics.go, events.go)
+
 	subMu sync.RWMutex
 	subs  map[string]int // SUB, XSUB: own subscriptions, with counts
 
@@ -278,6 +280,7 @@ func newCore(s *Socket) *core {
 		name = s.typ.String()
 	}
 	c.log = l.With("socket", name)
+	c.initObserved(name)
 	c.dialCtx, c.cancel = context.WithCancel(context.Background())
 	c.in.hwm = s.opts.recvHWM
 	var b [4]byte
@@ -347,6 +350,7 @@ func (c *core) bind(ep string) error {
 	c.spawn(func() { c.acceptLoop(l, addr) })
 	c.mu.Unlock()
 	c.log.Debug("zmq: bound", "endpoint", addr)
+	c.emit(Event{Type: EventListening, Endpoint: addr})
 	return nil
 }
 
@@ -383,11 +387,13 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 					level = slog.LevelDebug
 				}
 				c.log.Log(context.Background(), level, "zmq: handshake failed", "endpoint", addr, "remote", remoteAddr(conn), "err", err)
+				c.handshakeFailed(addr, remoteAddr(conn), err)
 				return
 			}
 			c.log.Debug("zmq: accepted", "endpoint", addr, "remote", p.remote)
-			c.runPeer(p)
-			c.log.Debug("zmq: disconnected", "endpoint", addr, "remote", p.remote, "reason", p.failErr)
+			if c.runPeer(p, addr) {
+				c.log.Debug("zmq: disconnected", "endpoint", addr, "remote", p.remote, "reason", p.failErr)
+			}
 		})
 	}
 }
@@ -411,13 +417,15 @@ func (c *core) connect(ep string) error {
 		pl = &pipe{connect: true}
 		c.pipes = append(c.pipes, pl)
 	}
-	c.spawn(func() { c.connectLoop(e, pl) })
+	l := c.newLink(ep, true)
+	l.pipe = pl
+	c.spawn(func() { c.connectLoop(e, pl, l) })
 	return nil
 }
 
 // connectLoop dials e until Close; pl is the endpoint's pipe (nil for
-// socket types that do not send round-robin).
-func (c *core) connectLoop(e endpoint, pl *pipe) {
+// socket types that do not send round-robin), l its counters.
+func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 	b := c.o.reconnect
 	if b.Initial <= 0 {
 		b.Initial = defaultReconnect
@@ -430,12 +438,15 @@ func (c *core) connectLoop(e endpoint, pl *pipe) {
 			var p *peer
 			p, err = c.handshake(conn, false)
 			if err == nil {
-				p.pipe = pl
+				p.pipe, p.link = pl, l
 				wait = b.Initial
 				failures = 0
 				c.log.Debug("zmq: connected", "endpoint", e.String())
-				c.runPeer(p)
-				c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
+				if c.runPeer(p, e.String()) {
+					c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
+				}
+			} else if !c.isClosing() {
+				c.handshakeFailed(e.String(), remoteAddr(conn), err)
 			}
 		}
 		if c.isClosing() {
@@ -452,6 +463,7 @@ func (c *core) connectLoop(e endpoint, pl *pipe) {
 				c.log.Debug("zmq: connect failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
 			}
 		}
+		c.emit(Event{Type: EventConnectRetried, Endpoint: e.String(), Err: err, Wait: wait})
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -496,8 +508,9 @@ func (c *core) handshake(conn net.Conn, server bool) (*peer, error) {
 	return newPeer(c, conn, zc), nil
 }
 
-// runPeer serves a connected peer until its connection ends.
-func (c *core) runPeer(p *peer) {
+// runPeer serves a connected peer until its connection ends; ep is the
+// endpoint it came through. It reports whether the peer was attached.
+func (c *core) runPeer(p *peer, ep string) bool {
 	if err := c.attach(p); err != nil {
 		p.fail(err)
 		close(p.writerDone)
@@ -510,8 +523,9 @@ func (c *core) runPeer(p *peer) {
 				c.log.Debug("zmq: connection refused", "remote", p.remote, "err", err)
 			}
 		}
-		return
+		return false
 	}
+	c.established(ep, p)
 	c.spawn(p.writeLoop)
 	if c.o.heartbeat.Interval > 0 && heartbeatHook != nil {
 		heartbeatHook(p)
@@ -523,6 +537,8 @@ func (c *core) runPeer(p *peer) {
 	p.fail(err)
 	c.detach(p)
 	<-p.writerDone
+	c.lost(ep, p)
+	return true
 }
 
 // heartbeatHook, when set (by heartbeat.go), starts heartbeats on a new
@@ -585,6 +601,10 @@ func (c *core) attach(p *peer) error {
 		}
 	}
 	c.peers = append(c.peers, p)
+	if p.link == nil {
+		p.link = c.newLink(p.remote, false)
+	}
+	p.link.peer = p
 	c.space.fire()
 	return nil
 }
@@ -599,6 +619,7 @@ func (c *core) detach(p *peer) {
 	q := p.q
 	p.q = nil
 	p.mu.Unlock()
+	c.detachLink(p, q)
 	if pl := p.pipe; pl != nil && c.typ.roundRobin() {
 		if pl.connect {
 			if pl.p == p {
@@ -883,6 +904,7 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 				if req {
 					c.reqPipe = pl
 					c.reqState = reqWaiting
+					c.reqSent = time.Now()
 				}
 				c.mu.Unlock()
 				return nil
@@ -893,8 +915,10 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 		select {
 		case <-space:
 		case <-ctx.Done():
+			c.stats.drop(DropHWM, 1)
 			return ctx.Err()
 		case <-w.c():
+			c.stats.drop(DropHWM, 1)
 			return ErrTimeout
 		case <-c.closing:
 			return ErrClosed
@@ -918,11 +942,13 @@ func (c *core) sendRouter(m Msg) error {
 	c.mu.Unlock()
 	if p == nil {
 		c.dropped.Add(1)
+		c.stats.drop(DropNoRoute, 1)
 		c.log.Debug("zmq: ROUTER dropped a message for an unknown identity", "identity", fmt.Sprintf("%q", m[0]))
 		return nil
 	}
 	if !p.enqueue(m[1:], c.o.sendHWM) {
 		c.dropped.Add(1)
+		c.stats.drop(DropHWM, 1)
 		c.log.Warn("zmq: ROUTER dropped a message for a peer at its high-water mark", "remote", p.remote)
 	}
 	return nil
@@ -945,6 +971,7 @@ func (c *core) sendPub(m Msg) error {
 		}
 		if hwm > 0 && len(p.q) >= hwm {
 			c.dropped.Add(1)
+			c.stats.drop(DropSubscriberFull, 1)
 			p.dropping++
 			first := p.dropping == 1
 			p.mu.Unlock()
@@ -1027,6 +1054,7 @@ func (c *core) sendReply(m Msg) error {
 	r = append(r, m...)
 	if !p.sendDirect(r, c.o.sendHWM) {
 		c.dropped.Add(1)
+		c.stats.drop(replyDrop(p), 1)
 		c.log.Warn("zmq: REP dropped a reply: requester gone or at its high-water mark", "remote", p.remote)
 	}
 	return nil
@@ -1226,6 +1254,7 @@ func (c *core) recv(ctx context.Context) (Msg, error) {
 			c.mu.Lock()
 			c.reqState = reqIdle
 			c.reqPipe = nil
+			c.stats.observeRTT(time.Since(c.reqSent))
 			c.mu.Unlock()
 		case REP:
 			// The envelope is every frame up to the first empty one; a
@@ -1235,6 +1264,7 @@ func (c *core) recv(ctx context.Context) (Msg, error) {
 				i++
 			}
 			if i == len(im.m) {
+				c.stats.drop(DropUndecodable, 1)
 				continue
 			}
 			c.rmu.Lock()
@@ -1320,6 +1350,7 @@ func (c *core) close() error {
 	c.ring, c.in.active = nil, nil
 	c.in.mu.Unlock()
 	c.rmu.Unlock()
+	c.closedObserved()
 	close(c.closeDone)
 	return nil
 }

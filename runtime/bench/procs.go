@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,16 +28,24 @@ const (
 	implZmq4    = "zmq4"
 	implC       = "c"
 	implPy      = "py"
+	// implRuntimeOff is the runtime with its per-connection message and
+	// byte counters off (ZMQGEN_COUNTERS=off), to measure what they cost;
+	// only -impls or -counters asks for it.
+	implRuntimeOff = "runtime-off"
 )
 
 var allImpls = []string{implRuntime, implZmq4, implC, implPy}
 
+// knownImpls are what -impls accepts.
+var knownImpls = append(slices.Clone(allImpls), implRuntimeOff)
+
 // implLabel is an implementation's column heading.
 var implLabel = map[string]string{
-	implRuntime: "runtime",
-	implZmq4:    "zmq4",
-	implC:       "libzmq C",
-	implPy:      "pyzmq",
+	implRuntime:    "runtime",
+	implZmq4:       "zmq4",
+	implC:          "libzmq C",
+	implPy:         "pyzmq",
+	implRuntimeOff: "runtime, counters off",
 }
 
 // errNA marks a measurement that cannot be made: the runtime is not
@@ -59,6 +68,9 @@ type peers struct {
 	nstat         int
 	// profileDir, if set, is where the Go peers write CPU profiles.
 	profileDir string
+	// lastCPU is the CPU time per message of each role of the last
+	// measurement, in µs (perMessage).
+	lastCPU map[string]float64
 }
 
 // newPeers prepares the peers of impls: builds the C peer with cc and
@@ -140,9 +152,16 @@ func (p *peers) command(impl, mode, endpoint string, count int64, size int) (*ex
 			return nil, fmt.Errorf("%w: Python peer: %v", errNA, p.pyErr)
 		}
 		return exec.Command(pythonPath, append([]string{p.python}, args...)...), nil
-	case implRuntime, implZmq4:
-		cmd := exec.Command(p.self, append([]string{"peer", impl}, args...)...)
-		cmd.Env = append(os.Environ(), peerEnv+"=1")
+	case implRuntime, implZmq4, implRuntimeOff:
+		goImpl := impl
+		if impl == implRuntimeOff {
+			goImpl = implRuntime
+		}
+		cmd := exec.Command(p.self, append([]string{"peer", goImpl}, args...)...)
+		cmd.Env = append(os.Environ(), peerEnv+"=1", "ZMQGEN_COUNTERS=on")
+		if impl == implRuntimeOff {
+			cmd.Env[len(cmd.Env)-1] = "ZMQGEN_COUNTERS=off"
+		}
 		if p.profileDir != "" {
 			cmd.Env = append(cmd.Env, profileEnv+"="+p.profileDir)
 		}

@@ -167,6 +167,9 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 				}
 			}
 		}
+		if n := countersNote(r); n != "" {
+			notes = append(notes, n)
+		}
 		for _, mc := range r.mixed {
 			if mc.m.err != nil {
 				notes = append(notes, fmt.Sprintf("%s, %s: %s", r.scenario, mc.ends, oneLine(mc.m.err.Error())))
@@ -264,4 +267,29 @@ func toolVersion(name string, args ...string) string {
 		return "?"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// countersNote compares the runtime with its counters on and off (issue
+// 12's target: they cost at most 3% CPU per message): the median CPU time
+// per message of each role over the runs, and the throughputs.
+func countersNote(r *row) string {
+	on, off := r.cells[implRuntime], r.cells[implRuntimeOff]
+	if on.err != nil || off.err != nil || on.cpu == nil || off.cpu == nil {
+		return ""
+	}
+	var parts []string
+	for _, role := range []string{"PUSH", "PULL", "PUB", "SUB", "REQ", "REP"} {
+		a, b := on.cpu[role], off.cpu[role]
+		if len(a) == 0 || len(b) == 0 {
+			continue
+		}
+		ma, mb := median(a), median(b)
+		parts = append(parts, fmt.Sprintf("%s %.3f vs %.3f µs CPU/msg (%+.1f%%)", role, ma, mb, (ma/mb-1)*100))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s, counters on vs off (median of %d runs): %s; throughput %s vs %s %s (target: ≤ +3%% CPU)",
+		r.scenario, len(on.runs), strings.Join(parts, "; "),
+		strings.TrimSpace(valueText(r, on)), strings.TrimSpace(valueText(r, off)), r.unit)
 }

@@ -66,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.syscalls, "syscalls", false, "count system calls and context switches per message with perf stat (notes)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of every Go peer (runtime, zmq4) into this directory")
 	fs.BoolVar(&c.mixed, "mixed", false, "also measure runtime ↔ libzmq C pairs (interop speed)")
+	counters := fs.Bool("counters", false, "add a column for the runtime with its message counters off (their cost is in the notes)")
 	quick := fs.Bool("quick", false, "one short run per cell (-runs 1 -target 250ms -memtime 3s)")
 	fs.BoolVar(&c.verbose, "v", false, "log every run to stderr")
 	if err := fs.Parse(args); err != nil {
@@ -91,8 +92,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.scenarios, err = list(*scen, allScenarios, "scenario"); err != nil {
 		return nil, err
 	}
-	if c.impls, err = list(*impls, allImpls, "implementation"); err != nil {
+	if c.impls, err = list(*impls, knownImpls, "implementation"); err != nil {
 		return nil, err
+	}
+	if *counters && !slices.Contains(c.impls, implRuntimeOff) {
+		c.impls = append(c.impls, implRuntimeOff)
 	}
 	if c.stall != "same" && !slices.Contains(allImpls, c.stall) {
 		return nil, fmt.Errorf("unknown -stall %q", c.stall)
@@ -320,6 +324,12 @@ func (b *bench) measureScenario(sc string) *row {
 			}
 			j.m.runs = append(j.m.runs, v)
 			j.m.note = note
+			for role, us := range b.peers.lastCPU {
+				if j.m.cpu == nil {
+					j.m.cpu = map[string][]float64{}
+				}
+				j.m.cpu[role] = append(j.m.cpu[role], us)
+			}
 			// A pilot on a busy machine can be far off: resize the next
 			// runs to the target from this one (each run is a rate, so
 			// runs of different counts share one median).

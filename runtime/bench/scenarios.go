@@ -202,6 +202,7 @@ func (p *peers) reqRep(ends pair, count int64, size int) (time.Duration, time.Du
 // far less than throughput on what else the machine runs.
 func (p *peers) perMessage(n int64, procs map[string]*proc) string {
 	var parts []string
+	p.lastCPU = map[string]float64{}
 	for _, role := range []string{"PUSH", "PULL", "PUB", "SUB", "REQ", "REP"} {
 		pr, ok := procs[role]
 		if !ok || pr.cmd.ProcessState == nil {
@@ -209,6 +210,7 @@ func (p *peers) perMessage(n int64, procs map[string]*proc) string {
 		}
 		ps := pr.cmd.ProcessState
 		cpu := ps.UserTime() + ps.SystemTime()
+		p.lastCPU[role] = float64(cpu.Nanoseconds()) / 1000 / float64(n)
 		part := fmt.Sprintf("%s %.2f µs CPU", role, float64(cpu.Nanoseconds())/1000/float64(n))
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && pr.statFile == "" {
 			// Linux reports the peak RSS in KiB. (Under perf stat it
@@ -291,6 +293,7 @@ type measurement struct {
 	runs  []float64
 	note  string // e.g. the fraction delivered
 	err   error
+	cpu   map[string][]float64 // CPU µs per message of each role, per run
 }
 
 func (m measurement) na() bool { return errors.Is(m.err, errNA) }
