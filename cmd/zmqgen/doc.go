@@ -15,6 +15,7 @@
 //	generate  generate Go programs from topologies
 //	graph     draw a topology as Graphviz dot or Mermaid
 //	init      write starter handler files that do not exist yet
+//	lsp       run the language server for editors
 //	up        build and run every node of a topology
 //	version   print zmqgen's version
 //
@@ -397,6 +398,28 @@
 //	zmqgen up topologies/reqrep -set client.requests=6 -set server1.drink=tea
 //	zmqgen up topologies/reqrep -set server1.rep.bind=tcp://127.0.0.1:7000 \
 //		-set client.req.connect=tcp://127.0.0.1:7000,tcp://127.0.0.1:6000
+//
+// # zmqgen lsp
+//
+//	zmqgen lsp
+//
+// Lsp runs the language server an editor starts for .ztopo files: it
+// speaks the Language Server Protocol on standard input and output. Each
+// open file is checked as check does (the same diagnostics, ranges and
+// related places, file names relative to the workspace folder) on
+// opening and shortly after every change. Hover shows a socket's type,
+// binds and peers with the messages each way, the address behind a
+// connect's node.socket, a message's wire form, and a param's default,
+// flag and environment variable. Go to definition takes a connect's
+// node.socket to the bind it connects to; references, rename (refused
+// when the checker would reject the new name), the outline, completion
+// of what may be typed at the cursor, formatting exactly as fmt does,
+// and quick fixes for "did you mean" complete it. The package
+// github.com/zmqgen/zmqgen/lsp documents each feature; editors/vscode is
+// a VS Code extension, and README.md shows a Neovim setup.
+//
+// Exit status: 0 when the editor shuts the server down, 1 when the
+// connection fails, 2 when the command line is wrong.
 //
 // # zmqgen version
 //

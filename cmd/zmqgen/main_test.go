@@ -54,6 +54,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"up", "-grace", "-1s", "a"}, "-grace -1s: must not be negative"},
 		{[]string{"up", "-replicas", "x", "a"}, `invalid value "x" for flag -replicas: want NODE=N with N ≥ 0, got "x"`},
 		{[]string{"version", "x"}, "takes no arguments"},
+		{[]string{"lsp", "x"}, "takes no arguments"},
 	} {
 		code, stdout, stderr := runCmd(t, "", c.args...)
 		want := "zmqgen " + c.args[0] + ": " + c.want + "\n\n" + commands[c.args[0]].usage
