@@ -24,11 +24,12 @@ func Compile(filename string, src []byte) (*model.Topology, Diagnostics) {
 // compile also returns the syntax tree, for the formatter's tests.
 func compile(filename string, src []byte) (topo *model.Topology, f *syntax.File, diags Diagnostics) {
 	defer recoverInternal(filename, "checker", &topo, &diags)
-	f, diags = parse(filename, src)
+	lexed := syntax.Lex(filename, src) // once, for the parser and the comments
+	f, diags = parseLexed(filename, src, lexed)
 	if f == nil {
 		return nil, nil, diags.Sort()
 	}
-	check := newChecker(filename, src, syntax.NewComments(syntax.Tokens(filename, src)))
+	check := newChecker(filename, src, syntax.NewComments(lexed.Tokens()))
 	topo = check.checkFile(f)
 	diags = check.diags.Sort()
 	if diags.HasErrors() {
@@ -40,8 +41,13 @@ func compile(filename string, src []byte) (topo *model.Topology, f *syntax.File,
 // parse parses src, reporting a syntax error as a diagnostic. The tree is
 // nil when there is one.
 func parse(filename string, src []byte) (f *syntax.File, diags Diagnostics) {
+	return parseLexed(filename, src, syntax.Lex(filename, src))
+}
+
+// parseLexed is parse of a source already lexed.
+func parseLexed(filename string, src []byte, lexed *syntax.Lexed) (f *syntax.File, diags Diagnostics) {
 	defer recoverInternal(filename, "parser", &f, &diags)
-	f, err := syntax.Parse(filename, src)
+	f, err := lexed.Parse()
 	if err != nil {
 		return nil, Diagnostics{{Severity: Error, Message: err.Msg,
 			Range: Range{File: filename, Start: posAt(src, err.Start), End: posAt(src, err.End)}}}

@@ -20,11 +20,12 @@ import (
 func Format(filename string, src []byte) (out []byte, diags Diagnostics) {
 	filename = slashPath(filename)
 	defer recoverInternal(filename, "formatter", &out, &diags)
-	f, diags := parse(filename, src)
+	lexed := syntax.Lex(filename, src)
+	f, diags := parseLexed(filename, src, lexed)
 	if f == nil {
 		return nil, diags
 	}
-	p := newPrinter(syntax.Tokens(filename, src))
+	p := newPrinter(lexed.Tokens())
 	p.file(f)
 	return p.buf.Bytes(), nil
 }
