@@ -210,7 +210,11 @@ func SendValue(ctx context.Context, s *Socket, v Marshaler) error {
 
 // RecvValue receives a message and decodes it into a T. A message that
 // does not decode is logged with the socket's name and dropped, and
-// RecvValue waits for the next one.
+// RecvValue waits for the next one: on a REP, the request is forgotten
+// with its envelope (the requester gets no reply, as with a lost request,
+// and the REP can receive the next one); on a REQ, the reply counts as no
+// reply, and the REQ waits on for one from the peer it asked (until its
+// receive timeout or ctx).
 func RecvValue[T any, PT interface {
 	*T
 	Unmarshaler
@@ -248,3 +252,13 @@ func (r *Requester) Request(ctx context.Context, req Msg) (Msg, error) { return 
 
 // Close closes the current socket.
 func (r *Requester) Close() error { return r.close() }
+
+// RequestValue encodes req, sends it with r and decodes the reply into a
+// T. A reply that does not decode is logged and dropped and counts as no
+// reply: the try waits on, and the retry policy applies.
+func RequestValue[T any, PT interface {
+	*T
+	Unmarshaler
+}](ctx context.Context, r *Requester, req Marshaler) (T, error) {
+	return requestValue[T, PT](ctx, r, req) // codec.go
+}

@@ -42,7 +42,14 @@
 // subscriptions (\x01topic) and the last cancellation of a topic (\x00topic)
 // to the application; XSUB sends them. PAIR has one peer at a time. An
 // operation the type lacks returns ErrNotSupported; REQ and REP out of turn
-// return ErrState.
+// return ErrState. A message that RecvValue cannot decode (a request of two
+// frames where the topology says one, from a careless client or an older
+// version of the topology) is logged and dropped without breaking the
+// strict alternation: a REP forgets the request and its envelope, so its
+// requester gets no reply, as if the request had been lost, and the REP
+// serves the next one; a REQ counts the reply as none and waits on for one
+// from the peer it asked, until its receive timeout (or a Requester's retry
+// policy, with RequestValue, resends).
 //
 // # Queues and limits
 //

@@ -47,6 +47,8 @@ type requester struct {
 	mu     sync.Mutex // guards sock and closed
 	sock   *Socket
 	closed bool
+
+	badMsgs logLimiter // replies that do not decode (RequestValue)
 }
 
 func newRequester(endpoints []string, retry Retry, opts []Option) (*Requester, error) {
@@ -128,6 +130,13 @@ func (r *requester) socket() (*Socket, error) {
 var errTryTimedOut = errors.New("no reply in time")
 
 func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
+	return r.requestAccepting(ctx, req, nil)
+}
+
+// requestAccepting is request where a reply that accept refuses (a reply
+// that does not decode) counts as no reply: it is logged and dropped, and
+// the try goes on waiting, up to its timeout, for a reply it accepts.
+func (r *requester) requestAccepting(ctx context.Context, req Msg, accept func(Msg) error) (Msg, error) {
 	if len(req) == 0 {
 		return nil, ErrEmptyMsg
 	}
@@ -149,7 +158,7 @@ func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
 	}
 	for try := 1; ; try++ {
 		start := time.Now()
-		reply, err := r.try(ctx, wire)
+		reply, err := r.try(ctx, wire, accept)
 		if err == nil {
 			if r.typ == DEALER {
 				r.stats.observeRTT(time.Since(start)) // a REQ socket does it itself
@@ -192,7 +201,7 @@ func (r *requester) request(ctx context.Context, req Msg) (Msg, error) {
 // try sends wire once and waits up to the timeout for its reply. Waiting
 // for a peer to send to counts against the timeout too, as in the guide's
 // client, which polls with the timeout right after sending.
-func (r *requester) try(ctx context.Context, wire Msg) (Msg, error) {
+func (r *requester) try(ctx context.Context, wire Msg, accept func(Msg) error) (Msg, error) {
 	s, err := r.socket()
 	if err != nil {
 		return nil, err
@@ -226,13 +235,29 @@ func (r *requester) try(ctx context.Context, wire Msg) (Msg, error) {
 		if err != nil {
 			return nil, timedOut(err)
 		}
-		if r.typ == REQ {
-			return m, nil
+		if r.typ == DEALER {
+			if len(m) < 2 || len(m[0]) != 4 || binary.BigEndian.Uint32(m[0]) != r.seq || len(m[1]) != 0 {
+				r.log.Debug("zmq: discarded a stale or malformed reply", "socket", r.name, "frames", len(m))
+				continue
+			}
+			m = m[2:]
 		}
-		if len(m) >= 2 && len(m[0]) == 4 && binary.BigEndian.Uint32(m[0]) == r.seq && len(m[1]) == 0 {
-			return m[2:], nil
+		if accept != nil {
+			if err := accept(m); err != nil {
+				// As no reply: wait on for one that decodes.
+				s.c.forget()
+				s.c.stats.drop(DropUndecodable, 1)
+				if ok, hidden := r.badMsgs.note(); ok {
+					args := []any{"socket", r.name, "frames", len(m), "err", err}
+					if hidden > 0 {
+						args = append(args, "not_logged", hidden)
+					}
+					r.log.Warn("zmq: dropped a reply that does not decode", args...)
+				}
+				continue
+			}
 		}
-		r.log.Debug("zmq: discarded a stale or malformed reply", "socket", r.name, "frames", len(m))
+		return m, nil
 	}
 }
 

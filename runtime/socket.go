@@ -204,6 +204,9 @@ type core struct {
 	xsubs     map[string]int        // XPUB: number of peers subscribed to each topic
 	reqPipe   *pipe                 // REQ: where the request went
 	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
+	reqLast   *pipe                 // REQ: where the request whose reply Recv returned went
+
+	badMsgs logLimiter // RecvValue's messages that do not decode
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
 	dropped atomic.Int64 // messages dropped for full or unknown peers
@@ -905,6 +908,7 @@ func (c *core) sendRR(ctx context.Context, m Msg, req bool) error {
 					c.reqPipe = pl
 					c.reqState = reqWaiting
 					c.reqSent = time.Now()
+					c.reqLast = nil
 				}
 				c.mu.Unlock()
 				return nil
@@ -1253,7 +1257,7 @@ func (c *core) recv(ctx context.Context) (Msg, error) {
 		case REQ:
 			c.mu.Lock()
 			c.reqState = reqIdle
-			c.reqPipe = nil
+			c.reqLast, c.reqPipe = c.reqPipe, nil
 			c.stats.observeRTT(time.Since(c.reqSent))
 			c.mu.Unlock()
 		case REP:
@@ -1273,6 +1277,30 @@ func (c *core) recv(ctx context.Context) (Msg, error) {
 			return im.m[i+1:], nil
 		}
 		return im.m, nil
+	}
+}
+
+// forget undoes what the last Recv did to a REQ's or REP's state, for a
+// message the application could not use (RecvValue's message that does not
+// decode). A REP that has not replied forgets the request and its envelope
+// and can receive the next request: the requester gets no reply, as if the
+// request had been lost, and its timeout or retry policy applies. A REQ
+// whose reply was taken waits again for a reply from the peer it asked,
+// as if that reply had not come: its receive timeout, or the Requester's
+// retry policy, applies. For other types forget does nothing.
+func (c *core) forget() {
+	switch c.typ {
+	case REP:
+		c.rmu.Lock()
+		c.repBusy, c.repPeer, c.repEnv = false, nil, nil
+		c.rmu.Unlock()
+	case REQ:
+		c.mu.Lock()
+		if c.reqState == reqIdle && c.reqLast != nil {
+			c.reqPipe, c.reqLast = c.reqLast, nil
+			c.reqState = reqWaiting
+		}
+		c.mu.Unlock()
 	}
 }
 

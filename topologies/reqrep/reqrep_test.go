@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
@@ -159,4 +160,108 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if code := s.Stop(); code != 0 {
 		t.Errorf("server1 exited with status %d on SIGTERM; stderr:\n%s", code, s.Stderr())
 	}
+}
+
+// carelessREQ is a libzmq client that sends a request of two frames, where
+// server1 expects one, then waits (stdin) without reading a reply.
+const carelessREQ = `
+import sys, zmq
+s = zmq.Context().socket(zmq.REQ)
+s.linger = 0
+s.connect(sys.argv[1])
+s.send_multipart([b"What can I get", b"for you?"])
+print("SENT", flush=True)
+sys.stdin.read()
+`
+
+// carelessREP is a libzmq server that answers a request with two frames,
+// where the client expects one, then waits (stdin).
+const carelessREP = `
+import sys, zmq
+s = zmq.Context().socket(zmq.REP)
+s.linger = 0
+s.bind(sys.argv[1])
+print("READY", flush=True)
+s.recv_multipart()
+s.send_multipart([b"coffee", b"and cake"])
+print("ANSWERED", flush=True)
+sys.stdin.read()
+`
+
+// waitStderr waits until p's standard error contains what, failing the
+// test if p exits first.
+func waitStderr(t *testing.T, p *e2e.Proc, what string) {
+	t.Helper()
+	deadline := time.Now().Add(e2e.Timeout)
+	for !strings.Contains(p.Stderr(), what) {
+		if p.Exited() {
+			t.Fatalf("%s exited before logging %q; stderr:\n%s", p.Name, what, p.Stderr())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not log %q in %v; stderr:\n%s", p.Name, what, e2e.Timeout, p.Stderr())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCarelessPeers is issue 17's first defect: a multipart request from
+// an ordinary libzmq client, or a multipart reply from a libzmq server,
+// used to stop server1 or the client with "REP must reply before receiving
+// the next request" (status 1). Now server1 drops the request, logs one
+// warning and serves the next client; the client drops the reply, logs one
+// warning and waits on for a reply, as for a lost one.
+func TestCarelessPeers(t *testing.T) {
+	py := e2e.Python(t)
+	bins := e2e.Build(t, server1.Pkg, client.Pkg)
+
+	t.Run("request", func(t *testing.T) {
+		port := e2e.Port(t)
+		s := e2e.Start(t, "server1", bins[server1.Pkg], "-rep.bind", e2e.Bind(port), "-delay", "1ms")
+		e2e.WaitListening(t, port)
+		careless := e2e.Start(t, "careless", append(py, "-c", carelessREQ, e2e.Connect(port))...)
+		careless.WaitLines(1)
+		waitStderr(t, s, "dropped a message that does not decode")
+		cli := e2e.Start(t, "client", bins[client.Pkg], "-req.connect", e2e.Connect(port), "-requests", "3")
+		cli.WaitOK()
+		if got := e2e.Lines(cli.Stdout()); len(got) != 4 {
+			t.Errorf("client printed %q, want 3 answers", got)
+		}
+		if s.Exited() {
+			t.Fatalf("server1 exited; stderr:\n%s", s.Stderr())
+		}
+		if code := s.Stop(); code != 0 {
+			t.Errorf("server1 exited with status %d on SIGTERM", code)
+		}
+		// Log bound: the one warning.
+		if lines := warnings(s.Stderr()); len(lines) != 1 || !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "string message has 2 frames, want 1") {
+			t.Errorf("server1 logged %q, want one warning about the request", lines)
+		}
+	})
+
+	t.Run("reply", func(t *testing.T) {
+		port := e2e.Port(t)
+		careless := e2e.Start(t, "careless", append(py, "-c", carelessREP, e2e.Bind(port))...)
+		careless.WaitLines(1)
+		cli := e2e.Start(t, "client", bins[client.Pkg], "-req.connect", e2e.Connect(port), "-requests", "1")
+		careless.WaitLines(2)
+		waitStderr(t, cli, "dropped a message that does not decode")
+		if cli.Exited() {
+			t.Fatalf("client exited; stderr:\n%s", cli.Stderr())
+		}
+		cli.Stop()
+		if lines := warnings(cli.Stderr()); len(lines) != 1 || !strings.Contains(lines[0], "string message has 2 frames, want 1") {
+			t.Errorf("client logged %q, want one warning about the reply", lines)
+		}
+	})
+}
+
+// warnings returns the lines of a log at level WARN or ERROR.
+func warnings(log string) []string {
+	var w []string
+	for _, l := range e2e.Lines(log) {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+			w = append(w, l)
+		}
+	}
+	return w
 }

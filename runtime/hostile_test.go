@@ -1,0 +1,227 @@
+package runtime
+
+// Careless and hostile peers (issue 17): each test has a peer that does
+// what a careless client or an attacker would, and checks that the socket
+// keeps serving a well-behaved peer throughout, and that its memory and
+// its log stay within the bounds stated in the test.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/runtime/internal/pyzmqtest"
+)
+
+// hostileOrder is a string message, as a generated `message Order = string`.
+type hostileOrder string
+
+func (m hostileOrder) MarshalZMQ() (Msg, error) { return StringMsg(string(m)), nil }
+func (m *hostileOrder) UnmarshalZMQ(msg Msg) error {
+	s, err := DecodeString(msg)
+	*m = hostileOrder(s)
+	return err
+}
+
+// waitLog waits until the log holds n lines containing what.
+func waitLog(t *testing.T, logs *logBuffer, what string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(pyzmqtest.Timeout)
+	for strings.Count(logs.String(), what) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log has %d lines with %q, want %d:\n%s", strings.Count(logs.String(), what), what, n, logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// serveREP runs the loop a generated REP node runs, answering "re: " and
+// the request; the loop's error, if it ends, goes to the channel.
+func serveREP(ctx context.Context, rep *Socket) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			req, err := RecvValue[hostileOrder](ctx, rep)
+			if err != nil {
+				errc <- err
+				return
+			}
+			if err := SendValue(ctx, rep, hostileOrder("re: "+req)); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	return errc
+}
+
+// A libzmq REQ sends a request of two frames where the REP expects one
+// (issue 17, defect 1): the REP drops it with its envelope and serves the
+// next requests. Before the fix the REP's loop ended with ErrState ("REP
+// must reply before receiving the next request") and the node exited.
+// Log bound: one line for the dropped request.
+func TestHostileREPDropsUndecodableRequest(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	log, logs := newTestLogger()
+	rep := ipSock(t, REP, WithLogger(log))
+	ep := ipBind(t, rep)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errc := serveREP(sctx, rep)
+
+	careless := pyzmqtest.Start(t, "REQ", "--connect", ep)
+	careless.Send("What can I get", "for you?")
+	waitLog(t, logs, "dropped a message that does not decode", 1)
+
+	good := pyzmqtest.Start(t, "REQ", "--connect", ep)
+	for _, order := range []string{"coffee", "tea", "cake"} {
+		good.Send(order)
+		if got := strs(good.Next()); len(got) != 1 || got[0] != "re: "+order {
+			t.Fatalf("well-behaved REQ got %q, want [%q]", got, "re: "+order)
+		}
+	}
+	select {
+	case err := <-errc:
+		t.Fatalf("the REP's serve loop ended: %v", err)
+	default:
+	}
+	// The careless REQ sends again: the same, then a request that decodes.
+	// Its REQ is still waiting for the first reply, so it needs a new socket.
+	careless.Stop()
+	again := pyzmqtest.Start(t, "REQ", "--connect", ep)
+	again.Send("tea")
+	if got := strs(again.Next()); len(got) != 1 || got[0] != "re: tea" {
+		t.Fatalf("REQ got %q after a dropped request", got)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "level=WARN"); n != 1 {
+		t.Errorf("%d warnings logged, want 1:\n%s", n, out)
+	}
+	for _, want := range []string{"frames=2", "string message has 2 frames, want 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "level=ERROR") {
+		t.Errorf("error logged:\n%s", out)
+	}
+}
+
+// A libzmq REP answers a request with two frames where the REQ expects
+// one (issue 17, defect 1): RecvValue drops the reply, and the REQ waits on
+// for one that decodes, as if none had come. Before the fix RecvValue
+// returned ErrState ("REQ must send a request before receiving").
+func TestHostileREQDropsUndecodableReply(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+
+	t.Run("libzmq REP", func(t *testing.T) {
+		log, logs := newTestLogger()
+		rep := pyzmqtest.Start(t, "REP", "--bind", "tcp://127.0.0.1:0")
+		req := ipSock(t, REQ, WithLogger(log))
+		ipConnect(t, req, rep.Endpoint())
+		if err := SendValue(ctx, req, hostileOrder("What can I get for you?")); err != nil {
+			t.Fatal(err)
+		}
+		rep.Next()
+		rep.Send("coffee", "and cake")
+		rctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := RecvValue[hostileOrder](rctx, req)
+			errc <- err
+		}()
+		waitLog(t, logs, "dropped a message that does not decode", 1)
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Fatalf("RecvValue after an undecodable reply = %v, want context.Canceled (still waiting for the reply)", err)
+		}
+	})
+
+	t.Run("libzmq ROUTER answering twice", func(t *testing.T) {
+		log, logs := newTestLogger()
+		router := pyzmqtest.Start(t, "ROUTER", "--bind", "tcp://127.0.0.1:0")
+		req := ipSock(t, REQ, WithLogger(log))
+		ipConnect(t, req, router.Endpoint())
+		if err := SendValue(ctx, req, hostileOrder("order")); err != nil {
+			t.Fatal(err)
+		}
+		m := router.Next()
+		id := string(m[0])
+		type result struct {
+			v   hostileOrder
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			v, err := RecvValue[hostileOrder](ctx, req)
+			done <- result{v, err}
+		}()
+		router.Send(id, "", "coffee", "and cake")
+		waitLog(t, logs, "dropped a message that does not decode", 1)
+		router.Send(id, "", "tea")
+		if res := <-done; res.err != nil || res.v != "tea" {
+			t.Fatalf("RecvValue = %q, %v; want the reply that decodes", res.v, res.err)
+		}
+		// The REQ is back to its ordinary cycle.
+		if err := SendValue(ctx, req, hostileOrder("more")); err != nil {
+			t.Fatal(err)
+		}
+		m = router.Next()
+		router.Send(string(m[0]), "", "cake")
+		if got, err := RecvValue[hostileOrder](ctx, req); err != nil || got != "cake" {
+			t.Fatalf("next request: RecvValue = %q, %v", got, err)
+		}
+	})
+}
+
+// A Requester (Lazy Pirate) whose server answers with a reply that does
+// not decode: the reply counts as no reply, the try times out and the
+// retry policy resends. Before RequestValue the generated client decoded
+// after Request returned, so the error ended the node.
+func TestHostileRequesterRetriesAfterUndecodableReply(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	log, logs := newTestLogger()
+	router := pyzmqtest.Start(t, "ROUTER", "--bind", "tcp://127.0.0.1:0")
+	retries := make(chan int, 16)
+	r, err := NewRequester([]string{router.Endpoint()},
+		Retry{Timeout: 300 * time.Millisecond, Attempts: 20, Reopen: true, OnRetry: func(left int) { retries <- left }},
+		WithLogger(log), WithName("client"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	type result struct {
+		v   hostileOrder
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := RequestValue[hostileOrder](ctx, r, hostileOrder("1"))
+		done <- result{v, err}
+	}()
+	// The first try gets a reply of two frames; every later one a good one.
+	m := router.Next()
+	router.Send(string(m[0]), "", "1", "and cake")
+	waitLog(t, logs, "dropped a reply that does not decode", 1)
+	for {
+		select {
+		case res := <-done:
+			if res.err != nil || res.v != "1" {
+				t.Fatalf("RequestValue = %q, %v; want \"1\"", res.v, res.err)
+			}
+			if len(retries) == 0 {
+				t.Error("no retry after the undecodable reply")
+			}
+			return
+		default:
+		}
+		if m, ok := router.NextWithin(50 * time.Millisecond); ok {
+			router.Send(string(m[0]), "", string(m[len(m)-1]))
+		}
+	}
+}
