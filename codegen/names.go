@@ -89,7 +89,7 @@ func (s *sock) sendMethod() string {
 // already have: what the socket type allows (the model's table), and no two sockets
 // with one Go name.
 func nodeSockets(n *model.Node) ([]*sock, error) {
-	reserved := map[string]string{"Params": "", "Replica": "", "Logger": ""}
+	taken := map[string]string{}
 	var out []*sock
 	for _, s := range n.Sockets {
 		switch {
@@ -106,15 +106,11 @@ func nodeSockets(n *model.Node) ([]*sock, error) {
 		case s.Retry != nil && len(s.Binds) > 0:
 			return nil, fmt.Errorf("socket %s: a REQ socket with retry connects; it cannot bind", s.Name)
 		}
-		goName := exported(s.Name)
-		if other, ok := reserved[goName]; ok {
-			if other == "" {
-				goName += "Socket"
-			} else {
-				return nil, fmt.Errorf("sockets %s and %s have the same Go name %s", other, s.Name, goName)
-			}
+		goName := socketGoName(s)
+		if other, ok := taken[goName]; ok {
+			return nil, fmt.Errorf("sockets %s and %s have the same Go name %s", other, s.Name, goName)
 		}
-		reserved[goName] = s.Name
+		taken[goName] = s.Name
 		for _, ms := range [][]*model.Message{s.Send, s.Recv} {
 			if len(ms) < 2 {
 				continue

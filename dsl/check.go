@@ -1,8 +1,6 @@
 package dsl
 
 import (
-	"go/token"
-
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
@@ -27,6 +25,11 @@ type checker struct {
 	msgOrder []*msgInfo
 	nodes    map[string]*nodeInfo
 	nodeList []*nodeInfo
+
+	// declared maps each thing of the model (*model.Topology, Message,
+	// Field, Node, Param, Socket) to the name that declares it, so that a
+	// problem found on the model is reported at its place.
+	declared map[any]*syntax.Ident
 }
 
 type msgInfo struct {
@@ -84,6 +87,7 @@ func newChecker(filename string, src []byte, toks *syntax.Comments) *checker {
 		docs:      toks,
 		msgs:      map[string]*msgInfo{},
 		nodes:     map[string]*nodeInfo{},
+		declared:  map[any]*syntax.Ident{},
 		builtins: map[string]*model.Message{
 			"string": {Name: "string", Kind: model.String, Builtin: true},
 			"bytes":  {Name: "bytes", Kind: model.Bytes, Builtin: true},
@@ -98,9 +102,7 @@ func (check *checker) checkFile(f *syntax.File) *model.Topology {
 		Doc:    check.docs.DocAt(f.Topology.Pos),
 		Source: check.file,
 	}
-	if token.IsKeyword(check.topo.Name) {
-		check.errorf(f.Topology.Name, "topology name %q is a Go keyword; generated packages are named after the topology", check.topo.Name)
-	}
+	check.declared[check.topo] = f.Topology.Name
 	// Declare every name first so that references may point forward.
 	for _, d := range f.Decls {
 		switch d := d.(type) {
@@ -126,6 +128,7 @@ func (check *checker) checkFile(f *syntax.File) *model.Topology {
 		check.errorf(f.Topology, "topology %q has no nodes", check.topo.Name)
 	}
 	check.checkTopology()
+	check.checkGoNames()
 	// An unused message is worth a warning only in a file that is
 	// otherwise right: next to errors it is noise (often the misspelled
 	// name's intended target).

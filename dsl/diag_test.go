@@ -162,3 +162,19 @@ func TestInternalFailureIsDiagnostic(t *testing.T) {
 		t.Errorf("diagnostics = %v", diags)
 	}
 }
+
+// TestCommentBytesGoCannotHold: comments become Go doc comments, so a NUL,
+// a byte order mark or invalid UTF-8 in one is an error at that byte.
+func TestCommentBytesGoCannotHold(t *testing.T) {
+	for _, tt := range []struct{ comment, want string }{
+		{"// a\x00b", "x.ztopo:2:5: error: comment contains a NUL byte, which Go source cannot hold"},
+		{"/* a\xffb */", "x.ztopo:2:5: error: comment contains invalid UTF-8, which Go source cannot hold"},
+		{"// \ufeff", "x.ztopo:2:4: error: comment contains a byte order mark (U+FEFF), which Go source cannot hold"},
+	} {
+		src := "topology t\n" + tt.comment + "\nnode n { socket s PUSH { bind \"tcp://*:1\" send string } }\n"
+		_, diags := Compile("x.ztopo", []byte(src))
+		if len(diags) != 1 || diags[0].String() != tt.want {
+			t.Errorf("%q: got %v, want %s", tt.comment, diags, tt.want)
+		}
+	}
+}

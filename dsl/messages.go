@@ -39,6 +39,7 @@ func (check *checker) declareMessage(d *syntax.MessageDecl) {
 		return
 	}
 	mi := &msgInfo{decl: d, m: &model.Message{Name: name, Doc: check.docs.DocAt(d.Pos)}}
+	check.declared[mi.m] = d.Name
 	check.msgs[name] = mi
 	check.msgOrder = append(check.msgOrder, mi)
 	check.topo.Messages = append(check.topo.Messages, mi.m)
@@ -112,7 +113,9 @@ func (check *checker) fields(fs []*syntax.Field, frames bool, owner *msgInfo) []
 				f.Name.Name, map[model.FieldKind]string{model.List: "list", model.Object: "object", model.Ref: "message"}[t.Kind])
 			continue
 		}
-		out = append(out, &model.Field{Name: f.Name.Name, Doc: check.docs.DocAt(f.Pos), Type: t})
+		mf := &model.Field{Name: f.Name.Name, Doc: check.docs.DocAt(f.Pos), Type: t}
+		check.declared[mf] = f.Name
+		out = append(out, mf)
 	}
 	return out
 }

@@ -17,6 +17,7 @@ func (check *checker) declareNode(d *syntax.NodeDecl) {
 		return
 	}
 	ni := &nodeInfo{decl: d, n: &model.Node{Name: name, Doc: check.docs.DocAt(d.Pos), Replicas: 1}, sockets: map[string]*sockInfo{}}
+	check.declared[ni.n] = d.Name
 	check.nodes[name] = ni
 	check.nodeList = append(check.nodeList, ni)
 	check.topo.Nodes = append(check.topo.Nodes, ni.n)
@@ -32,6 +33,7 @@ func (check *checker) declareNode(d *syntax.NodeDecl) {
 			continue
 		}
 		si := &sockInfo{decl: sd, node: ni, s: &model.Socket{Name: sd.Name.Name, Doc: check.docs.DocAt(sd.Pos), Node: ni.n}}
+		check.declared[si.s] = sd.Name
 		ni.sockets[sd.Name.Name] = si
 		ni.list = append(ni.list, si)
 		ni.n.Sockets = append(ni.n.Sockets, si.s)
@@ -102,6 +104,7 @@ func (check *checker) param(d *syntax.ParamDecl) *model.Param {
 		return nil
 	}
 	p := &model.Param{Name: d.Name.Name, Doc: check.docs.DocAt(d.Pos), Type: typ}
+	check.declared[p] = d.Name
 	zero := map[model.ParamType]any{
 		model.ParamString: "", model.ParamInt: int64(0), model.ParamFloat: float64(0),
 		model.ParamBool: false, model.ParamDuration: time.Duration(0),

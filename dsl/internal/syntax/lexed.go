@@ -58,10 +58,13 @@ func (l *Lexed) Parse() (*File, *Error) {
 		return Parse(l.filename, l.src)
 	}
 	f, err := parser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: l.all}))
-	if err == nil {
-		return f, nil
+	if err != nil {
+		return nil, syntaxError(l.filename, l.src, err)
 	}
-	return nil, syntaxError(l.filename, l.src, err)
+	if e := badCommentText(l.filename, l.src); e != nil {
+		return nil, e
+	}
+	return f, nil
 }
 
 func mustUpgrade(lx lexer.Lexer) *lexer.PeekingLexer {

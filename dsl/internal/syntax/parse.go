@@ -1,10 +1,12 @@
 package syntax
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -59,10 +61,47 @@ func (e *Error) Error() string { return e.Msg }
 // reported as an Error at a position.
 func Parse(filename string, src []byte) (*File, *Error) {
 	f, err := parser.ParseBytes(filename, src)
-	if err == nil {
-		return f, nil
+	if err != nil {
+		return nil, syntaxError(filename, src, err)
 	}
-	return nil, syntaxError(filename, src, err)
+	if e := badCommentText(filename, src); e != nil {
+		return nil, e
+	}
+	return f, nil
+}
+
+// badCommentText finds the first byte in a comment that Go source cannot
+// hold: comments become the doc comments of generated code, and Go
+// rejects a NUL, a byte order mark after the start, and invalid UTF-8.
+// Elsewhere such bytes are already tokens of their own (Bad), and string
+// literals are written into Go escaped.
+func badCommentText(filename string, src []byte) *Error {
+	if utf8.Valid(src) && !bytes.ContainsRune(src, 0) && !bytes.ContainsRune(src, '\uFEFF') {
+		return nil
+	}
+	for _, t := range Tokens(filename, src) {
+		if !IsComment(t) {
+			continue
+		}
+		for i, w := 0, 0; i < len(t.Value); i += w {
+			var r rune
+			r, w = utf8.DecodeRuneInString(t.Value[i:])
+			what := ""
+			switch {
+			case r == utf8.RuneError && w == 1:
+				what = "invalid UTF-8"
+			case r == 0:
+				what = "a NUL byte"
+			case r == '\uFEFF':
+				what = "a byte order mark (U+FEFF)"
+			default:
+				continue
+			}
+			off := t.Pos.Offset + i
+			return &Error{Start: off, End: off + w, Msg: "comment contains " + what + ", which Go source cannot hold"}
+		}
+	}
+	return nil
 }
 
 // Tokens lexes src completely, comments included, whitespace left out.
