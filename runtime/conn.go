@@ -114,7 +114,10 @@ type peer struct {
 	inRing  bool // p is in core.ring; written under core.rmu and core.in.mu
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last bytes read
-	peerTTL  atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
+	// stalled is set while the reader waits for room in inq rather than
+	// reading: the silence is then ours, and heartbeats do not count it.
+	stalled atomic.Bool
+	peerTTL atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
 
 	// used only by the reader goroutine: frame headers for messages are
 	// carved from fslab; batch collects messages for the incoming queue.

@@ -79,10 +79,10 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 		}
 		now := time.Now()
 		last := p.lastActivity()
-		if p.inputFull() {
+		if p.stalled.Load() {
 			// The reader waits for the application to take this peer's
 			// messages and reads nothing meanwhile: the silence is ours,
-			// not the peer's.
+			// not the peer's. (Once it resumes, it restarts lastRecv.)
 			last = now
 		}
 		limit := timeout
@@ -109,15 +109,6 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 		}
 		t.Reset(max(next.Sub(now), time.Millisecond))
 	}
-}
-
-// inputFull reports whether the peer's incoming queue is at the receive
-// high-water mark, so that its reader is waiting rather than reading.
-func (p *peer) inputFull() bool {
-	q := &p.c.in
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.hwm > 0 && len(p.inq) >= q.hwm
 }
 
 // Liveness tracks a peer's application-level heartbeats, as the Paranoid

@@ -74,6 +74,10 @@ func silentUntilEOF(t *testing.T, conn net.Conn) (pings [][]byte) {
 }
 
 func TestHeartbeatDisconnectsSilentPeerAndReconnects(t *testing.T) {
+	// A longer liveness than hb's, so that a heartbeat goroutine starved
+	// for a few intervals on a busy machine still sends a PING before it
+	// finds the peer silent.
+	hb := Heartbeat{Interval: hb.Interval, Liveness: 10}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,21 +86,24 @@ func TestHeartbeatDisconnectsSilentPeerAndReconnects(t *testing.T) {
 	log, logs := newTestLogger()
 	s := NewSocket(DEALER, WithName("worker.queue"), WithLogger(log), WithHeartbeat(hb))
 	defer s.Close()
+	// The socket's silence clock cannot start before Connect: timing from
+	// here gives a lower bound of the silence it measured, however late
+	// this goroutine runs afterwards.
+	start := time.Now()
 	if err := s.Connect("tcp://" + ln.Addr().String()); err != nil {
 		t.Fatal(err)
 	}
 
 	conn := acceptZMTP(t, ln, zmq4.Router)
-	start := time.Now()
 	pings := silentUntilEOF(t, conn)
 	silent := time.Since(start)
 	if len(pings) == 0 {
 		t.Error("no PING before the disconnection")
 	}
 	for _, p := range pings {
-		// TTL: 150ms in tenths of a second, rounded up; no context.
-		if !bytes.Equal(p, []byte{0, 2}) {
-			t.Errorf("PING body %x, want TTL 0x0002 and no context", p)
+		// TTL: 500ms in tenths of a second; no context.
+		if !bytes.Equal(p, []byte{0, 5}) {
+			t.Errorf("PING body %x, want TTL 0x0005 and no context", p)
 		}
 	}
 	if silent < hb.Interval*time.Duration(hb.Liveness) {
@@ -191,7 +198,11 @@ func TestHeartbeatKeepsAnsweringPeer(t *testing.T) {
 func TestHeartbeatSparesPeerWhileApplicationLags(t *testing.T) {
 	// The receiving application does not Recv: its queue is full and the
 	// reader stops reading, so nothing arrives from the peer. That silence
-	// is ours; the peer must not be disconnected for it.
+	// is ours; the peer must not be disconnected for it. The PUSH has no
+	// heartbeat and answers PINGs only when its goroutines run: a liveness
+	// of several intervals keeps a busy machine's scheduling delays from
+	// counting as silence, and the lag lasts twice the timeout.
+	hb := Heartbeat{Interval: hb.Interval, Liveness: 10}
 	log, logs := newTestLogger()
 	pull := NewSocket(PULL, WithLogger(log), WithRecvHWM(1), WithHeartbeat(hb))
 	defer pull.Close()
@@ -213,7 +224,7 @@ func TestHeartbeatSparesPeerWhileApplicationLags(t *testing.T) {
 		}
 		sent <- n
 	}()
-	time.Sleep(20 * hb.Interval)
+	time.Sleep(2 * hb.Interval * time.Duration(hb.Liveness))
 	cancel()
 	n := <-sent
 	if strings.Contains(logs.String(), "peer silent") {

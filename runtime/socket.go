@@ -790,6 +790,16 @@ func matchSubs(subs map[string]int, b []byte) bool {
 func (c *core) deliver(p *peer, batch []inMsg) bool {
 	q := &c.in
 	q.mu.Lock()
+	if q.hwm > 0 && len(p.inq) >= q.hwm {
+		// The reader stops reading until the application takes messages:
+		// heartbeats must not count that silence against the peer, and
+		// once the reader resumes, the peer's silence starts from then.
+		p.stalled.Store(true)
+		defer func() {
+			p.lastRecv.Store(time.Now().UnixNano())
+			p.stalled.Store(false)
+		}()
+	}
 	for q.hwm > 0 && len(p.inq) >= q.hwm {
 		w := p.inSpace.wait()
 		q.mu.Unlock()
