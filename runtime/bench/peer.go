@@ -168,21 +168,52 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 		if err := ready(true); err != nil {
 			return err
 		}
-		if err := waitGo(); err != nil {
-			return err
+		lines := make(chan error, 1)
+		go func() {
+			for {
+				_, err := in.ReadString('\n')
+				lines <- err
+				if err != nil {
+					return
+				}
+			}
+		}()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		// Probes until "go": each subscriber reports the first one it
+		// gets, so the harness starts when every subscription is in.
+	probing:
+		for {
+			select {
+			case err := <-lines:
+				if err != nil {
+					return err
+				}
+				break probing
+			case <-tick.C:
+				if err := s.sendEmpty(); err != nil {
+					return err
+				}
+			}
 		}
 		for i := int64(0); i < count; i++ {
 			if err := s.sendPayload(); err != nil {
 				return err
 			}
 		}
-		for i := 0; i < 500; i++ { // repeated: a full subscriber queue drops one
-			if err := s.sendEmpty(); err != nil {
-				return err
+		// End markers until stdin closes: a full subscriber queue drops one.
+		for {
+			select {
+			case err := <-lines:
+				if err != nil {
+					return s.close()
+				}
+			case <-tick.C:
+				if err := s.sendEmpty(); err != nil {
+					return err
+				}
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
-		return s.close()
 	case "sub":
 		if err := ready(false); err != nil {
 			return err
@@ -191,6 +222,7 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 		// per message would cost a subscriber a good share of its time.
 		var n, n1 int64
 		var t0, t1 time.Time
+		subscribed := false
 		for {
 			l, err := s.recvLen()
 			if err != nil {
@@ -199,6 +231,10 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 			if l == 0 {
 				if n > 0 {
 					break
+				}
+				if !subscribed {
+					fmt.Fprintf(stdout, "SUBSCRIBED %s\n", endpoint)
+					subscribed = true
 				}
 				continue
 			}

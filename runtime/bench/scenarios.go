@@ -114,16 +114,19 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 		}
 		defer subs[i].kill()
 	}
+	// READY means connect and subscribe were called; the subscription
+	// still has to travel to the PUB, and a message published before it
+	// arrives is not delivered. The PUB publishes empty probes until "go",
+	// and a SUB says SUBSCRIBED at the first it gets: once all have, every
+	// message of the run reaches every subscriber's queue.
 	for _, s := range subs {
 		if _, err := s.expect("READY", readyTimeout, nil); err != nil {
 			return 0, 0, 0, "", err
 		}
+		if _, err := s.expect("SUBSCRIBED", readyTimeout, nil); err != nil {
+			return 0, 0, 0, "", err
+		}
 	}
-	// READY means connect and subscribe were called; the subscription
-	// still has to travel to the PUB. A message published before it
-	// arrives is simply not delivered, and a SUB times from its own first
-	// message, so this pause only trims what the first run would miss.
-	time.Sleep(200 * time.Millisecond)
 	if err := pub.send("go"); err != nil {
 		return 0, 0, 0, "", err
 	}

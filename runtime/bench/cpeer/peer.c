@@ -10,10 +10,13 @@
  *
  *   pull   bind; receive COUNT messages; time first to last
  *   push   connect; send COUNT messages of SIZE bytes; flush and exit
- *   pub    bind; after a "go" line on stdin publish COUNT messages, then
- *          empty end markers every 10 ms for up to 5 s
- *   sub    connect, subscribe to everything; receive until an end marker;
- *          time first to last data message
+ *   pub    bind; publish an empty probe every 10 ms until a "go" line on
+ *          stdin; then publish COUNT messages, then empty end markers
+ *          every 10 ms until stdin closes
+ *   sub    connect, subscribe to everything; print "SUBSCRIBED <endpoint>"
+ *          at the first probe (the subscription has reached the publisher);
+ *          receive until an end marker after data; time first to last data
+ *          message
  *   rep    bind; echo every request until killed
  *   req    connect; WARMUP untimed round trips, then COUNT timed ones
  *   flood  bind a PUB; after "go" on stdin publish SIZE-byte messages
@@ -28,6 +31,7 @@
  * to stderr with exit status 1.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +81,17 @@ static void set_int(void *s, int opt, int v, const char *what)
 {
 	if (zmq_setsockopt(s, opt, &v, sizeof v) != 0)
 		fail(what);
+}
+
+/* stdin_event waits up to ms milliseconds for a line or the end of
+ * stdin: 0 if neither came, 1 for a line, -1 for the end. */
+static int stdin_event(int ms)
+{
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	char line[64];
+	return fgets(line, sizeof line, stdin) == NULL ? -1 : 1;
 }
 
 /* wait_go blocks until the harness writes a line on stdin. */
@@ -137,15 +152,21 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "pub") == 0) {
 		void *s = open_socket(ctx, ZMQ_PUB, endpoint, 1);
 		set_int(s, ZMQ_LINGER, 0, "ZMQ_LINGER");
-		wait_go();
+		/* Probes until "go": each subscriber reports the first one it
+		 * gets, so the harness starts when every subscription is in. */
+		int ev;
+		while ((ev = stdin_event(10)) == 0)
+			send_buf(s, buf, 0);
+		if (ev < 0) {
+			fprintf(stderr, "cpeer: stdin closed before go\n");
+			exit(1);
+		}
 		for (long long i = 0; i < count; i++)
 			send_buf(s, buf, size);
 		/* End markers go out repeatedly: a subscriber whose queue was
 		 * full when one was published never saw it. */
-		for (int i = 0; i < 500; i++) {
+		while (stdin_event(10) >= 0)
 			send_buf(s, buf, 0);
-			usleep(10000);
-		}
 		zmq_close(s);
 	} else if (strcmp(mode, "sub") == 0) {
 		void *s = open_socket(ctx, ZMQ_SUB, endpoint, 0);
@@ -156,11 +177,17 @@ int main(int argc, char **argv)
 		/* The clock is read every SAMPLE messages only: reading it per
 		 * message would cost a subscriber a good share of its time. */
 		long long n = 0, t0 = 0, t1 = 0, n1 = 0;
+		int subscribed = 0;
 		for (;;) {
 			recv_msg(s, &m);
 			if (zmq_msg_size(&m) == 0) {
 				if (n > 0)
 					break;
+				if (!subscribed) {
+					printf("SUBSCRIBED %s\n", endpoint);
+					fflush(stdout);
+					subscribed = 1;
+				}
 				continue;
 			}
 			if (++n == 1) {

@@ -3,6 +3,7 @@
 Same command line, modes and output lines as cpeer/peer.c, which documents
 them: peer.py MODE ENDPOINT COUNT SIZE.
 """
+import select
 import sys
 import time
 
@@ -46,23 +47,34 @@ def main():
     elif mode == "pub":
         s = open_socket(zmq.PUB, True)
         s.setsockopt(zmq.LINGER, 0)
-        sys.stdin.readline()
+        # Probes until "go": each subscriber reports the first one it gets.
+        while not select.select([sys.stdin], [], [], 0.01)[0]:
+            s.send(b"")
+        if not sys.stdin.readline():
+            sys.stderr.write("peer.py: stdin closed before go\n")
+            return 1
         for _ in range(count):
             s.send(payload)
-        for _ in range(500):  # repeated: a full subscriber queue drops one
+        # End markers until stdin closes: a full subscriber queue drops one.
+        while True:
+            if select.select([sys.stdin], [], [], 0.01)[0] and not sys.stdin.readline():
+                break
             s.send(b"")
-            time.sleep(0.01)
         s.close()
     elif mode == "sub":
         s = open_socket(zmq.SUB, False)
         s.setsockopt(zmq.SUBSCRIBE, b"")
         print("READY", endpoint, flush=True)
         n = t0 = t1 = n1 = 0
+        subscribed = False
         while True:
             m = s.recv()
             if not m:
                 if n:
                     break
+                if not subscribed:
+                    print("SUBSCRIBED", endpoint, flush=True)
+                    subscribed = True
                 continue
             n += 1
             if n == 1:
