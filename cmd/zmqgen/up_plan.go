@@ -1,0 +1,146 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zmqgen/zmqgen/codegen"
+	"github.com/zmqgen/zmqgen/dsl/model"
+)
+
+// Planning: which processes up runs, with which arguments, in which order.
+
+// A proc is one process up runs: a replica of a node.
+type proc struct {
+	name   string // "server1", or "consumer.1" for replica 1
+	node   string
+	binary string // set by buildNodes
+	args   []string
+	// listens are the sockets ("node.socket") the node binds; up waits
+	// for the node to log that they listen before it starts the nodes
+	// that only connect.
+	listens []string
+	stdin   bool   // gets up's standard input
+	prefix  string // padded and maybe coloured "name | "
+	cmd     *exec.Cmd
+	started time.Time
+	fails   int // consecutive failures, for the backoff
+	// readyOnce is set when up no longer waits for the node to listen.
+	readyOnce bool
+}
+
+// planUp turns the topology and the options into the processes to run, in
+// start order: binding nodes first, each group in declaration order.
+func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
+	names := make([]string, len(t.Nodes))
+	for i, n := range t.Nodes {
+		names[i] = n.Name
+	}
+	known := func(what, name string) error {
+		if t.Node(name) == nil {
+			return fmt.Errorf("%s: no node %q in topology %s (nodes: %s)", what, name, t.Name, strings.Join(names, ", "))
+		}
+		return nil
+	}
+	for _, name := range opts.only {
+		if err := known("-only", name); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.replicas)) {
+		if err := known("-replicas", name); err != nil {
+			return nil, err
+		}
+	}
+	perNode := make(map[string][]string)
+	for _, set := range opts.sets {
+		node, flagArg, err := parseSet(t, set)
+		if err != nil {
+			return nil, err
+		}
+		if err := known("-set "+set, node); err != nil {
+			return nil, err
+		}
+		perNode[node] = append(perNode[node], flagArg)
+	}
+
+	var binders, others []*proc
+	for _, n := range t.Nodes {
+		if len(opts.only) > 0 && !slices.Contains(opts.only, n.Name) {
+			continue
+		}
+		count := n.Replicas
+		if c, ok := opts.replicas[n.Name]; ok {
+			count = c
+		}
+		var listens []string
+		for _, s := range n.Sockets {
+			if len(s.Binds) > 0 {
+				listens = append(listens, n.Name+"."+s.Name)
+			}
+		}
+		for i := 0; i < count; i++ {
+			p := &proc{name: n.Name, node: n.Name, listens: listens}
+			if count > 1 {
+				p.name = n.Name + "." + strconv.Itoa(i)
+			}
+			// Only a node the topology declares with replicas has the
+			// -replica flag; copies of any other node all run as it would.
+			if n.Replicas > 1 && count > 1 {
+				p.args = append(p.args, "-replica="+strconv.Itoa(i))
+			}
+			p.args = append(p.args, perNode[n.Name]...)
+			p.args = append(p.args, opts.nodeArgs...)
+			if len(listens) > 0 {
+				binders = append(binders, p)
+			} else {
+				others = append(others, p)
+			}
+		}
+	}
+	plan := append(binders, others...)
+	if opts.stdin != "" {
+		var names []string
+		for _, p := range plan {
+			names = append(names, p.name)
+			if p.name == opts.stdin {
+				p.stdin = true
+			}
+		}
+		if !slices.Contains(names, opts.stdin) {
+			return nil, fmt.Errorf("-stdin %s: no such node runs (these do: %s)", opts.stdin, strings.Join(names, ", "))
+		}
+	}
+	return plan, nil
+}
+
+// parseSet checks a -set NODE.NAME=VALUE and returns the node and the flag
+// to pass it. NAME is any flag of the node's generated program
+// (codegen.Flags): a parameter, SOCKET.bind or SOCKET.connect (a
+// comma-separated list of endpoints, which replaces the .ztopo's), a
+// socket's identity, subscriptions or policy settings, or log-level.
+func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
+	key, value, ok := strings.Cut(set, "=")
+	node, name, ok2 := strings.Cut(key, ".")
+	if !ok || !ok2 || node == "" || name == "" {
+		return "", "", fmt.Errorf("-set %s: want NODE.NAME=VALUE", set)
+	}
+	n := t.Node(node)
+	if n == nil {
+		return node, "", nil // reported by the caller, with the node list
+	}
+	valid, err := codegen.Flags(t, n)
+	if err != nil {
+		return "", "", fmt.Errorf("-set %s: %v", set, err)
+	}
+	if name == "replica" || !slices.Contains(valid, name) {
+		valid = slices.DeleteFunc(valid, func(f string) bool { return f == "replica" })
+		return "", "", fmt.Errorf("-set %s: node %s has no setting %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
+	}
+	return node, "-" + name + "=" + value, nil
+}

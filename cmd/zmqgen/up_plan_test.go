@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestUpPlan(t *testing.T) {
+	topo := fakeTopology("client", "server:2", "bad")
+	plan := func(args ...string) string {
+		opts, code, done := parseUpArgs(append([]string{"x.ztopo"}, args...), &bytes.Buffer{}, &bytes.Buffer{})
+		if done {
+			t.Fatalf("%q: exit %d", args, code)
+		}
+		procs, err := planUp(topo, opts)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var parts []string
+		for _, p := range procs {
+			parts = append(parts, p.name+strings.Join(append([]string{""}, p.args...), " "))
+		}
+		return strings.Join(parts, "; ")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "server.0 -replica=0; server.1 -replica=1; client; bad"},
+		{[]string{"-only", "client,server", "-replicas", "server=1"}, "server; client"},
+		{[]string{"-replicas", "server=0,client=2"}, "client.0; client.1; bad"},
+		{[]string{"-replicas", "server=3", "-only=server"}, "server.0 -replica=0; server.1 -replica=1; server.2 -replica=2"},
+		{[]string{"-set", "bad.mode=serve", "-only=bad", "--", "-x"}, "bad -mode=serve -x"},
+		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
+		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
+		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level)`},
+		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
+		{[]string{"-stdin", "server"}, `error: -stdin server: no such node runs (these do: server.0, server.1, client, bad)`},
+	} {
+		if got := plan(c.args...); got != c.want {
+			t.Errorf("%q:\n got %s\nwant %s", c.args, got, c.want)
+		}
+	}
+}
