@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -206,12 +205,9 @@ func buildModule(t *testing.T, modPath string, files map[string][]byte) {
 	}
 }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
+// goTool is the go command: go test puts the bin directory of the Go
+// running the tests first on $PATH.
+func goTool() string { return "go" }
 
 // repoRoot is the directory of the module's go.mod.
 func repoRoot(t *testing.T) string {

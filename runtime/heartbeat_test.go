@@ -313,7 +313,7 @@ func TestLiveness(t *testing.T) {
 	if !d.Expired(at(3*s)) || d.Expired(at(3*s-1)) {
 		t.Error("default liveness is not 3")
 	}
-	if d.NextBackoff() != s || d.NextBackoff() != s {
+	if b1, b2 := d.NextBackoff(), d.NextBackoff(); b1 != s || b2 != s {
 		t.Error("default backoff is not a constant Interval")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -324,11 +323,6 @@ func goCmd(t *testing.T, dir string, args ...string) {
 	}
 }
 
-// goTool is the go command: the one on $PATH, or the one of the Go that
-// built the test.
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
+// goTool is the go command: go test puts the bin directory of the Go
+// running the tests first on $PATH.
+func goTool() string { return "go" }

@@ -11,10 +11,9 @@ func Suggest(name string, candidates []string) string {
 		if c == name {
 			continue
 		}
+		// Compared in lower case: a case difference costs nothing here,
+		// and "pull" still differs from "PULL" (c == name above).
 		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if strings.ToLower(name) == strings.ToLower(c) {
-			d = 0
-		}
 		limit := len(c) / 3
 		if limit < 1 {
 			limit = 1

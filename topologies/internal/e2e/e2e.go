@@ -142,12 +142,9 @@ func removeStaleBuildDirs() {
 	}
 }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
+// goTool is the go command: go test puts the bin directory of the Go
+// running the tests first on $PATH.
+func goTool() string { return "go" }
 
 // Python returns the command line prefix that runs a Python program
 // against libzmq: Debian's python3 with pyzmq, unbuffered. It skips the
