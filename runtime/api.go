@@ -55,6 +55,7 @@ type options struct {
 	plainUser   string
 	plainPass   string
 	plainServer func(user, password string) bool
+	contract    *Contract    // contract.go
 	stats       *socketStats // a Requester's counters, shared by its sockets
 }
 

@@ -100,6 +100,13 @@
 // application. Connects and disconnects are logged at Debug, drops,
 // refused and oversized peers at Warn, with log/slog (WithLogger).
 //
+// With WithContract (contract.go), a socket sends the fingerprint of each
+// connection's contract (the socket types and what each end sends, from
+// the topology) as the READY property X-Zmqgen-Contract, which libzmq
+// ignores, and refuses a zmqgen peer whose fingerprint differs, logging
+// the topology, the edge and both fingerprints on both sides; a peer that
+// sends none, such as libzmq, is accepted.
+//
 // Every socket counts, always (metrics.go): messages and bytes in and out
 // per peer, drops by reason, connects, reconnects, disconnects, handshake
 // failures by reason, heartbeat timeouts, Lazy Pirate retries and give-ups,

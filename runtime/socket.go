@@ -378,7 +378,7 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 			}
 		}
 		c.spawn(func() {
-			p, err := c.handshake(conn, true)
+			p, err := c.handshake(conn, true, addr)
 			if err != nil {
 				if c.isClosing() {
 					return
@@ -439,7 +439,7 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 		conn, err := dial(c.dialCtx, e)
 		if err == nil {
 			var p *peer
-			p, err = c.handshake(conn, false)
+			p, err = c.handshake(conn, false, e.String())
 			if err == nil {
 				p.pipe, p.link = pl, l
 				wait = b.Initial
@@ -484,7 +484,7 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 }
 
 // handshake runs the ZMTP handshake on a new connection.
-func (c *core) handshake(conn net.Conn, server bool) (*peer, error) {
+func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -502,7 +502,10 @@ func (c *core) handshake(conn net.Conn, server bool) (*peer, error) {
 		c.mu.Unlock()
 	}()
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	zc, err := openZMTP(conn, handshakeSecurity(c.o), c.typ.zmtp(), c.o.identity, server)
+	zc, err := openZMTP(conn, withContract(handshakeSecurity(c.o), c.o, server, ep), c.typ.zmtp(), c.o.identity, server)
+	if err == nil {
+		err = checkContract(c.o, zc.Peer.Meta, server, ep, remoteAddr(conn))
+	}
 	if err != nil {
 		conn.Close()
 		return nil, err

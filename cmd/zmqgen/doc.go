@@ -320,7 +320,7 @@
 //
 // # zmqgen graph
 //
-//	zmqgen graph [-format mermaid|dot] FILE|DIR
+//	zmqgen graph [-format mermaid|dot] [-contracts] FILE|DIR
 //
 // Graph prints a picture of the topology in FILE (a .ztopo file) or DIR (a
 // directory holding exactly one): a box per node ("consumer ×2" when it has
@@ -336,6 +336,11 @@
 //	-format mermaid   a Mermaid flowchart (the default); code hosts render
 //	                  it in a Markdown file inside a mermaid code block
 //	-format dot       a Graphviz digraph, for dot -Tsvg
+//	-contracts        label each edge with the fingerprint of its contract
+//	                  ("contract 0f98de02f9f897d9"): the socket types and
+//	                  what each end sends, which the two ends exchange when
+//	                  they connect; a node built from a version whose
+//	                  fingerprint differs is refused
 //
 // Exit status: 0 on success, 1 when the topology has errors, 2 on a wrong
 // command line. For example:

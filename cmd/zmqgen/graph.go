@@ -9,7 +9,7 @@ import (
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
-const graphUsage = `usage: zmqgen graph [-format mermaid|dot] FILE|DIR
+const graphUsage = `usage: zmqgen graph [-format mermaid|dot] [-contracts] FILE|DIR
 
 Graph prints a picture of the topology in FILE (a .ztopo file) or DIR (a
 directory holding exactly one): a box per node ("consumer ×2" when it has
@@ -27,6 +27,11 @@ Flags:
 	-format mermaid   a Mermaid flowchart (the default); code hosts render
 	                  it in a Markdown file inside a mermaid code block
 	-format dot       a Graphviz digraph, for dot -Tsvg
+	-contracts        label each edge with the fingerprint of its contract
+	                  ("contract 0f98de02f9f897d9"): the socket types and
+	                  what each end sends, which the two ends exchange when
+	                  they connect; a node built from a version whose
+	                  fingerprint differs is refused
 
 Exit status: 0 on success, 1 when the topology has errors (they are
 printed as file:line:col: error: message), 2 on a wrong command line.
@@ -35,6 +40,7 @@ printed as file:line:col: error: message), 2 on a wrong command line.
 func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := newFlagSet("graph")
 	format := fl.String("format", "mermaid", "")
+	contracts := fl.Bool("contracts", false, "")
 	files, code, done := parseInterleaved(fl, args, graphUsage, stdout, stderr)
 	if done {
 		return code
@@ -42,11 +48,11 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(files) != 1 {
 		return usageError(stderr, "graph", graphUsage, "want one FILE or DIR")
 	}
-	render := renderMermaid
+	render := mermaidPicture
 	switch *format {
 	case "mermaid":
 	case "dot":
-		render = renderDot
+		render = dotPicture
 	default:
 		return usageError(stderr, "graph", graphUsage, "unknown format %q (want mermaid or dot)", *format)
 	}
@@ -54,8 +60,22 @@ func runGraph(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitFail
 	}
-	io.WriteString(stdout, render(topo))
+	p := newPicture(topo)
+	if *contracts {
+		p.addContracts(topo)
+	}
+	io.WriteString(stdout, render(p))
 	return exitOK
+}
+
+// addContracts adds to each edge's label the contract fingerprint its two
+// ends exchange when they connect (dsl/model's Edge.Fingerprint, sent by
+// runtime.WithContract), for an operator comparing versions.
+func (p *picture) addContracts(t *model.Topology) {
+	for i, e := range p.edges {
+		fp := t.Edges[p.edgeIndex[i]].Fingerprint()
+		p.edges[i].lines = append(e.lines, "contract "+fp)
+	}
 }
 
 // A picture is what both renderers draw: the topology reduced to groups of
@@ -65,6 +85,8 @@ type picture struct {
 	title  string
 	groups []pictureGroup
 	edges  []pictureEdge
+	// edgeIndex maps each edge of the picture to its first model edge.
+	edgeIndex []int
 }
 
 // A pictureGroup is one node of the topology.
@@ -126,13 +148,14 @@ func buildPicture(t *model.Topology, nodeID func(*model.Node, int) string, sockI
 	// literal address, makes several. They carry the same messages, so
 	// the picture draws one.
 	drawn := make(map[[2]*model.Socket]bool)
-	for _, e := range t.Edges {
+	for i, e := range t.Edges {
 		from, to := ids[e.From], ids[e.To]
 		if from == "" || to == "" || drawn[[2]*model.Socket{e.From, e.To}] {
 			continue // an edge joins two sockets of the topology (the model promises it)
 		}
 		drawn[[2]*model.Socket{e.From, e.To}] = true
 		p.edges = append(p.edges, flowEdge(e, from, to))
+		p.edgeIndex = append(p.edgeIndex, i)
 	}
 	return p
 }
@@ -241,8 +264,9 @@ func msgLabel(ms []*model.Message) string {
 // renderMermaid draws t as a Mermaid flowchart: left to right, a subgraph
 // per node, every label quoted and escaped with Mermaid's entity codes, so
 // that names and addresses cannot break the syntax.
-func renderMermaid(t *model.Topology) string {
-	p := newPicture(t)
+func renderMermaid(t *model.Topology) string { return mermaidPicture(newPicture(t)) }
+
+func mermaidPicture(p *picture) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "---\ntitle: %s\n---\nflowchart LR\n", strconv.Quote(p.title))
 	for _, g := range p.groups {
@@ -291,8 +315,9 @@ func mermaidText(lines []string) string {
 
 // renderDot draws t as a Graphviz digraph: left to right, a cluster per
 // node, a box per socket.
-func renderDot(t *model.Topology) string {
-	p := newPicture(t)
+func renderDot(t *model.Topology) string { return dotPicture(newPicture(t)) }
+
+func dotPicture(p *picture) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %s {\n\trankdir=LR;\n\tnode [shape=box];\n", dotText([]string{p.title}))
 	for _, g := range p.groups {
