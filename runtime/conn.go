@@ -607,16 +607,33 @@ func (p *peer) command(body []byte) error {
 
 // handshakeGuard wraps a connection during zmq4.Open. It follows the ZMTP
 // framing of the bytes zmq4 reads and fails the read that completes a
-// frame size above maxHandshakeFrame, before zmq4 allocates it: zmq4
-// v0.17.0's Conn.read makes a buffer of whatever size the peer announces
-// (up to 2^63; go-zeromq/zmq4 pull request #161, open, bounds it at 1 GiB).
+// frame header zmq4 must not act on, before zmq4 allocates anything for
+// it: a frame that is not a lone command (flags other than 0x04 or 0x06:
+// zmq4 v0.17.0's Conn.read keeps appending frames while MORE is set, for
+// the whole handshake, where libzmq closes the connection at the first such
+// frame), a frame larger than maxHandshakeFrame (zmq4 makes a buffer of
+// whatever size the peer announces, up to 2^63; go-zeromq/zmq4 pull
+// request #161, open, bounds it at 1 GiB), and any frame that would take
+// the handshake as a whole past maxHandshakeBytes or maxHandshakeFrames.
+// What the handshake may cost is thus bounded whatever the peer sends
+// within the handshake timeout.
 type handshakeGuard struct {
 	net.Conn
 	greeting int    // greeting bytes still to pass (64 in all)
 	state    int    // 0: flags next; 1: short size; 2..9: long size bytes; 10: body
 	size     uint64 // size being assembled
 	body     uint64 // body bytes still to pass
+	total    uint64 // bytes announced by the frames so far (headers and bodies)
+	frames   int    // frames so far
 }
+
+// Bounds of a whole handshake after the greeting, checked by
+// handshakeGuard. The largest handshakes are a few hundred bytes in one to
+// three commands (PLAIN's HELLO and INITIATE; READY with the metadata).
+const (
+	maxHandshakeBytes  = 64 << 10
+	maxHandshakeFrames = 8
+)
 
 func (g *handshakeGuard) Read(b []byte) (int, error) {
 	n, err := g.Conn.Read(b)
@@ -627,17 +644,28 @@ func (g *handshakeGuard) Read(b []byte) (int, error) {
 		}
 		switch {
 		case g.state == 0:
+			if c != flagCommand && c != flagCommand|flagLong {
+				return 0, fmt.Errorf("zmq: handshake frame with flags %#x, want a command", c)
+			}
+			if g.frames++; g.frames > maxHandshakeFrames {
+				return 0, fmt.Errorf("zmq: handshake of more than %d commands", maxHandshakeFrames)
+			}
 			g.size = 0
 			if c&flagLong != 0 {
 				g.state = 2
+				g.total += 9
 			} else {
 				g.state = 1
+				g.total += 2
 			}
 		case g.state == 1 || g.state >= 2 && g.state <= 9:
 			g.size = g.size<<8 | uint64(c)
 			if g.state == 1 || g.state == 9 {
 				if g.size > maxHandshakeFrame {
 					return 0, fmt.Errorf("zmq: handshake frame of %d bytes exceeds %d", g.size, maxHandshakeFrame)
+				}
+				if g.total += g.size; g.total > maxHandshakeBytes {
+					return 0, fmt.Errorf("zmq: handshake of more than %d bytes", maxHandshakeBytes)
 				}
 				g.body = g.size
 				g.state = 10

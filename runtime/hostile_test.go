@@ -7,7 +7,12 @@ package runtime
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +228,150 @@ func TestHostileRequesterRetriesAfterUndecodableReply(t *testing.T) {
 		if m, ok := router.NextWithin(50 * time.Millisecond); ok {
 			router.Send(string(m[0]), "", string(m[len(m)-1]))
 		}
+	}
+}
+
+// nullGreeting is a ZMTP 3.0 greeting offering NULL, as a client.
+func nullGreeting() []byte {
+	g := make([]byte, 64)
+	g[0], g[9], g[10] = 0xff, 0x7f, 3
+	copy(g[12:], "NULL")
+	return g
+}
+
+// readyCmd is a READY command announcing socket type typ.
+func readyCmd(typ string) []byte {
+	b := []byte("\x05READY\x0bSocket-Type")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(typ)))
+	return rawFrame(flagCommand, append(b, typ...))
+}
+
+// liveHeap is the heap in use after a collection.
+func liveHeap() uint64 {
+	goruntime.GC()
+	var m goruntime.MemStats
+	goruntime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// growth is how far the live heap grew from before, in MB (0 if it shrank).
+func growth(before uint64) float64 {
+	now := liveHeap()
+	if now < before {
+		return 0
+	}
+	return float64(now-before) / (1 << 20)
+}
+
+// rawDial connects to a tcp:// endpoint with plain TCP.
+func rawDial(t *testing.T, ep string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// flood writes frame n times to conn in large writes, stopping at the
+// first error (the other side closed); it returns the bytes written.
+func flood(conn net.Conn, frame []byte, n int) int64 {
+	per := max(1, (1<<20)/len(frame))
+	buf := make([]byte, 0, per*len(frame))
+	var sent int64
+	for n > 0 {
+		k := min(n, per)
+		buf = buf[:0]
+		for range k {
+			buf = append(buf, frame...)
+		}
+		w, err := conn.Write(buf)
+		sent += int64(w)
+		if err != nil {
+			return sent
+		}
+		n -= k
+	}
+	return sent
+}
+
+// waitClosed waits until the other side closes conn (EOF or a reset),
+// discarding what it sends; it reports false if d passes first.
+func waitClosed(conn net.Conn, d time.Duration) bool {
+	conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// goodRequests makes n requests of a well-behaved REQ connected to ep and
+// checks each reply.
+func goodRequests(t *testing.T, ctx context.Context, req *Socket, n int) {
+	t.Helper()
+	for i := range n {
+		order := hostileOrder(fmt.Sprint("order ", i))
+		if err := SendValue(ctx, req, order); err != nil {
+			t.Fatal(err)
+		}
+		got, err := RecvValue[hostileOrder](ctx, req)
+		if err != nil || got != "re: "+order {
+			t.Fatalf("well-behaved REQ got %q, %v; want %q", got, err, "re: "+order)
+		}
+	}
+}
+
+// Issue 17, defect 2: after a NULL greeting, frames with MORE set kept
+// zmq4's handshake appending them for the whole 30 s handshake timeout
+// (server1 went from 6 MB to 106 MB RSS with 1,536 frames of 64 KiB, and
+// empty frames cost 25 times what was sent). Now the handshake is bounded
+// as a whole and a frame that is not a lone command closes the connection
+// at its header, as libzmq does. Bounds: the live heap grows by less than
+// 16 MB; one warning per attacking connection; the REP serves a
+// well-behaved REQ before and after. Not parallel: it measures the heap.
+func TestHostileHandshakeFlood(t *testing.T) {
+	big := append([]byte{flagMore | flagLong}, binary.BigEndian.AppendUint64(nil, 64<<10)...)
+	big = append(big, make([]byte, 64<<10)...)
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+		n     int
+	}{
+		{"64 KiB frames with MORE", big, 800},                    // 50 MB
+		{"empty frames with MORE", []byte{flagMore, 0}, 2 << 20}, // 4 MB
+		{"64 KiB commands", rawFrame(flagCommand, make([]byte, 64<<10)), 800},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t)
+			log, logs := newTestLogger()
+			rep := newSock(t, REP, WithLogger(log))
+			ep := bindAny(t, rep)
+			sctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			serveREP(sctx, rep)
+			req := newSock(t, REQ)
+			mustConnect(t, req, ep)
+			goodRequests(t, ctx, req, 3)
+
+			before := liveHeap()
+			conn := rawDial(t, ep)
+			conn.Write(nullGreeting())
+			sent := flood(conn, tc.frame, tc.n)
+			grown := growth(before)
+			closed := waitClosed(conn, handshakeTimeout*2/3)
+			warns := strings.Count(logs.String(), "level=WARN")
+			t.Logf("sent %.1f MB of %.1f MB; live heap +%.1f MB; closed before the handshake timeout: %v; %d warnings",
+				float64(sent)/(1<<20), float64(len(tc.frame)*tc.n)/(1<<20), grown, closed, warns)
+			goodRequests(t, testCtx(t), req, 3)
+			if !closed {
+				t.Errorf("the connection was still open after %v", handshakeTimeout*2/3)
+			}
+			if grown > 16 {
+				t.Errorf("live heap grew by %.1f MB, want < 16 MB", grown)
+			}
+			if warns > 1 {
+				t.Errorf("%d warnings, want at most 1:\n%s", warns, logs.String())
+			}
+		})
 	}
 }
