@@ -128,6 +128,22 @@ func (s *server) rename(sn *snapshot, p *protocol.RenameParams) (any, error) {
 	return &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{sn.doc.uri: edits}}, nil
 }
 
+// prepareRename returns the range of the name at the position, when it
+// is one that can be renamed, and null otherwise.
+func (s *server) prepareRename(sn *snapshot, p *protocol.PrepareRenameParams) (any, error) {
+	a := sn.analysis()
+	sym, ref := a.At(sn.lines.offset(p.Position))
+	if sym == nil || sym.Kind == dsl.TopologySymbol || sym.Dup {
+		return nil, nil
+	}
+	r := sym.NameRange
+	if ref != nil {
+		r = ref.Range
+	}
+	pr := sn.lines.rangeOf(r)
+	return &pr, nil
+}
+
 // ---- formatting ----
 
 // formatting replaces the document with what "zmqgen fmt" prints; a

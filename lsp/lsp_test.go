@@ -450,6 +450,12 @@ func TestRenameRefused(t *testing.T) {
 		{"not a name", find(t, text, "socket rep", 0, 7), "2rep", `"2rep" is not a name`},
 		{"nothing there", find(t, text, "bind", 0, 1), "x", "no node, socket, message or param here"},
 	} {
+		var pr *protocol.Range
+		c.call(t, protocol.MethodTextDocumentPrepareRename, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+			TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: r.at}}, &pr)
+		if r.what == "nothing there" && pr != nil || r.what != "nothing there" && (pr == nil || !identRE.MatchString(textAt(text, *pr))) {
+			t.Errorf("%s: prepareRename %v", r.what, pr)
+		}
 		_, err := rename(c, u, r.at, r.name)
 		if err == nil || !strings.Contains(err.Error(), r.want) {
 			t.Errorf("%s: rename to %s: %v, want %q", r.what, r.name, err, r.want)

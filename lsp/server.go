@@ -38,7 +38,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opt Options) error {
 	if opt.Debounce <= 0 {
 		opt.Debounce = DefaultDebounce
 	}
-	s := &server{opt: opt, docs: map[protocol.DocumentURI]*document{}}
+	s := &server{opt: opt, docs: map[protocol.DocumentURI]*document{}, exit: make(chan struct{})}
 	s.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(rwc))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -46,6 +46,11 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opt Options) error {
 	s.conn.Go(ctx, s.handle)
 	select {
 	case <-s.conn.Done():
+	case <-s.exit:
+		// Closing the stream need not end a blocked read of standard
+		// input (a pipe read is not interrupted by a close), so exit does
+		// not wait for the read loop: the process is about to end.
+		s.conn.Close()
 	case <-ctx.Done():
 		s.conn.Close()
 		<-s.conn.Done()
@@ -76,6 +81,7 @@ type server struct {
 	docs     map[protocol.DocumentURI]*document
 	shutdown bool
 	exited   bool
+	exit     chan struct{} // closed on the exit notification
 }
 
 // A document is an open file: its latest text, and the check that will
@@ -170,9 +176,11 @@ func (s *server) dispatch(ctx context.Context, req jsonrpc2.Request) (any, error
 		return nil, nil
 	case protocol.MethodExit:
 		s.mu.Lock()
-		s.exited = true
+		if !s.exited {
+			s.exited = true
+			close(s.exit)
+		}
 		s.mu.Unlock()
-		go s.conn.Close()
 		return nil, nil
 	case protocol.MethodTextDocumentDidOpen:
 		p, err := decode[protocol.DidOpenTextDocumentParams](req)
@@ -210,6 +218,8 @@ func (s *server) dispatch(ctx context.Context, req jsonrpc2.Request) (any, error
 		return withDoc(s, req, func(p *protocol.ReferenceParams) protocol.TextDocumentIdentifier { return p.TextDocument }, s.references)
 	case protocol.MethodTextDocumentDocumentSymbol:
 		return withDoc(s, req, func(p *protocol.DocumentSymbolParams) protocol.TextDocumentIdentifier { return p.TextDocument }, s.documentSymbols)
+	case protocol.MethodTextDocumentPrepareRename:
+		return withDoc(s, req, func(p *protocol.PrepareRenameParams) protocol.TextDocumentIdentifier { return p.TextDocument }, s.prepareRename)
 	case protocol.MethodTextDocumentRename:
 		return withDoc(s, req, func(p *protocol.RenameParams) protocol.TextDocumentIdentifier { return p.TextDocument }, s.rename)
 	case protocol.MethodTextDocumentCompletion:
@@ -266,7 +276,7 @@ func (s *server) initialize(p *protocol.InitializeParams) *protocol.InitializeRe
 			DefinitionProvider:         true,
 			ReferencesProvider:         true,
 			DocumentSymbolProvider:     true,
-			RenameProvider:             true,
+			RenameProvider:             &protocol.RenameOptions{PrepareProvider: true},
 			DocumentFormattingProvider: true,
 			CompletionProvider:         &protocol.CompletionOptions{TriggerCharacters: []string{"."}},
 			CodeActionProvider:         &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix}},
