@@ -179,6 +179,14 @@ func syntaxError(filename string, src []byte, err error) *Error {
 			e.End = tok.Pos.Offset + len(tok.Value)
 		}
 	}
+	off := e.Start
+	if tok == nil {
+		off = len(src)
+	}
+	if kw, msg := unclosedBlock(toks, off); kw != nil {
+		e.Start, e.End, e.Msg = kw.Pos.Offset, kw.Pos.Offset+len(kw.Value), msg
+		return e
+	}
 	e.Msg = explainSyntax(toks, tok, pos)
 	return e
 }
@@ -273,7 +281,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		case tokenTypes["BadComment"]:
 			return "comment not terminated"
 		case tokenTypes["Bad"]:
-			return fmt.Sprintf("unexpected character %q", tok.Value)
+			return explainBad(toks, tok)
 		}
 	}
 	// The previous significant token tells what the parser wanted.
@@ -313,8 +321,14 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 	case "subscribe":
 		return fmt.Sprintf("expected a prefix string after \"subscribe\", found %s", found)
 	case "replicas":
+		if tok != nil && tok.Value == "=" {
+			return "the number follows \"replicas\" without \"=\": replicas N"
+		}
 		return fmt.Sprintf("expected a number after \"replicas\", found %s", found)
 	case "=":
+		if isIdent && tok.Value != "true" && tok.Value != "false" {
+			return fmt.Sprintf("expected a value after \"=\", found %s; a string is written in double quotes: \"%s\"", found, tok.Value)
+		}
 		return fmt.Sprintf("expected a value after \"=\", found %s", found)
 	case ".":
 		return fmt.Sprintf("expected a socket name after \".\", found %s", found)
@@ -356,7 +370,11 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 	if tok != nil && tok.Value == "=" {
 		// An optional "= value" that failed is dropped by the parser,
 		// which then stops at the "=" itself.
-		return fmt.Sprintf("expected a value after \"=\", found %s", describe(nextOf(toks, tok)))
+		nx := nextOf(toks, tok)
+		if nx != nil && nx.Type == tokenTypes["Ident"] && nx.Value != "true" && nx.Value != "false" {
+			return fmt.Sprintf("expected a value after \"=\", found %s; a string is written in double quotes: \"%s\"", describe(nx), nx.Value)
+		}
+		return fmt.Sprintf("expected a value after \"=\", found %s", describe(nx))
 	}
 	off := pos.Offset
 	if tok != nil {
@@ -367,6 +385,9 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 	case "top":
 		if tok == nil {
 			break
+		}
+		if tok.Value == "}" {
+			return "unexpected \"}\": no block is open here"
 		}
 		if prev.Value == "=" || prevOf(toks, prev) != nil && prevOf(toks, prev).Value == "=" {
 			break
@@ -388,6 +409,13 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		if tok == nil {
 			return "expected \"}\" to close the node, found end of file"
 		}
+		if tok.Type != tokenTypes["Ident"] && prev.Type == tokenTypes["Ident"] {
+			if pp := prevOf(toks, prev); pp != nil && pp.Type == tokenTypes["Ident"] {
+				if ppp := prevOf(toks, pp); ppp != nil && ppp.Value == "param" {
+					return fmt.Sprintf("a parameter's default follows \"=\": param %s %s = %s", pp.Value, prev.Value, tok.Value)
+				}
+			}
+		}
 		msg := fmt.Sprintf("expected \"replicas\", \"param\", \"socket\" or \"}\" in node, found %s", found)
 		if isIdent {
 			if s := Suggest(tok.Value, NodeKeywords); s != "" {
@@ -400,6 +428,9 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 			return "expected \"}\" to close the socket, found end of file"
 		}
 		if isIdent {
+			if nx := nextOf(toks, tok); nx != nil && nx.Value == "=" {
+				return fmt.Sprintf("an option's value follows its name without \"=\": %s VALUE", tok.Value)
+			}
 			return fmt.Sprintf("expected a value after %q, found %s", tok.Value, describe(nextOf(toks, tok)))
 		}
 		if prev.Type == tokenTypes["Ident"] {
