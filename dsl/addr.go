@@ -68,6 +68,12 @@ func (a addr) overlaps(b addr) bool {
 	return a.host == b.host || wildcardHost(a.host) || wildcardHost(b.host)
 }
 
+// The kernel's default ephemeral port range on Linux
+// (/proc/sys/net/ipv4/ip_local_port_range): the local ports that
+// connecting sockets are given. LANGUAGE.md says why binding there is a
+// trap.
+const ephemeralLow, ephemeralHigh = 32768, 60999
+
 // address checks a literal endpoint; bind says whether it is a bind.
 func (check *checker) address(a *syntax.Address, bind bool) (addr, bool) {
 	text, msg := readString(&syntax.Value{String: a.Literal})
@@ -106,6 +112,9 @@ func (check *checker) address(a *syntax.Address, bind bool) (addr, bool) {
 				return out, false
 			}
 			out.port = strconv.Itoa(n)
+			if bind && n >= ephemeralLow && n <= ephemeralHigh {
+				check.warnf(a, "port %d is in the kernel's ephemeral range (Linux: %d-%d), from which connecting sockets take their own ports: while this node is down, a node that connects to it can connect to itself; bind a port below %d", n, ephemeralLow, ephemeralHigh, ephemeralLow)
+			}
 			if n == 0 && !bind {
 				check.errorf(a, "cannot connect to port 0; name the port")
 				return out, false
