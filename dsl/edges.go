@@ -140,13 +140,7 @@ func typeList(ts []model.SocketType) string {
 	for _, t := range ts {
 		names = append(names, t.String())
 	}
-	switch len(names) {
-	case 1:
-		return names[0]
-	case 2:
-		return names[0] + " or " + names[1]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return syntax.OrList(names)
 }
 
 // checkEdge checks that the two socket types may talk and that what one

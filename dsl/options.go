@@ -3,7 +3,6 @@ package dsl
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
@@ -154,7 +153,7 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	for _, st := range p.Settings {
 		if !slices.Contains(names, st.Name.Name) {
 			check.errorf(st.Name, "unknown %s setting %q; expected %s%s", kind, st.Name.Name,
-				strings.Join(names, ", "), syntax.DidYouMean(st.Name.Name, names))
+				syntax.OrList(names), syntax.DidYouMean(st.Name.Name, names))
 			continue
 		}
 		if prev, ok := vals[st.Name.Name]; ok {

@@ -1,8 +1,6 @@
 package dsl
 
 import (
-	"strings"
-
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
 )
@@ -15,8 +13,8 @@ func (check *checker) defineSocket(si *sockInfo) {
 	s := si.s
 	typ, typeKnown := model.ParseSocketType(d.Type.Name)
 	if !typeKnown {
-		check.errorf(d.Type, "expected socket type (%s), found %q%s",
-			strings.Join(model.SocketTypeNames(), ", "), d.Type.Name, syntax.DidYouMean(d.Type.Name, model.SocketTypeNames()))
+		check.errorf(d.Type, "expected a socket type (%s), found %q%s",
+			syntax.OrList(model.SocketTypeNames()), d.Type.Name, syntax.DidYouMean(d.Type.Name, model.SocketTypeNames()))
 	}
 	s.Type = typ
 	opts := map[string]*syntax.OptionStmt{}

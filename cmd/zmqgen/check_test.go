@@ -100,7 +100,7 @@ func TestCheckErrors(t *testing.T) {
 	code, _, stderr := runCmd(t, "", "check", dir)
 	file := filepath.ToSlash(filepath.Join(dir, "bad.ztopo"))
 	want := file + `:12:17: error: PUB socket source.out cannot connect to PULL socket sink.in; PUB pairs with SUB or XSUB` + "\n" +
-		file + `:13:14: error: unknown message type "strng"; did you mean string?` + "\n"
+		file + `:13:14: error: unknown message type "strng"; did you mean "string"?` + "\n"
 	if code != exitFail || stderr != want {
 		t.Errorf("code %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}

@@ -64,7 +64,7 @@
 // 1; a column counts bytes, as Go's tools do. The severity is error or
 // warning; warnings never change the exit status. For example:
 //
-//	shop/shop.ztopo:13:14: error: unknown message type "strng"; did you mean string?
+//	shop/shop.ztopo:13:14: error: unknown message type "strng"; did you mean "string"?
 //	shop/shop.ztopo:11:12: warning: SUB socket sub.in has no subscribe and receives nothing
 //
 // Every command exits with status 0 on success (warnings allowed), 1 when

@@ -9,7 +9,7 @@ import "github.com/alecthomas/participle/v2/lexer"
 // The grammar is deliberately loose where a semantic check can say more
 // than a parse error could: socket types, message kinds, field and param
 // types are plain identifiers here and are checked by the checker (package dsl), which
-// can answer "did you mean PULL?". Values are likewise any literal; the
+// can answer `did you mean "PULL"?`. Values are likewise any literal; the
 // checker knows which kind each statement needs.
 
 // A Node is any syntax tree node.

@@ -349,11 +349,9 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 			case "param":
 				return fmt.Sprintf("expected a parameter type (string, int, float, bool, duration), found %s", found)
 			case "socket":
-				msg := fmt.Sprintf("expected socket type (%s), found %s", strings.Join(model.SocketTypeNames(), ", "), found)
+				msg := fmt.Sprintf("expected a socket type (%s), found %s", OrList(model.SocketTypeNames()), found)
 				if isIdent {
-					if s := Suggest(tok.Value, model.SocketTypeNames()); s != "" {
-						msg += fmt.Sprintf("; did you mean %s?", s)
-					}
+					msg += DidYouMean(tok.Value, model.SocketTypeNames())
 				}
 				return msg
 			}
@@ -397,9 +395,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"message\" or \"node\", found %s", found)
 		if isIdent {
-			if s := Suggest(tok.Value, append(TopKeywords, "topology")); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
+			msg += DidYouMean(tok.Value, append(TopKeywords, "topology"))
 		}
 		if tok.Value == "topology" {
 			msg = "a file declares only one topology"
@@ -418,9 +414,7 @@ func explainSyntax(toks []lexer.Token, tok *lexer.Token, pos lexer.Position) str
 		}
 		msg := fmt.Sprintf("expected \"replicas\", \"param\", \"socket\" or \"}\" in node, found %s", found)
 		if isIdent {
-			if s := Suggest(tok.Value, NodeKeywords); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
+			msg += DidYouMean(tok.Value, NodeKeywords)
 		}
 		return msg
 	case "socket":

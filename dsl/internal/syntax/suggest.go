@@ -1,6 +1,9 @@
 package syntax
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Suggest returns the candidate closest to name, or "" when none is close
 // enough to be a likely typo. Case differences count as small edits, so
@@ -71,10 +74,24 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// DidYouMean returns "; did you mean X?" for the closest candidate, or "".
+// DidYouMean returns `; did you mean "X"?` for the candidate closest to
+// name, or "". Every "did you mean" of the language is worded so, the
+// suggestion quoted as names are in messages.
 func DidYouMean(name string, candidates []string) string {
 	if s := Suggest(name, candidates); s != "" {
-		return "; did you mean " + s + "?"
+		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""
+}
+
+// OrList words a list of alternatives as messages do: "a", "a or b",
+// "a, b or c".
+func OrList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
