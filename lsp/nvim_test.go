@@ -99,7 +99,7 @@ func TestNeovim(t *testing.T) {
 	}
 	d := res.Diagnostics[0]
 	if d.Lnum != recv || d.Col != col || d.End_lnum != recv || d.End_col != col+4 || d.Severity != 1 ||
-		d.Message != `unknown message type "Ordr"; did you mean Order?` {
+		d.Message != `unknown message type "Ordr"; did you mean "Order"?` {
 		t.Errorf("diagnostic %+v, want line %d, columns %d-%d", d, recv, col, col+4)
 	}
 
