@@ -10,98 +10,84 @@ import (
 
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
+	"golang.org/x/tools/txtar"
 )
 
-// messy is valid but laid out badly, with comments in every kind of place.
-const messy = `// head comment
-
-/* block
-   doc */ topology  x // after the header
-message A=json{a int // a's trailing
-// b's doc
-b { c []string d { e int } } }
-message Unit = multipart { id bytes  body string }
-node n { /* after brace */ replicas 2 // r
-  param p /* inside */ int = 3
-  socket s PUSH { connect "tcp://localhost:1" hwm 5 linger 0 // lc
-     retry { timeout 1s // t
-     retries 3 }
-   reconnect{initial 1s max 2s}
-
-
-   send A
-   // dangling at the end of the socket
-  } // after socket
-  // end of node
-}
-node m { socket s PULL { bind "tcp://*:1" recv A } socket u PUSH { bind "inproc://u" send Unit } }
-// final comment
-`
-
-const messyFormatted = `// head comment
-
-/* block
-   doc */
-topology x // after the header
-
-message A = json {
-    a int // a's trailing
-    // b's doc
-    b {
-        c []string
-        d {
-            e int
-        }
-    }
-}
-
-message Unit = multipart {
-    id bytes
-    body string
-}
-
-node n { /* after brace */
-    replicas 2 // r
-    param p int = 3 /* inside */
-    socket s PUSH {
-        connect "tcp://localhost:1"
-        hwm 5
-        linger 0 // lc
-        retry {
-            timeout 1s // t
-            retries 3
-        }
-        reconnect { initial 1s max 2s }
-
-        send A
-        // dangling at the end of the socket
-    } // after socket
-    // end of node
-}
-
-node m {
-    socket s PULL {
-        bind "tcp://*:1"
-        recv A
-    }
-    socket u PUSH {
-        bind "inproc://u"
-        send Unit
-    }
-}
-
-// final comment
-`
-
-func TestFormatLayout(t *testing.T) {
-	out, diags := Format("messy.ztopo", []byte(messy))
-	if diags != nil {
-		t.Fatal(diags)
+// TestFormatGolden formats each golden/format/*.txtar case: its .ztopo
+// section is the input, its "formatted" section the expected output, or
+// for input that does not parse, its "diagnostics" section the expected
+// diagnostics (-update rewrites them). The comment at the top says what
+// the case is about. Every formatted case also keeps the formatter's
+// promises (checkFormatted).
+func TestFormatGolden(t *testing.T) {
+	cases := formatCases(t)
+	if len(cases) < 6 {
+		t.Fatalf("found %d golden/format cases", len(cases))
 	}
-	if string(out) != messyFormatted {
-		t.Errorf("got:\n%s\nwant:\n%s", out, messyFormatted)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, diags := Format(c.input.Name, c.input.Data)
+			got := out
+			if diags != nil {
+				var b bytes.Buffer
+				diags.WriteCompact(&b)
+				got = b.Bytes()
+			}
+			want := &c.ar.Files[c.want]
+			if *update {
+				want.Data = got
+				if err := os.WriteFile(c.file, txtar.Format(c.ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if (diags != nil) != (want.Name == "diagnostics") {
+				t.Fatalf("Format gave output %q and diagnostics %v; the case expects %s", out, diags, want.Name)
+			}
+			if !bytes.Equal(got, want.Data) {
+				t.Errorf("%s differs (run go test ./dsl -run FormatGolden -update to accept)\ngot:\n%s\nwant:\n%s", want.Name, got, want.Data)
+			}
+			if diags == nil {
+				checkFormatted(t, c.input.Name, c.input.Data)
+			}
+		})
 	}
-	checkFormatted(t, "messy.ztopo", []byte(messy))
+}
+
+// A formatCase is one golden/format/*.txtar file.
+type formatCase struct {
+	name, file string
+	ar         *txtar.Archive
+	input      txtar.File
+	want       int // index of the "formatted" or "diagnostics" section
+}
+
+func formatCases(t testing.TB) []formatCase {
+	files, err := filepath.Glob("../golden/format/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []formatCase
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := formatCase{name: strings.TrimSuffix(filepath.Base(file), ".txtar"), file: file, ar: ar, want: -1}
+		for i, f := range ar.Files {
+			switch {
+			case strings.HasSuffix(f.Name, ".ztopo"):
+				c.input = f
+			case f.Name == "formatted" || f.Name == "diagnostics":
+				c.want = i
+			}
+		}
+		if c.input.Name == "" || c.want < 0 {
+			t.Fatalf("%s needs a .ztopo section and a formatted or diagnostics section", file)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // checkFormatted asserts the formatter's three promises for src: every
@@ -151,16 +137,6 @@ func TestFormatTopologies(t *testing.T) {
 	}
 }
 
-func TestFormatSyntaxError(t *testing.T) {
-	out, diags := Format("bad.ztopo", []byte("topology t\nnode a {\n"))
-	if out != nil || !diags.HasErrors() {
-		t.Fatalf("want a diagnostic and no output, got %q %v", out, diags)
-	}
-	if got := diags[0].String(); !strings.HasPrefix(got, "bad.ztopo:3:1: error: ") {
-		t.Errorf("diagnostic = %q", got)
-	}
-}
-
 func TestFormatCRLF(t *testing.T) {
 	src := "topology t // x\r\n\r\nnode a {\r\n    socket s PUSH {\r\n        bind \"tcp://*:1\"\r\n        send string\r\n    }\r\n}\r\n"
 	out, diags := Format("crlf.ztopo", []byte(src))
@@ -172,45 +148,16 @@ func TestFormatCRLF(t *testing.T) {
 	}
 }
 
-// TestFormatConstants: a constant keeps its literal as written (escapes
-// and all), and several send and recv statements keep their order.
+// TestFormatConstants: a file of constants formats to one that compiles
+// to the same constants, in the same order (the layout is the golden case
+// constants_keep_their_literals).
 func TestFormatConstants(t *testing.T) {
 	src := "topology t\n// ready\nmessage   Ready=\"\\x01\"   // trailing\nmessage Hb = \"\\002\"\nmessage Text = string\n" +
 		"node a { socket s PUSH { bind \"tcp://*:5000\" send Text send   Ready send Hb } }\n" +
 		"node b { socket s PULL { connect a.s recv Hb recv Ready recv Text } }\n"
-	want := `topology t
-
-// ready
-message Ready = "\x01" // trailing
-
-message Hb = "\002"
-
-message Text = string
-
-node a {
-    socket s PUSH {
-        bind "tcp://*:5000"
-        send Text
-        send Ready
-        send Hb
-    }
-}
-
-node b {
-    socket s PULL {
-        connect a.s
-        recv Hb
-        recv Ready
-        recv Text
-    }
-}
-`
 	out, diags := Format("c.ztopo", []byte(src))
 	if diags != nil {
 		t.Fatal(diags)
-	}
-	if string(out) != want {
-		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 	checkFormatted(t, "c.ztopo", []byte(src))
 	m, diags := Compile("c.ztopo", out)

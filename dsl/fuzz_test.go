@@ -54,7 +54,9 @@ func FuzzParseCheckFormat(f *testing.F) {
 	for _, c := range goldenInputs(f) {
 		f.Add(c.src)
 	}
-	f.Add([]byte(messy))
+	for _, c := range formatCases(f) {
+		f.Add(c.input.Data)
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		const name = "fuzz.ztopo"
 		topo, diags := Compile(name, src)
