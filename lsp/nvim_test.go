@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,14 +45,27 @@ func TestNeovim(t *testing.T) {
 		t.Fatal(err)
 	}
 	script, _ := filepath.Abs("testdata/nvim.lua")
+	// The editor's configuration is README.md's Neovim snippet, as is.
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snippet := regexp.MustCompile("(?s)In Neovim.*?```lua\n(.*?)```").FindSubmatch(readme)
+	if snippet == nil {
+		t.Fatal("README.md has no Neovim snippet")
+	}
+	initFile := filepath.Join(dir, "init.lua")
+	if err := os.WriteFile(initFile, snippet[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	resultFile := filepath.Join(dir, "result.json")
 
 	// A bound for a hung editor, far above what the run takes.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", "luafile "+script)
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", initFile, "-i", "NONE", "-n", "-c", "luafile "+script)
 	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "ZMQGEN_BIN="+bin, "ZTOPO_FILE="+file, "RESULT_FILE="+resultFile,
+	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "ZTOPO_FILE="+file, "RESULT_FILE="+resultFile,
 		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
 	out, runErr := cmd.CombinedOutput()

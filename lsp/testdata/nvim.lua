@@ -1,11 +1,11 @@
--- TestNeovim runs this in a headless Neovim (0.7, Debian 12's) with no
--- user configuration: it starts "zmqgen lsp" with the editor's built-in
--- client on a copy of a shipped topology, types a mistake, puts it right,
+-- TestNeovim runs this in a headless Neovim (0.7, Debian 12's) whose only
+-- configuration is README.md's snippet, which starts "zmqgen lsp" with the
+-- editor's built-in client; on a copy of a shipped topology this types a
+-- mistake, puts it right,
 -- jumps from a connect to its bind, renames a socket and formats the
 -- buffer, recording the buffer and cursor after each step in a JSON file
 -- for the test to check. Every wait is vim.wait on a condition of the
 -- editor's state, bounded only so that a broken server fails the test.
-local bin = os.getenv('ZMQGEN_BIN')
 local file = os.getenv('ZTOPO_FILE')
 local out = os.getenv('RESULT_FILE')
 local patience = 120000 -- ms; a bound for failure, not a pace
@@ -46,20 +46,21 @@ local function find(text, n, shift)
 end
 
 local ok, err = pcall(function()
+  -- The client is the one README.md's snippet (the init file) starts.
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local buf = vim.api.nvim_get_current_buf()
-  local id = vim.lsp.start_client({
-    name = 'zmqgen',
-    cmd = { bin, 'lsp' },
-    root_dir = vim.fn.fnamemodify(file, ':h'),
-    flags = { debounce_text_changes = 20 },
-  })
-  assert(id, 'the client did not start')
-  vim.lsp.buf_attach_client(buf, id)
+  local id
+  wait('the README snippet to start the client', function()
+    for _, c in pairs(vim.lsp.buf_get_clients(buf)) do
+      if c.name == 'zmqgen' then id = c.id end
+    end
+    return id ~= nil
+  end)
   wait('the server to initialize', function()
     local c = vim.lsp.get_client_by_id(id)
     return c ~= nil and c.initialized == true
   end)
+  vim.lsp.get_client_by_id(id).config.flags.debounce_text_changes = 20
 
   -- 1. A mistake typed into the buffer: "recv Order" becomes "recv Ordr".
   local l, c = find('recv Order', 1, 5)
