@@ -72,13 +72,16 @@ type peer struct {
 	// refill q, so a peer holds at most twice the HWM (as libzmq holds the
 	// HWM in its pipe plus a batch in its encoder).
 	q        []outItem
-	inflight int      // messages the writer took and has not finished writing
-	idle     bool     // the writer waits for p.wake
-	full     bool     // a sender found the queue full: wake blocked senders when it drains
-	dead     bool     // the connection is gone: queue nothing
-	linger   bool     // the socket is closing: write what is queued, then stop
-	dropping int      // messages dropped since the queue became full (PUB), for logs
-	subs     topicSet // PUB/XPUB: what this peer subscribed to
+	inflight int  // messages the writer took and has not finished writing
+	idle     bool // the writer waits for p.wake
+	full     bool // a sender found the queue full: wake blocked senders when it drains
+	dead     bool // the connection is gone: queue nothing
+	linger   bool // the socket is closing: write what is queued, then stop
+	dropping int  // messages dropped since the queue became full (PUB), for logs
+	// ctlQueued has bit 1 set while a PING waits in q, bit 2 while a PONG
+	// does (sendCommand queues at most one of each).
+	ctlQueued uint8
+	subs      topicSet // PUB/XPUB: what this peer subscribed to
 
 	// Direct writes (REQ and REP): when the writer has flushed everything
 	// and sleeps, a sender writes its message to the socket itself instead
@@ -164,8 +167,28 @@ func remoteAddr(conn net.Conn) string {
 
 // sendCommand queues a ZMTP command (name and body) for the peer, ahead of
 // no one but regardless of the high-water mark. It reports false if the
-// connection is gone.
+// connection is gone. Control traffic is bounded: as in libzmq, at most one
+// PING and one PONG wait in the queue (more are dropped until the writer
+// takes it), so a peer that floods PINGs and never reads the PONGs costs
+// nothing beyond what the kernel buffers.
 func (p *peer) sendCommand(name string, body []byte) bool {
+	var bit uint8
+	switch name {
+	case zmq4.CmdPing:
+		bit = 1
+	case zmq4.CmdPong:
+		bit = 2
+	}
+	if bit != 0 {
+		p.mu.Lock()
+		queued := p.ctlQueued&bit != 0
+		p.ctlQueued |= bit
+		dead := p.dead
+		p.mu.Unlock()
+		if queued {
+			return !dead
+		}
+	}
 	b := make([]byte, 0, 1+len(name)+len(body))
 	b = append(b, byte(len(name)))
 	b = append(b, name...)
@@ -390,6 +413,7 @@ func (p *peer) writeLoop() {
 			continue
 		}
 		batch, p.q = p.q, batch[:0]
+		p.ctlQueued = 0
 		p.inflight = len(batch)
 		p.mu.Unlock()
 		if wasFull {

@@ -43,8 +43,9 @@ func waitLog(t *testing.T, logs *logBuffer, what string, n int) {
 }
 
 // serveREP runs the loop a generated REP node runs, answering "re: " and
-// the request; the loop's error, if it ends, goes to the channel.
-func serveREP(ctx context.Context, rep *Socket) <-chan error {
+// the request; the loop's error, if it ends, goes to the channel. Each
+// request goes to seen too, if not nil, unless it would block.
+func serveREP(ctx context.Context, rep *Socket, seen ...chan<- hostileOrder) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
 		for {
@@ -52,6 +53,12 @@ func serveREP(ctx context.Context, rep *Socket) <-chan error {
 			if err != nil {
 				errc <- err
 				return
+			}
+			for _, c := range seen {
+				select {
+				case c <- req:
+				default:
+				}
 			}
 			if err := SendValue(ctx, rep, hostileOrder("re: "+req)); err != nil {
 				errc <- err
@@ -373,5 +380,64 @@ func TestHostileHandshakeFlood(t *testing.T) {
 				t.Errorf("%d warnings, want at most 1:\n%s", warns, logs.String())
 			}
 		})
+	}
+}
+
+// Issue 17, defect 3: each PING queued a PONG regardless of the
+// high-water mark, so a peer sending PINGs without reading grew the heap
+// without limit (server1: 6 MB to 228 MB RSS with 1.4 M PINGs). Now at most
+// one PONG waits, as in libzmq. Bounds: the live heap grows by less than
+// 16 MB over 1 M PINGs (25 MB sent); nothing logged; a well-behaved REQ is
+// served throughout. Not parallel: it measures the heap.
+func TestHostilePingFlood(t *testing.T) {
+	ctx := testCtx(t)
+	log, logs := newTestLogger()
+	rep := newSock(t, REP, WithLogger(log))
+	ep := bindAny(t, rep)
+	seen := make(chan hostileOrder, 16)
+	sctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	errc := serveREP(sctx, rep, seen)
+	req := newSock(t, REQ)
+	mustConnect(t, req, ep)
+	goodRequests(t, ctx, req, 3)
+
+	before := liveHeap()
+	conn := rawDial(t, ep)
+	conn.Write(append(nullGreeting(), readyCmd("REQ")...))
+	ping := rawFrame(flagCommand, []byte("\x04PING\x00\x64context-16-bytes"))
+	const n = 1 << 20
+	sent := make(chan int64, 1)
+	go func() {
+		s := flood(conn, ping, n)
+		// A request after the PINGs: when the REP has it, it has read them.
+		conn.Write(append(rawFrame(flagMore, nil), rawFrame(0, []byte("flood over"))...))
+		sent <- s
+	}()
+	// The well-behaved REQ is served while the flood goes on.
+	done := false
+	for !done {
+		goodRequests(t, ctx, req, 1)
+		select {
+		case r := <-seen:
+			done = r == "flood over"
+		case err := <-errc:
+			t.Fatalf("the REP's serve loop ended: %v", err)
+		default:
+		}
+	}
+	grown := growth(before)
+	s := <-sent
+	goodRequests(t, ctx, req, 3)
+	warns := strings.Count(logs.String(), "level=WARN")
+	t.Logf("%d PINGs (%.1f MB) sent, never reading: live heap +%.1f MB; %d warnings", n, float64(s)/(1<<20), grown, warns)
+	if s != int64(n*len(ping)) {
+		t.Fatalf("sent %d bytes of %d", s, n*len(ping))
+	}
+	if grown > 16 {
+		t.Errorf("live heap grew by %.1f MB, want < 16 MB", grown)
+	}
+	if warns > 0 {
+		t.Errorf("%d warnings, want none:\n%s", warns, logs.String())
 	}
 }
