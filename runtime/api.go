@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -57,6 +60,8 @@ type options struct {
 	plainServer func(user, password string) bool
 	contract    *Contract    // contract.go
 	stats       *socketStats // a Requester's counters, shared by its sockets
+	curve       *curveConfig
+	auth        *authorizer
 }
 
 // WithName names the socket in logs and errors, conventionally "node.socket".
@@ -124,6 +129,61 @@ func WithPlainClient(user, password string) Option {
 // when check returns true.
 func WithPlainServer(check func(user, password string) bool) Option {
 	return func(o *options) { o.plainServer = check }
+}
+
+// WithCurveServer makes the socket a CURVE server (ZMQ_CURVE_SERVER) with
+// the long-term key pair kp, whether it binds or connects. It admits any
+// client key unless WithAllowKeys restricts them.
+func WithCurveServer(kp CurveKeyPair) Option {
+	return func(o *options) { o.curve = &curveConfig{server: true, kp: kp} }
+}
+
+// WithCurveClient makes the socket a CURVE client with the long-term key
+// pair kp that talks only to the server whose public key is server.
+func WithCurveClient(kp CurveKeyPair, server CurvePublicKey) Option {
+	return func(o *options) { o.curve = &curveConfig{kp: kp, serverKey: server} }
+}
+
+// WithAllowKeys makes a CURVE server admit only clients with one of keys
+// (see LoadCurveAllowDir for a directory of certificates). A refused
+// client gets an ERROR "400", which libzmq reports as an authentication
+// failure, and the refusal is logged with the client's public key.
+// Without this option a CURVE server admits any client key.
+func WithAllowKeys(keys ...CurvePublicKey) Option {
+	return func(o *options) {
+		a := o.authorizer()
+		if a.keys == nil {
+			a.keys = make(map[CurvePublicKey]struct{}, len(keys))
+		}
+		for _, k := range keys {
+			a.keys[k] = struct{}{}
+		}
+	}
+}
+
+// WithAllowAddrs makes a CURVE or PLAIN server, or a NULL socket's bound
+// endpoints, admit only peers whose source address is in one of prefixes
+// (e.g. netip.MustParsePrefix("10.0.0.0/8")). A refused peer gets an ERROR
+// "400" and the refusal is logged.
+func WithAllowAddrs(prefixes ...netip.Prefix) Option {
+	return func(o *options) {
+		a := o.authorizer()
+		a.addrs = append(a.addrs, prefixes...)
+	}
+}
+
+func (o *options) authorizer() *authorizer {
+	if o.auth == nil {
+		o.auth = &authorizer{}
+	} else {
+		// Options are applied to a copy of the defaults per socket, but
+		// the authorizer is a pointer: copy it before changing it.
+		c := *o.auth
+		c.keys = maps.Clone(c.keys)
+		c.addrs = slices.Clone(c.addrs)
+		o.auth = &c
+	}
+	return o.auth
 }
 
 // Socket is a ZeroMQ socket. It is safe for use by several goroutines.

@@ -8,8 +8,9 @@ package runtime
 // into a buffered writer that it flushes only when the queue is empty, so
 // a burst of small messages costs one write system call.
 //
-// Only NULL and PLAIN are supported after the handshake: neither transforms
-// the data frames (CURVE would need Encrypt/Decrypt on every frame).
+// NULL and PLAIN leave the data frames as they are; CURVE (curve.go) seals
+// each frame into a MESSAGE as the writer writes it and opens it in place
+// in the reader's buffer, so batching and in-place parsing stay as they are.
 
 import (
 	"bufio"
@@ -64,7 +65,8 @@ type peer struct {
 	remote string // for logs
 	id     []byte // routing identity (ROUTER), the peer's metadata Identity otherwise
 	meta   zmq4.Metadata
-	pipe   *pipe // round-robin sockets: the pipe this connection serves (core.mu)
+	pipe   *pipe        // round-robin sockets: the pipe this connection serves (core.mu)
+	cc     *curveCipher // CURVE's data phase; nil for NULL and PLAIN
 
 	mu sync.Mutex
 	// q is the outgoing queue; the high-water mark applies to it. The
@@ -244,7 +246,12 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	p.direct = true
 	p.mu.Unlock()
 
-	buf := appendMsg(p.dbuf[:0], m, false)
+	var buf []byte
+	if p.cc != nil {
+		buf = p.cc.appendMsg(p.dbuf[:0], m)
+	} else {
+		buf = appendMsg(p.dbuf[:0], m, false)
+	}
 	n, err := p.tryWrite(buf)
 	if err == nil {
 		p.countOut(1, uint64(msgBytes(m)))
@@ -426,6 +433,16 @@ func (p *peer) writeLoop() {
 			if !it.cmd {
 				msgs++
 			}
+			if p.cc != nil {
+				for j, f := range it.m {
+					p.cc.write(bw, f, !it.cmd && j < n-1, it.cmd)
+					if !it.cmd {
+						bytes += uint64(len(f))
+					}
+				}
+				*it = outItem{}
+				continue
+			}
 			for j, f := range it.m {
 				var fl byte
 				if it.cmd {
@@ -550,6 +567,30 @@ func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 			}
 			size = uint64(b)
 		}
+		var sealed []byte // CURVE: the frame, opened
+		if p.cc != nil {
+			// The MESSAGE is bounded by what its frame may be (a command
+			// or what is left of the maximum message size) plus the
+			// MESSAGE overhead, before anything is allocated.
+			limit := uint64(maxCommand)
+			if max > 0 && uint64(max-total) > limit {
+				limit = uint64(max - total)
+			} else if max <= 0 {
+				limit = 1<<63 - curveMsgOverhead
+			}
+			if size > limit+curveMsgOverhead {
+				return nil, false, fmt.Errorf("%w (%d bytes announced, %d allowed)", errTooBig, total+int64(min(size, 1<<62)), max)
+			}
+			body, err := r.body(size)
+			if err != nil {
+				return nil, false, err
+			}
+			fl, sealed, err = p.cc.open(body)
+			if err != nil {
+				return nil, false, err
+			}
+			size = uint64(len(sealed))
+		}
 		if fl&flagCommand != 0 {
 			if len(frames) > 0 && !(router && len(frames) == 1) || fl&flagMore != 0 {
 				return nil, false, errors.New("zmq: command frame inside a message")
@@ -561,6 +602,9 @@ func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 			if size > limit || size == 0 {
 				return nil, false, fmt.Errorf("zmq: invalid command of %d bytes", size)
 			}
+			if sealed != nil {
+				return Msg{sealed}, true, nil
+			}
 			body, err := r.body(size)
 			if err != nil {
 				return nil, false, err
@@ -570,9 +614,12 @@ func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 		if max > 0 && size > uint64(max-total) {
 			return nil, false, fmt.Errorf("%w (%d bytes announced, %d allowed)", errTooBig, total+int64(min(size, 1<<62)), max)
 		}
-		body, err := r.body(size)
-		if err != nil {
-			return nil, false, err
+		body := sealed
+		if body == nil {
+			var err error
+			if body, err = r.body(size); err != nil {
+				return nil, false, err
+			}
 		}
 		total += int64(size)
 		frames = append(frames, body)

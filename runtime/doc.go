@@ -90,14 +90,35 @@
 // # Wire protocol
 //
 // Each connection runs zmq4's greeting and security handshake (NULL, or
-// PLAIN from security.go); the engine then frames the data phase itself:
+// PLAIN from security.go, or CURVE from curve.go); the engine then frames
+// the data phase itself:
 // writes are buffered and flushed when the peer's queue is empty, so a
 // burst of messages costs one system call, and reads parse frames in place
 // from a buffer. It answers PING with PONG (echoing the context), takes
 // subscriptions both as ZMTP 3.1 SUBSCRIBE/CANCEL commands and as the
 // \x01/\x00 messages libzmq sends to ZMTP 3.0 peers such as this one (zmq4
 // greets as 3.0), and ignores other commands; no command ever reaches the
-// application. Connects and disconnects are logged at Debug, drops,
+// application.
+//
+// # Security
+//
+// WithCurveServer and WithCurveClient secure a socket with CURVE (ZeroMQ
+// RFC 26, as libzmq's ZMQ_CURVE_SERVER and ZMQ_CURVE_SERVERKEY): a
+// Curve25519 key exchange with short-term keys, then every frame, commands
+// included, encrypted and authenticated with NaCl's box; a frame that does
+// not open or whose nonce does not increase ends the connection. The role
+// is the socket's configuration, whichever side binds. A server admits any
+// client key unless WithAllowKeys lists them (LoadCurveAllowDir reads a
+// directory of certificates); WithAllowAddrs restricts source addresses for
+// CURVE, PLAIN and NULL. A refused client gets an ERROR "400", which libzmq
+// reports as an authentication failure, and the refusal is logged with the
+// client's public key and its fingerprint. Keys are Z85 text (RFC 32);
+// WriteCurveCertificate and LoadCurveCertificate use the certificate files
+// of czmq and pyzmq's zmq.auth (NAME.key, NAME.key_secret with mode 0600).
+// Secret keys never print themselves (CurveSecretKey's String is
+// "[secret]").
+//
+// Connects and disconnects are logged at Debug, drops,
 // refused and oversized peers at Warn, with log/slog (WithLogger).
 //
 // With WithContract (contract.go), a socket sends the fingerprint of each

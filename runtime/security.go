@@ -19,25 +19,72 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sort"
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/go-zeromq/zmq4/security/null"
 )
 
-// handshakeSecurity returns the ZMTP security mechanism for a connection of
-// a socket configured by o. The engine calls it once per connection, dialled
+// handshakeSecurity returns the ZMTP security mechanism for a connection
+// of a socket configured by o. The engine calls it once per connection, dialled
 // or accepted, and passes the result to zmq4.Open.
 //
-// The role in PLAIN is the socket's configuration, not the direction of the
-// connection: a socket with WithPlainServer is the PLAIN server whether it
-// bound or connected, as in libzmq (ZMQ_PLAIN_SERVER).
-func handshakeSecurity(o *options) zmq4.Security {
+// The role in PLAIN and CURVE is the socket's configuration, not the
+// direction of the connection: a socket with WithPlainServer or
+// WithCurveServer is the server whether it bound or connected, as in
+// libzmq (ZMQ_PLAIN_SERVER, ZMQ_CURVE_SERVER).
+func handshakeSecurity(o *options) zmq4.Security { return connSecurity(o, nil, false) }
+
+// connSecurity is handshakeSecurity for a connection to remote (accepted:
+// it came in on a bound endpoint), which an address allow-list needs.
+func connSecurity(o *options, remote net.Addr, accepted bool) zmq4.Security {
+	if o.curve != nil {
+		return &curveSecurity{cfg: o.curve, auth: o.auth, remote: remote, name: o.name, log: loggerOf(o)}
+	}
 	if s := plainSecurityFor(o); s != nil {
+		s.auth, s.remote = o.auth, remote
 		return s
+	}
+	if accepted && o.auth != nil && o.auth.addrs != nil {
+		return &nullAddrSecurity{auth: o.auth, remote: remote, name: o.name, log: loggerOf(o)}
 	}
 	return null.Security()
 }
+
+// nullAddrSecurity is NULL for a bound socket with an address allow-list
+// (WithAllowAddrs): a peer from elsewhere gets an ERROR "400" instead of
+// READY, which libzmq reports as an authentication failure.
+type nullAddrSecurity struct {
+	auth   *authorizer
+	remote net.Addr
+	name   string
+	log    *slog.Logger
+}
+
+func (*nullAddrSecurity) Type() zmq4.SecurityType { return zmq4.NullSecurity }
+
+func (n *nullAddrSecurity) Handshake(conn *zmq4.Conn, _ bool) error {
+	if !n.auth.addrAllowed(n.remote) {
+		n.log.Warn("zmq: peer address not allowed, connection refused", "socket", n.name, "remote", addrString(n.remote))
+		sendError(conn, plainRefusedStatus)
+		return fmt.Errorf("zmq: NULL: address %s not allowed", addrString(n.remote))
+	}
+	if err := conn.SendCmd(zmq4.CmdReady, encodeMetadata(conn.Meta)); err != nil {
+		return err
+	}
+	name, body, err := readCmd(conn)
+	if err != nil {
+		return err
+	}
+	if name != zmq4.CmdReady {
+		return fmt.Errorf("zmq: NULL: got command %q, want READY", name)
+	}
+	return decodeMetadata(conn.Peer.Meta, body)
+}
+
+func (*nullAddrSecurity) Encrypt(w io.Writer, data []byte) (int, error) { return w.Write(data) }
+func (*nullAddrSecurity) Decrypt(w io.Writer, data []byte) (int, error) { return w.Write(data) }
 
 // plainSecurityFor returns the PLAIN mechanism o asks for, or nil when o
 // asks for none.
@@ -82,6 +129,8 @@ type plainSecurity struct {
 	check      func(user, password string) bool
 	name       string // the socket's name, for logs
 	log        *slog.Logger
+	auth       *authorizer // the server's address allow-list (WithAllowAddrs)
+	remote     net.Addr
 }
 
 var _ zmq4.Security = (*plainSecurity)(nil)
@@ -141,6 +190,12 @@ func (p *plainSecurity) serve(conn *zmq4.Conn) error {
 	if !ok {
 		sendError(conn, "malformed HELLO")
 		return errors.New("zmq: PLAIN: malformed HELLO")
+	}
+	if !p.auth.addrAllowed(p.remote) {
+		p.log.Warn("zmq: PLAIN client address not allowed, connection refused",
+			"socket", p.name, "remote", addrString(p.remote), "user", user)
+		sendError(conn, plainRefusedStatus)
+		return fmt.Errorf("zmq: PLAIN: address %s: %w", addrString(p.remote), errPlainRefused)
 	}
 	if !p.check(user, pass) {
 		// Never log the password, even a wrong one: it is often a real

@@ -502,7 +502,13 @@ func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
 		c.mu.Unlock()
 	}()
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	zc, err := openZMTP(conn, withContract(handshakeSecurity(c.o), c.o, server, ep), c.typ.zmtp(), c.o.identity, server)
+	sec := connSecurity(c.o, conn.RemoteAddr(), server)
+	asServer := server
+	if c.o.curve != nil {
+		// The greeting's as-server flag follows the CURVE role.
+		asServer = c.o.curve.server
+	}
+	zc, err := openZMTP(conn, withContract(sec, c.o, server, ep), c.typ.zmtp(), c.o.identity, asServer)
 	if err == nil {
 		err = checkContract(c.o, zc.Peer.Meta, server, ep, remoteAddr(conn))
 	}
@@ -511,7 +517,11 @@ func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
 		return nil, err
 	}
 	conn.SetDeadline(time.Time{})
-	return newPeer(c, conn, zc), nil
+	p := newPeer(c, conn, zc)
+	if cs, ok := sec.(*curveSecurity); ok {
+		p.cc = cs.cipher
+	}
+	return p, nil
 }
 
 // runPeer serves a connected peer until its connection ends; ep is the
@@ -539,6 +549,8 @@ func (c *core) runPeer(p *peer, ep string) bool {
 	err := p.readLoop()
 	if errors.Is(err, errTooBig) {
 		c.log.Warn("zmq: disconnecting peer: message too large", "remote", p.remote, "err", err)
+	} else if errors.Is(err, errCurveCrypto) || errors.Is(err, errCurveNonce) {
+		c.log.Warn("zmq: disconnecting peer: CURVE frame refused", "remote", p.remote, "err", err)
 	}
 	p.fail(err)
 	c.detach(p)

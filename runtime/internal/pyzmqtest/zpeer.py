@@ -20,6 +20,13 @@ XSUB, PAIR). Options:
   --plain-server USER:PASS   PLAIN server; a ZAP handler (pyzmq's
                              ThreadAuthenticator) accepts only USER:PASS
   --plain-client USER:PASS   PLAIN client credentials
+  --curve-server SECRET      CURVE server with this Z85 secret key (its
+                             public key is derived); admits any client
+                             unless --curve-allow is given
+  --curve-client SECRET,SERVERPUB   CURVE client with this Z85 secret key,
+                             talking to the server with this public key
+  --curve-allow DIR          a ZAP handler (ThreadAuthenticator) admits only
+                             the client keys of the *.key certificates in DIR
   --monitor                  print socket events as "EVENT NAME VALUE"
 
 After setting up it prints "READY". Every message received is printed as
@@ -60,6 +67,7 @@ def main():
     typ = getattr(zmq, args.pop(0).upper())
     binds, connects, subs, opts = [], [], [], []
     identity = echo = plain_server = plain_client = None
+    curve_server = curve_client = curve_allow = None
     drop = 0
     monitor = False
     while args:
@@ -83,6 +91,12 @@ def main():
             plain_server = args.pop(0).split(":", 1)
         elif a == "--plain-client":
             plain_client = args.pop(0).split(":", 1)
+        elif a == "--curve-server":
+            curve_server = args.pop(0).encode()
+        elif a == "--curve-client":
+            curve_client = [w.encode() for w in args.pop(0).split(",", 1)]
+        elif a == "--curve-allow":
+            curve_allow = args.pop(0)
         elif a == "--monitor":
             monitor = True
         else:
@@ -96,6 +110,12 @@ def main():
         auth = ThreadAuthenticator(ctx)
         auth.start()
         auth.configure_plain(domain="*", passwords={plain_server[0]: plain_server[1]})
+    if curve_allow:
+        from zmq.auth.thread import ThreadAuthenticator
+
+        auth = ThreadAuthenticator(ctx)
+        auth.start()
+        auth.configure_curve(domain="*", location=curve_allow)
 
     def open_socket(bind_to):
         s = ctx.socket(typ)
@@ -106,6 +126,14 @@ def main():
             s.setsockopt(zmq.ROUTING_ID, identity)
         if plain_server:
             s.plain_server = True
+        if curve_server:
+            s.curve_secretkey = curve_server
+            s.curve_publickey = zmq.curve_public(curve_server)
+            s.curve_server = True
+        if curve_client:
+            s.curve_secretkey = curve_client[0]
+            s.curve_publickey = zmq.curve_public(curve_client[0])
+            s.curve_serverkey = curve_client[1]
         if plain_client:
             s.plain_username = plain_client[0].encode()
             s.plain_password = plain_client[1].encode()

@@ -1,0 +1,484 @@
+package runtime
+
+// CURVE interop with libzmq 4.3 (pyzmq): every socket pattern with us as
+// the CURVE server and as the client, binding and connecting; and the
+// refusals (wrong server key, unknown client key, tampered frame, replayed
+// nonce) checked on each side: libzmq refusing ours, ours refusing
+// libzmq's.
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/runtime/internal/pyzmqtest"
+)
+
+// libzmq's monitor values for protocol errors (zmq.h).
+const (
+	zmqErrCryptographic   = "285212673" // ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+	zmqErrInvalidSequence = "268435458" // ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE
+)
+
+// curveArgs are the zpeer.py arguments that make the peer the CURVE
+// server (kp) or a client (kp) of the server with public key server.
+func curveServerArgs(kp CurveKeyPair) []string {
+	return []string{"--curve-server", kp.Secret.Z85()}
+}
+
+func curveClientArgs(kp CurveKeyPair, server CurvePublicKey) []string {
+	return []string{"--curve-client", kp.Secret.Z85() + "," + server.String()}
+}
+
+func TestCurveInteropPatterns(t *testing.T) {
+	t.Parallel()
+	if err := pyzmqtest.Available(); err != nil {
+		t.Skip(err)
+	}
+	type pattern struct{ a, b Type }
+	for _, pat := range []pattern{{PUSH, PULL}, {REQ, REP}, {DEALER, ROUTER}, {PUB, SUB}, {PAIR, PAIR}} {
+		for _, ours := range []Type{pat.a, pat.b} {
+			theirs := pat.b
+			if ours == pat.b {
+				theirs = pat.a
+			}
+			if pat.a == pat.b && ours == pat.b {
+				continue
+			}
+			for _, weServe := range []bool{true, false} {
+				// Binding alternates so that each role is tried both
+				// binding and connecting.
+				weBind := (ours == pat.a) != weServe
+				name := fmt.Sprintf("our %v %s %s", ours, map[bool]string{true: "server", false: "client"}[weServe], map[bool]string{true: "binds", false: "connects"}[weBind])
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					curveExchange(t, ours, theirs, weServe, weBind)
+				})
+			}
+		}
+	}
+}
+
+// curveExchange runs one pattern between our socket of type ours and a
+// libzmq one over CURVE and checks that messages flow both ways where the
+// pattern allows.
+func curveExchange(t *testing.T, ours, theirs Type, weServe, weBind bool) {
+	ctx := testCtx(t)
+	server, client := mustKeyPair(t), mustKeyPair(t)
+	var opts []Option
+	var args []string
+	if weServe {
+		dir := t.TempDir()
+		if _, _, err := WriteCurveCertificate(dir, "client", client); err != nil {
+			t.Fatal(err)
+		}
+		allowed, err := LoadCurveAllowDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, WithCurveServer(server), WithAllowKeys(allowed...))
+		args = curveClientArgs(client, server.Public)
+	} else {
+		opts = append(opts, WithCurveClient(client, server.Public))
+		args = curveServerArgs(server)
+	}
+	if ours == SUB {
+		opts = append(opts, WithSubscribe("A"))
+	}
+	switch theirs {
+	case REP, ROUTER, PAIR:
+		args = append(args, "--echo", "re:")
+	case SUB:
+		theirs = XSUB // filters nothing itself: what it gets shows our PUB's filtering
+	}
+	s := ipSock(t, ours, opts...)
+	var peer *pyzmqtest.Peer
+	if weBind {
+		peer = pyzmqtest.Start(t, theirs.String(), append(args, "--connect", ipBind(t, s))...)
+	} else {
+		peer = pyzmqtest.Start(t, theirs.String(), append(args, "--bind", "tcp://127.0.0.1:0")...)
+		ipConnect(t, s, peer.Endpoint())
+	}
+
+	switch ours {
+	case PUSH:
+		ipSend(t, ctx, s, "to libzmq", "two frames")
+		if got := strs(peer.Next()); !slices.Equal(got, []string{"to libzmq", "two frames"}) {
+			t.Errorf("libzmq PULL got %q", got)
+		}
+	case PULL:
+		peer.Send("to us", "")
+		if got := ipRecv(t, ctx, s); !slices.Equal(got, []string{"to us", ""}) {
+			t.Errorf("PULL got %q", got)
+		}
+	case REQ, DEALER, PAIR:
+		for i := 0; i < 3; i++ {
+			ipSend(t, ctx, s, fmt.Sprint("q", i))
+			if got := ipRecv(t, ctx, s); !slices.Equal(got, []string{fmt.Sprint("re:q", i)}) {
+				t.Errorf("%v got %q", ours, got)
+			}
+		}
+	case REP:
+		peer.Send("question")
+		if got := ipRecv(t, ctx, s); !slices.Equal(got, []string{"question"}) {
+			t.Errorf("REP got %q", got)
+		}
+		ipSend(t, ctx, s, "answer")
+		if got := strs(peer.Next()); !slices.Equal(got, []string{"answer"}) {
+			t.Errorf("libzmq REQ got %q", got)
+		}
+	case ROUTER:
+		peer.Send("question")
+		got := ipRecv(t, ctx, s)
+		if len(got) != 2 || got[1] != "question" {
+			t.Fatalf("ROUTER got %q", got)
+		}
+		ipSend(t, ctx, s, got[0], "answer")
+		if got := strs(peer.Next()); !slices.Equal(got, []string{"answer"}) {
+			t.Errorf("libzmq DEALER got %q", got)
+		}
+	case PUB:
+		peer.Do("sub 41") // XSUB sends \x01A, encrypted
+		var got []string
+		publishUntil(t, ctx, s, func() bool {
+			for _, m := range peer.Pending() {
+				got = append(got, string(m[0]))
+			}
+			return len(got) >= 3
+		})
+		for _, m := range got {
+			if !strings.HasPrefix(m, "A-") {
+				t.Errorf("libzmq XSUB subscribed to A received %q", m)
+			}
+		}
+	case SUB:
+		var got []string
+		for i := 0; len(got) < 3; i++ {
+			peer.Send(fmt.Sprint("B-", i))
+			peer.Send(fmt.Sprint("A-", i))
+			rctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			for {
+				m, err := s.Recv(rctx)
+				if err != nil {
+					break
+				}
+				got = append(got, string(m[0]))
+			}
+			cancel()
+			if ctx.Err() != nil {
+				t.Fatalf("SUB received only %q", got)
+			}
+		}
+		for _, m := range got {
+			if !strings.HasPrefix(m, "A-") {
+				t.Errorf("SUB subscribed to A received %q", m)
+			}
+		}
+	}
+}
+
+func TestCurveInteropWrongServerKey(t *testing.T) {
+	t.Parallel()
+	server, client, other := mustKeyPair(t), mustKeyPair(t), mustKeyPair(t)
+	t.Run("libzmq refuses ours", func(t *testing.T) {
+		t.Parallel()
+		peer := pyzmqtest.Start(t, "PULL", append(curveServerArgs(server), "--bind", "tcp://127.0.0.1:0", "--monitor")...)
+		push := ipSock(t, PUSH, WithCurveClient(client, other.Public))
+		ipConnect(t, push, peer.Endpoint())
+		if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_PROTOCOL "+zmqErrCryptographic {
+			t.Errorf("libzmq reported %q", ev)
+		}
+		if push.c.peerCount() != 0 {
+			t.Error("our client connected with the wrong server key")
+		}
+	})
+	t.Run("ours refuses libzmq's", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		pull := ipSock(t, PULL, WithLogger(log), WithCurveServer(server))
+		ep := ipBind(t, pull)
+		bad := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, other.Public), "--connect", ep)...)
+		bad.TrySend("from the wrong server key")
+		waitLog(t, logs, "the client has the wrong server key")
+		good := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", ep)...)
+		good.Send("right key")
+		if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"right key"}) {
+			t.Errorf("PULL got %q", got)
+		}
+	})
+}
+
+func TestCurveInteropUnknownClientKey(t *testing.T) {
+	t.Parallel()
+	server, client, other := mustKeyPair(t), mustKeyPair(t), mustKeyPair(t)
+	t.Run("libzmq refuses ours", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		dir := t.TempDir()
+		if _, _, err := WriteCurveCertificate(dir, "client", client); err != nil {
+			t.Fatal(err)
+		}
+		peer := pyzmqtest.Start(t, "PULL", append(curveServerArgs(server), "--curve-allow", dir, "--bind", "tcp://127.0.0.1:0", "--monitor")...)
+		log, logs := newTestLogger()
+		bad := ipSock(t, PUSH, WithLogger(log), WithCurveClient(other, server.Public))
+		ipConnect(t, bad, peer.Endpoint())
+		if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
+			t.Errorf("libzmq reported %q", ev)
+		}
+		waitLog(t, logs, "CURVE client not authorized")
+		good := ipSock(t, PUSH, WithCurveClient(client, server.Public))
+		ipConnect(t, good, peer.Endpoint())
+		ipSend(t, ctx, good, "allowed")
+		if got := strs(peer.Next()); !slices.Equal(got, []string{"allowed"}) {
+			t.Errorf("libzmq PULL got %q", got)
+		}
+	})
+	t.Run("ours refuses libzmq's", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		pull := ipSock(t, PULL, WithName("sink.in"), WithLogger(log), WithCurveServer(server), WithAllowKeys(client.Public))
+		ep := ipBind(t, pull)
+		bad := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(other, server.Public), "--connect", ep, "--monitor")...)
+		bad.TrySend("from an unknown key")
+		if ev, _ := bad.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
+			t.Errorf("libzmq client reported %q", ev)
+		}
+		waitLog(t, logs, "client_key="+other.Public.String())
+		good := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", ep)...)
+		good.Send("allowed")
+		if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"allowed"}) {
+			t.Errorf("PULL got %q", got)
+		}
+		for _, kp := range []CurveKeyPair{server, client, other} {
+			if strings.Contains(logs.String(), kp.Secret.Z85()) {
+				t.Fatalf("a secret key was logged: %s", logs.String())
+			}
+		}
+	})
+}
+
+// mitm is a TCP proxy between a ZMTP client and server that can tamper
+// with, or replay, the next CURVE MESSAGE going up (from the side that
+// dials the proxy to the target).
+type mitm struct {
+	ln      net.Listener
+	target  string
+	tamper  atomic.Bool
+	replay  atomic.Bool
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   []net.Conn
+	applied chan string
+}
+
+func newMITM(t *testing.T, target string) *mitm {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mitm{ln: ln, target: strings.TrimPrefix(target, "tcp://"), applied: make(chan string, 4)}
+	m.wg.Add(1)
+	go m.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		m.mu.Lock()
+		for _, c := range m.conns {
+			c.Close()
+		}
+		m.mu.Unlock()
+		m.wg.Wait()
+	})
+	return m
+}
+
+func (m *mitm) endpoint() string { return "tcp://" + m.ln.Addr().String() }
+
+func (m *mitm) accept() {
+	defer m.wg.Done()
+	for {
+		down, err := m.ln.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", m.target)
+		if err != nil {
+			down.Close()
+			continue
+		}
+		m.mu.Lock()
+		m.conns = append(m.conns, down, up)
+		m.mu.Unlock()
+		m.wg.Add(2)
+		go func() {
+			defer m.wg.Done()
+			m.pump(up, down, true)
+			up.Close()
+			down.Close()
+		}()
+		go func() {
+			defer m.wg.Done()
+			io.Copy(down, up)
+			up.Close()
+			down.Close()
+		}()
+	}
+}
+
+// pump copies ZMTP frames from src to dst, applying the pending action to
+// the first MESSAGE.
+func (m *mitm) pump(dst, src net.Conn, _ bool) {
+	greeting := make([]byte, 64)
+	if _, err := io.ReadFull(src, greeting); err != nil {
+		return
+	}
+	if _, err := dst.Write(greeting); err != nil {
+		return
+	}
+	for {
+		var h [9]byte
+		if _, err := io.ReadFull(src, h[:2]); err != nil {
+			return
+		}
+		hdr := h[:2]
+		size := uint64(h[1])
+		if h[0]&flagLong != 0 {
+			if _, err := io.ReadFull(src, h[2:9]); err != nil {
+				return
+			}
+			hdr = h[:9]
+			size = binary.BigEndian.Uint64(h[1:9])
+		}
+		if size > 1<<20 {
+			return
+		}
+		body := make([]byte, size)
+		if _, err := io.ReadFull(src, body); err != nil {
+			return
+		}
+		frame := append(append([]byte(nil), hdr...), body...)
+		if strings.HasPrefix(string(body), curveMsgCmdName) {
+			if m.tamper.CompareAndSwap(true, false) {
+				frame[len(frame)-1] ^= 0x20
+				m.applied <- "tampered " + hex.EncodeToString(body[8:16])
+			} else if m.replay.CompareAndSwap(true, false) {
+				if _, err := dst.Write(frame); err != nil {
+					return
+				}
+				m.applied <- "replayed " + hex.EncodeToString(body[8:16])
+			}
+		}
+		if _, err := dst.Write(frame); err != nil {
+			return
+		}
+	}
+}
+
+func TestCurveInteropTamperedAndReplayed(t *testing.T) {
+	t.Parallel()
+	server, client := mustKeyPair(t), mustKeyPair(t)
+	for _, action := range []string{"tamper", "replay"} {
+		set := func(m *mitm) {
+			if action == "tamper" {
+				m.tamper.Store(true)
+			} else {
+				m.replay.Store(true)
+			}
+		}
+		t.Run(action+": libzmq refuses ours", func(t *testing.T) {
+			t.Parallel()
+			peer := pyzmqtest.Start(t, "PULL", append(curveServerArgs(server), "--bind", "tcp://127.0.0.1:0", "--monitor")...)
+			proxy := newMITM(t, peer.Endpoint())
+			ctx := testCtx(t)
+			push := ipSock(t, PUSH, WithCurveClient(client, server.Public))
+			ipConnect(t, push, proxy.endpoint())
+			ipSend(t, ctx, push, "first")
+			if got := strs(peer.Next()); !slices.Equal(got, []string{"first"}) {
+				t.Fatalf("libzmq got %q", got)
+			}
+			set(proxy)
+			ipSend(t, ctx, push, "second")
+			<-proxy.applied
+			want := "EVENT HANDSHAKE_FAILED_PROTOCOL " + zmqErrCryptographic
+			if action == "replay" {
+				want = "EVENT HANDSHAKE_FAILED_PROTOCOL " + zmqErrInvalidSequence
+			}
+			if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_FAILED"); ev != want {
+				t.Errorf("libzmq reported %q, want %q", ev, want)
+			}
+			// libzmq 4.3.4 then stops reading from the connection, but
+			// does not always close it (seen with a replayed nonce), so
+			// our PUSH may not reconnect: what is checked is that nothing
+			// tampered or replayed was delivered.
+			var got []string
+			for _, m := range peer.Pending() {
+				got = append(got, strs(m)...)
+			}
+			if m, ok := peer.NextWithin(200 * time.Millisecond); ok {
+				got = append(got, strs(m)...)
+			}
+			if len(got) != map[string]int{"tamper": 0, "replay": 1}[action] {
+				t.Errorf("libzmq received %q after the %s", got, action)
+			}
+		})
+		t.Run(action+": ours refuses libzmq's", func(t *testing.T) {
+			t.Parallel()
+			log, logs := newTestLogger()
+			pull := ipSock(t, PULL, WithLogger(log), WithCurveServer(server))
+			proxy := newMITM(t, ipBind(t, pull))
+			ctx := testCtx(t)
+			peer := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", proxy.endpoint())...)
+			peer.Send("first")
+			if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"first"}) {
+				t.Fatalf("PULL got %q", got)
+			}
+			set(proxy)
+			peer.Send("second")
+			<-proxy.applied
+			want := "box does not open"
+			if action == "replay" {
+				want = "nonce not increasing"
+			}
+			waitLog(t, logs, want)
+			var got []string
+			for !slices.Contains(got, "third") {
+				peer.Send("third")
+				for {
+					rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+					m, err := pull.Recv(rctx)
+					cancel()
+					if err != nil {
+						break
+					}
+					got = append(got, strs(m)...)
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("PULL got only %q", got)
+				}
+			}
+			if n := countOf(got, "second"); action == "tamper" && n != 0 || action == "replay" && n != 1 {
+				t.Errorf("PULL got %q after the %s", got, action)
+			}
+		})
+	}
+}
+
+func countOf(s []string, v string) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,267 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/runtime/internal/pyzmqtest"
+)
+
+func TestZ85(t *testing.T) {
+	// The test vector of ZeroMQ RFC 32.
+	b := []byte{0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B}
+	if got := z85Encode(b); got != "HelloWorld" {
+		t.Errorf("z85Encode = %q, want HelloWorld", got)
+	}
+	if got, err := z85Decode("HelloWorld"); err != nil || !bytes.Equal(got, b) {
+		t.Errorf("z85Decode = %x, %v", got, err)
+	}
+	for _, bad := range []string{"Hell", "Hell\"World", "%%%%%", "####$"} {
+		if _, err := z85Decode(bad); err == nil {
+			t.Errorf("z85Decode(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestCurveKeys(t *testing.T) {
+	kp := mustKeyPair(t)
+	if pub, err := ParseCurvePublicKey(kp.Public.String()); err != nil || pub != kp.Public {
+		t.Fatalf("public key round trip: %v", err)
+	}
+	sec, err := ParseCurveSecretKey(kp.Secret.Z85())
+	if err != nil || sec != kp.Secret {
+		t.Fatalf("secret key round trip: %v", err)
+	}
+	for _, s := range []string{fmt.Sprint(kp.Secret), fmt.Sprintf("%v %+v %#v %s %x", kp, kp, kp, kp.Secret, kp.Secret)} {
+		if strings.Contains(s, kp.Secret.Z85()) || strings.Contains(s, fmt.Sprintf("%x", kp.Secret.b[:4])) {
+			t.Errorf("secret printed: %s", s)
+		}
+	}
+	if _, err := ParseCurvePublicKey("short"); err == nil || !strings.Contains(err.Error(), "40 (Z85)") {
+		t.Errorf("short key: %v", err)
+	}
+	_, err = ParseCurveSecretKey(strings.Repeat("#", 40))
+	if err == nil || strings.Contains(err.Error(), "####") {
+		t.Errorf("bad secret key error %v quotes the input or is nil", err)
+	}
+}
+
+func TestCurveCertificates(t *testing.T) {
+	dir := t.TempDir()
+	kp := mustKeyPair(t)
+	pub, sec, err := WriteCurveCertificate(dir, "worker", kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(sec); st.Mode().Perm() != 0o600 {
+		t.Errorf("secret certificate mode %v", st.Mode().Perm())
+	}
+	if _, _, err := WriteCurveCertificate(dir, "worker", mustKeyPair(t)); !errors.Is(err, os.ErrExist) {
+		t.Errorf("second write: %v, want ErrExist", err)
+	}
+	got, hasSecret, err := LoadCurveCertificate(sec)
+	if err != nil || !hasSecret || got != kp {
+		t.Fatalf("load secret: %v %v", hasSecret, err)
+	}
+	got, hasSecret, err = LoadCurveCertificate(pub)
+	if err != nil || hasSecret || got.Public != kp.Public {
+		t.Fatalf("load public: %v %v", hasSecret, err)
+	}
+	os.Chmod(sec, 0o644)
+	if _, _, err := LoadCurveCertificate(sec); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("readable secret file: %v", err)
+	}
+	keys, err := LoadCurveAllowDir(dir)
+	if err != nil || len(keys) != 1 || keys[0] != kp.Public {
+		t.Errorf("allow dir: %v %v", keys, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("files left behind: %v", entries)
+	}
+	if _, _, err := WriteCurveCertificate(filepath.Join(dir, "missing"), "x", kp); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+func mustKeyPair(t testing.TB) CurveKeyPair {
+	t.Helper()
+	kp, err := GenerateCurveKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+// TestCurveBetweenOurSockets runs PUSH→PULL and REQ→REP over CURVE with the
+// server binding and with the server connecting.
+func TestCurveBetweenOurSockets(t *testing.T) {
+	server, client := mustKeyPair(t), mustKeyPair(t)
+	for _, serverBinds := range []bool{true, false} {
+		t.Run(fmt.Sprint("server binds ", serverBinds), func(t *testing.T) {
+			ctx := testCtx(t)
+			sopt := WithCurveServer(server)
+			copt := WithCurveClient(client, server.Public)
+			var pull, push *Socket
+			if serverBinds {
+				pull, push = connected(t, PULL, PUSH, []Option{sopt}, []Option{copt})
+			} else {
+				pull, push = connected(t, PULL, PUSH, []Option{copt}, []Option{sopt})
+			}
+			big := strings.Repeat("x", 70000)
+			mustSend(t, ctx, push, "a", "", "c")
+			mustSend(t, ctx, push, big)
+			for i := 0; i < 500; i++ {
+				mustSend(t, ctx, push, fmt.Sprint(i))
+			}
+			if got := mustRecv(t, ctx, pull); !slices.Equal(got, []string{"a", "", "c"}) {
+				t.Errorf("got %q", got)
+			}
+			if got := mustRecv(t, ctx, pull); len(got) != 1 || got[0] != big {
+				t.Errorf("big message garbled")
+			}
+			for i := 0; i < 500; i++ {
+				if got := mustRecv(t, ctx, pull); got[0] != fmt.Sprint(i) {
+					t.Fatalf("got %q, want %d", got, i)
+				}
+			}
+			rep, req := connected(t, REP, REQ, []Option{sopt}, []Option{copt})
+			for i := 0; i < 20; i++ {
+				mustSend(t, ctx, req, fmt.Sprint("q", i))
+				mustRecv(t, ctx, rep)
+				mustSend(t, ctx, rep, fmt.Sprint("a", i))
+				if got := mustRecv(t, ctx, req); got[0] != fmt.Sprint("a", i) {
+					t.Fatalf("got %q", got)
+				}
+			}
+		})
+	}
+}
+
+func TestCurveRefusals(t *testing.T) {
+	server, client, other := mustKeyPair(t), mustKeyPair(t), mustKeyPair(t)
+	t.Run("unknown client key", func(t *testing.T) {
+		log, logs := newTestLogger()
+		pull := newSock(t, PULL, WithName("sink.in"), WithLogger(log), WithCurveServer(server), WithAllowKeys(client.Public))
+		ep := bindAny(t, pull)
+		intruder := newSock(t, PUSH, WithCurveClient(other, server.Public))
+		mustConnect(t, intruder, ep)
+		friend := newSock(t, PUSH, WithCurveClient(client, server.Public))
+		mustConnect(t, friend, ep)
+		ctx := testCtx(t)
+		mustSend(t, ctx, friend, "hello")
+		if got := mustRecv(t, ctx, pull); got[0] != "hello" {
+			t.Errorf("got %q", got)
+		}
+		waitLog(t, logs, "client key not allowed")
+		out := logs.String()
+		if !strings.Contains(out, other.Public.String()) || !strings.Contains(out, other.Public.Fingerprint()) {
+			t.Errorf("refusal does not name the key: %s", out)
+		}
+		for _, kp := range []CurveKeyPair{server, client, other} {
+			if strings.Contains(out, kp.Secret.Z85()) {
+				t.Errorf("a secret key was logged: %s", out)
+			}
+		}
+		if intruder.c.peerCount() != 0 {
+			t.Error("the refused client is connected")
+		}
+	})
+	t.Run("wrong server key", func(t *testing.T) {
+		pull := newSock(t, PULL, WithCurveServer(server))
+		ep := bindAny(t, pull)
+		log, logs := newTestLogger()
+		push := newSock(t, PUSH, WithLogger(log), WithCurveClient(client, other.Public))
+		mustConnect(t, push, ep)
+		waitLog(t, logs, "handshake failed")
+		if pull.c.peerCount() != 0 || push.c.peerCount() != 0 {
+			t.Error("connected with the wrong server key")
+		}
+	})
+}
+
+func waitLog(t *testing.T, logs *logBuffer, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	for !strings.Contains(logs.String(), want) {
+		if ctx.Err() != nil {
+			t.Fatalf("no %q in log: %s", want, logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestAllowAddrs: a source-address allow-list refuses peers from elsewhere
+// with every mechanism, and a libzmq client sees an authentication failure.
+func TestAllowAddrs(t *testing.T) {
+	server, client := mustKeyPair(t), mustKeyPair(t)
+	elsewhere := netip.MustParsePrefix("10.0.0.0/8")
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	check := func(u, p string) bool { return u == "u" && p == "p" }
+	mechs := []struct {
+		name     string
+		srv, cli Option
+	}{
+		{"NULL", WithName("null"), WithName("null")},
+		{"PLAIN", WithPlainServer(check), WithPlainClient("u", "p")},
+		{"CURVE", WithCurveServer(server), WithCurveClient(client, server.Public)},
+	}
+	for _, m := range mechs {
+		t.Run(m.name, func(t *testing.T) {
+			ctx := testCtx(t)
+			log, logs := newTestLogger()
+			refusing := newSock(t, PULL, WithLogger(log), m.srv, WithAllowAddrs(elsewhere))
+			push := newSock(t, PUSH, m.cli)
+			mustConnect(t, push, bindAny(t, refusing))
+			waitLog(t, logs, "not allowed, connection refused")
+			if refusing.c.peerCount() != 0 {
+				t.Error("a peer from outside the allow-list is connected")
+			}
+			allowing := newSock(t, PULL, m.srv, WithAllowAddrs(elsewhere, loopback))
+			push2 := newSock(t, PUSH, m.cli)
+			mustConnect(t, push2, bindAny(t, allowing))
+			mustSend(t, ctx, push2, "in")
+			if got := mustRecv(t, ctx, allowing); got[0] != "in" {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+	t.Run("libzmq client", func(t *testing.T) {
+		log, logs := newTestLogger()
+		pull := newSock(t, PULL, WithLogger(log), WithCurveServer(server), WithAllowAddrs(elsewhere))
+		peer := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", bindAny(t, pull), "--monitor")...)
+		if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
+			t.Errorf("libzmq client reported %q", ev)
+		}
+		waitLog(t, logs, "client address not allowed")
+	})
+}
+
+// TestCurveHeartbeats: PING and PONG travel encrypted (as command frames
+// inside MESSAGE) and never reach the application.
+func TestCurveHeartbeats(t *testing.T) {
+	ctx := testCtx(t)
+	server, client := mustKeyPair(t), mustKeyPair(t)
+	pair := newSock(t, PAIR, WithCurveServer(server), WithHeartbeat(Heartbeat{Interval: 20 * time.Millisecond, Liveness: 50}))
+	peer := pyzmqtest.Start(t, "PAIR", append(curveClientArgs(client, server.Public), "--connect", bindAny(t, pair), "--opt", "heartbeat_ivl=20", "--opt", "heartbeat_timeout=5000", "--echo", "re:")...)
+	for i := 0; i < 5; i++ {
+		mustSend(t, ctx, pair, fmt.Sprint("m", i))
+		if got := mustRecv(t, ctx, pair); got[0] != fmt.Sprint("re:m", i) {
+			t.Fatalf("got %q", got)
+		}
+		time.Sleep(30 * time.Millisecond) // let heartbeats pass both ways
+	}
+	if got := peer.Pending(); len(got) != 5 {
+		t.Errorf("libzmq received %d messages, want 5 (a PING or PONG reached it?)", len(got))
+	}
+}
