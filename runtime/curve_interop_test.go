@@ -254,7 +254,7 @@ func TestCurveInteropUnknownClientKey(t *testing.T) {
 		if ev, _ := bad.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
 			t.Errorf("libzmq client reported %q", ev)
 		}
-		waitLog(t, logs, "client_key="+other.Public.String())
+		waitLog(t, logs, other.Public.String())
 		good := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", ep)...)
 		good.Send("allowed")
 		if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"allowed"}) {
