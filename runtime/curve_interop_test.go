@@ -209,7 +209,7 @@ func TestCurveInteropWrongServerKey(t *testing.T) {
 		ep := ipBind(t, pull)
 		bad := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, other.Public), "--connect", ep)...)
 		bad.TrySend("from the wrong server key")
-		waitLog(t, logs, "the client has the wrong server key")
+		waitLog(t, logs, "the client has the wrong server key", 1)
 		good := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", ep)...)
 		good.Send("right key")
 		if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"right key"}) {
@@ -235,7 +235,7 @@ func TestCurveInteropUnknownClientKey(t *testing.T) {
 		if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
 			t.Errorf("libzmq reported %q", ev)
 		}
-		waitLog(t, logs, "CURVE client not authorized")
+		waitLog(t, logs, "CURVE client not authorized", 1)
 		good := ipSock(t, PUSH, WithCurveClient(client, server.Public))
 		ipConnect(t, good, peer.Endpoint())
 		ipSend(t, ctx, good, "allowed")
@@ -254,7 +254,7 @@ func TestCurveInteropUnknownClientKey(t *testing.T) {
 		if ev, _ := bad.WaitEvent("EVENT HANDSHAKE_"); ev != "EVENT HANDSHAKE_FAILED_AUTH 400" {
 			t.Errorf("libzmq client reported %q", ev)
 		}
-		waitLog(t, logs, other.Public.String())
+		waitLog(t, logs, other.Public.String(), 1)
 		good := pyzmqtest.Start(t, "PUSH", append(curveClientArgs(client, server.Public), "--connect", ep)...)
 		good.Send("allowed")
 		if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"allowed"}) {
@@ -449,7 +449,7 @@ func TestCurveInteropTamperedAndReplayed(t *testing.T) {
 			if action == "replay" {
 				want = "nonce not increasing"
 			}
-			waitLog(t, logs, want)
+			waitLog(t, logs, want, 1)
 			var got []string
 			for !slices.Contains(got, "third") {
 				peer.Send("third")
