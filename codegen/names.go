@@ -101,7 +101,7 @@ func nodeSockets(n *model.Node) ([]*sock, error) {
 			return nil, fmt.Errorf("socket %s: a %v socket cannot receive", s.Name, s.Type)
 		case s.Type.Lockstep() && (len(s.Send) == 0 || len(s.Recv) == 0):
 			return nil, fmt.Errorf("socket %s: a %v socket needs both send and recv", s.Name, s.Type)
-		case s.Retry != nil && !s.Type.Retries():
+		case s.Retry != nil && !s.Type.Retryable():
 			return nil, fmt.Errorf("socket %s: retry is for REQ sockets", s.Name)
 		case s.Retry != nil && len(s.Binds) > 0:
 			return nil, fmt.Errorf("socket %s: a REQ socket with retry connects; it cannot bind", s.Name)

@@ -383,7 +383,7 @@ func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statemen
 	f.Line()
 	f.Add(doc(wrap(fmt.Sprintf("Retry returns the socket's retry policy. The .ztopo says %s and %d tries; "+
 		"-%s.retry.timeout and -%s.retry.tries override it. Its OnRetry is nil: "+
-		"OnRetry sets the hook.", durationText(r.Timeout), r.Retries, s.Name, s.Name))))
+		"OnRetry sets the hook.", durationText(r.Timeout), r.Tries, s.Name, s.Name))))
 	f.Func().Params(recv.Clone()).Id("Retry").Params().Qual(RuntimePath, "Retry").Block(
 		jen.Return(jen.Id("s").Dot("retry")))
 	f.Line()

@@ -448,7 +448,7 @@ func (ng *nodeGen) genParse(f *jen.File) {
 			}
 			if r := s.Retry; s.usesRequester() {
 				b.Id("c").Dot(configField("retry", s)).Op("=").Qual(RuntimePath, "Retry").Values(jen.Dict{
-					jen.Id("Timeout"): durationLit(r.Timeout), jen.Id("Attempts"): jen.Lit(r.Retries), jen.Id("Reopen"): jen.Lit(r.Reopen)})
+					jen.Id("Timeout"): durationLit(r.Timeout), jen.Id("Attempts"): jen.Lit(r.Tries), jen.Id("Reopen"): jen.Lit(r.Reopen)})
 			}
 			if r := s.Reconnect; r != nil {
 				b.Id("c").Dot(configField("reconnect", s)).Op("=").Qual(RuntimePath, "Backoff").Values(jen.Dict{

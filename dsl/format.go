@@ -15,7 +15,9 @@ import (
 // blank lines inside blocks kept (at most one) where the author put them.
 // Every comment survives: a comment on its own line stays on its own line
 // before what follows it; a comment after code stays at the end of that
-// line. Formatting is idempotent and never changes what the file means.
+// line. A setting written under an old name is printed under its current
+// one (retry's "retries" becomes "tries"). Formatting is idempotent and
+// never changes what the file means.
 // A file with a syntax error is not formatted; its diagnostics say why.
 func Format(filename string, src []byte) (out []byte, diags Diagnostics) {
 	filename = slashPath(filename)
@@ -366,11 +368,14 @@ func addressText(a *syntax.Address) string {
 	return *a.Literal
 }
 
-func settingText(s *syntax.Setting) string {
+// settingText prints a setting of policy kind, under its current name
+// when it was written under an old one ("retries" becomes "tries").
+func settingText(kind string, s *syntax.Setting) string {
+	name := settingName(kind, s.Name.Name)
 	if s.Value == nil {
-		return s.Name.Name
+		return name
 	}
-	return s.Name.Name + " " + s.Value.Text()
+	return name + " " + s.Value.Text()
 }
 
 // policy prints a policy block on one line, or one setting per line when
@@ -379,7 +384,7 @@ func (p *printer) policy(d *syntax.Policy) {
 	if !p.hasComment(d.Pos.Offset, d.EndPos.Offset-1) {
 		parts := []string{d.Kind.Name, "{"}
 		for _, s := range d.Settings {
-			parts = append(parts, settingText(s))
+			parts = append(parts, settingText(d.Kind.Name, s))
 		}
 		parts = append(parts, "}")
 		if len(d.Settings) == 0 {
@@ -392,7 +397,7 @@ func (p *printer) policy(d *syntax.Policy) {
 	p.open(d, d.Kind.Name)
 	for _, s := range d.Settings {
 		p.leading(s.Pos.Offset, s.Pos.Line, false)
-		p.line(settingText(s))
+		p.line(settingText(d.Kind.Name, s))
 		p.trailing(s.EndPos.Offset)
 	}
 	p.close(d)

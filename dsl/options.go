@@ -117,7 +117,7 @@ func (check *checker) option(si *sockInfo, st *syntax.OptionStmt, set map[string
 		o.MaxMsgSize = &n
 	case "retry", "reconnect", "heartbeat":
 		check.errorf(st.Value, "%s takes a block of settings, such as %s", name, map[string]string{
-			"retry": "retry { timeout 2500ms retries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
+			"retry": "retry { timeout 2500ms tries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
 			"heartbeat": "heartbeat { interval 1s liveness 3 }"}[name])
 	default:
 		check.errorf(st.Name, "unknown socket option %q%s", name, syntax.DidYouMean(name, socketStmtNames))
@@ -128,7 +128,7 @@ func (check *checker) option(si *sockInfo, st *syntax.OptionStmt, set map[string
 // Paranoid Pirate examples.
 const (
 	defaultRetryTimeout      = 2500 * time.Millisecond
-	defaultRetries           = 3
+	defaultRetryTries        = 3
 	defaultReconnectInitial  = time.Second
 	defaultReconnectMax      = 32 * time.Second
 	defaultHeartbeatInterval = time.Second
@@ -136,9 +136,26 @@ const (
 )
 
 var policySettings = map[string][]string{
-	"retry":     {"timeout", "retries", "reopen"},
+	"retry":     {"timeout", "tries", "reopen"},
 	"reconnect": {"initial", "max"},
 	"heartbeat": {"interval", "liveness"},
+}
+
+// oldSettingNames are settings' earlier names, still read (with a
+// warning) and renamed by zmqgen fmt: "retries" counted the tries in all,
+// the first included, which "tries" says, as the runtime and the
+// -SOCKET.retry.tries flag do.
+var oldSettingNames = map[string]map[string]string{
+	"retry": {"retries": "tries"},
+}
+
+// settingName is the name of setting name of policy kind, renamed when it
+// is an old one.
+func settingName(kind, name string) string {
+	if n, ok := oldSettingNames[kind][name]; ok {
+		return n
+	}
+	return name
 }
 
 func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
@@ -151,19 +168,24 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	}
 	vals := map[string]*syntax.Setting{}
 	for _, st := range p.Settings {
-		if !slices.Contains(names, st.Name.Name) {
+		if name := settingName(kind, st.Name.Name); name != st.Name.Name {
+			check.warnf(st.Name, "%s setting %q is now called %q (tries in all, the first included); zmqgen fmt renames it",
+				kind, st.Name.Name, name)
+		}
+		if name := settingName(kind, st.Name.Name); !slices.Contains(names, name) {
 			check.errorf(st.Name, "unknown %s setting %q; expected %s%s", kind, st.Name.Name,
 				syntax.OrList(names), syntax.DidYouMean(st.Name.Name, names))
 			continue
 		}
-		if prev, ok := vals[st.Name.Name]; ok {
-			check.errorf(st, "%s already set at %s", st.Name.Name, check.first(prev))
+		name := settingName(kind, st.Name.Name)
+		if prev, ok := vals[name]; ok {
+			check.errorf(st, "%s already set at %s", name, check.first(prev))
 			continue
 		}
-		vals[st.Name.Name] = st
-		if st.Value == nil && st.Name.Name != "reopen" {
-			check.errorf(st, "%s needs a value", st.Name.Name)
-			delete(vals, st.Name.Name)
+		vals[name] = st
+		if st.Value == nil && name != "reopen" {
+			check.errorf(st, "%s needs a value", name)
+			delete(vals, name)
 		}
 	}
 	dur := func(name string, def time.Duration) (time.Duration, bool) {
@@ -199,11 +221,11 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	s := si.s
 	switch kind {
 	case "retry":
-		if !s.Type.Retries() && s.Type != 0 {
+		if !s.Type.Retryable() && s.Type != 0 {
 			check.errorf(p.Kind, "retry applies to REQ sockets only, and %s is %s", sockName(si), s.Type)
 		}
 		timeout, ok1 := dur("timeout", defaultRetryTimeout)
-		retries, _ := count("retries", defaultRetries)
+		tries, _ := count("tries", defaultRetryTries)
 		reopen := false
 		if st, ok := vals["reopen"]; ok && st.Value != nil {
 			b, msg := readBool(st.Value)
@@ -217,7 +239,7 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 		if ok1 && timeout < time.Second {
 			check.warnf(vals["timeout"], "retry timeout %s is under 1s; a busy peer will look dead", timeout)
 		}
-		s.Retry = &model.Retry{Timeout: timeout, Retries: retries, Reopen: reopen}
+		s.Retry = &model.Retry{Timeout: timeout, Tries: tries, Reopen: reopen}
 	case "reconnect":
 		initial, ok1 := dur("initial", defaultReconnectInitial)
 		max, ok2 := dur("max", defaultReconnectMax)

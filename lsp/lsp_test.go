@@ -523,7 +523,7 @@ func TestCompletion(t *testing.T) {
 		{"connect from REQ", "        connect server2.rep\n", "        connect server2.rep\n        connect \n", "connect server2.rep\n        connect ", []string{"server1.rep", "server2.rep"}, true},
 		{"connect after node.", "        connect server2.rep\n", "        connect server2.rep\n        connect server1.\n", "connect server1.", []string{"rep"}, true},
 		{"socket statement", "        send Order\n        recv Answer\n    }\n}", "        send Order\n        recv Answer\n        he\n    }\n}", "        he", []string{"bind", "connect", "send", "recv", "subscribe", "retry", "heartbeat", "hwm", "linger"}, false},
-		{"policy setting", "        recv Answer\n    }\n}", "        recv Answer\n        retry { ti }\n    }\n}", "retry { ti", []string{"timeout", "retries", "reopen"}, true},
+		{"policy setting", "        recv Answer\n    }\n}", "        recv Answer\n        retry { ti }\n    }\n}", "retry { ti", []string{"timeout", "tries", "reopen"}, true},
 		{"in a comment", "// What the customer asks for.", "// What the customer asks for.", "// What the", nil, true},
 		{"in a string", "bind \"tcp://*:5000\"", "bind \"tcp://*:5000\"", "bind \"tcp", nil, true},
 	} {

@@ -345,9 +345,9 @@ func (t SocketType) Identity() bool { return t.valid() && socketTypes[t].identit
 // takes subscribe statements (SUB).
 func (t SocketType) Subscribes() bool { return t.valid() && socketTypes[t].subscribe }
 
-// Retries reports whether a retry policy applies to a socket of type t
+// Retryable reports whether a retry policy applies to a socket of type t
 // (REQ, as the guide's Lazy Pirate client).
-func (t SocketType) Retries() bool { return t.valid() && socketTypes[t].retry }
+func (t SocketType) Retryable() bool { return t.valid() && socketTypes[t].retry }
 
 // Socket is one socket of a node.
 type Socket struct {
@@ -401,11 +401,12 @@ type Options struct {
 }
 
 // Retry is a Lazy Pirate request policy for a REQ socket: wait Timeout for
-// a reply, and try Retries times in all before giving up; with Reopen, the
-// socket is closed and opened again before each new try.
+// a reply, and make Tries tries in all (the first included) before giving
+// up; with Reopen, the socket is closed and opened again before each new
+// try.
 type Retry struct {
 	Timeout time.Duration
-	Retries int
+	Tries   int
 	Reopen  bool
 }
 

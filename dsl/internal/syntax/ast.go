@@ -192,7 +192,7 @@ type Subscribe struct {
 // Policy is a reliability block (retry, reconnect or heartbeat) of
 // settings: rule Policy.
 //
-//	retry { timeout 2500ms retries 3 reopen }
+//	retry { timeout 2500ms tries 3 reopen }
 type Policy struct {
 	Pos      lexer.Position
 	Kind     *Ident     `parser:"@@ '{'"`
@@ -201,7 +201,7 @@ type Policy struct {
 }
 
 // Setting is one name, with an optional value, in a policy block: rule
-// Setting. A Value is never a bare identifier, so "reopen retries 3"
+// Setting. A Value is never a bare identifier, so "reopen tries 3"
 // splits into two settings without needing newlines.
 type Setting struct {
 	Pos    lexer.Position
