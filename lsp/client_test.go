@@ -67,7 +67,7 @@ func newClient(t testing.TB, root string, opt Options) *client {
 		<-c.conn.Done()
 	})
 	var res protocol.InitializeResult
-	c.call(t, protocol.MethodInitialize, &protocol.InitializeParams{RootURI: uriOf(root)}, &res)
+	c.call(t, protocol.MethodInitialize, &protocol.InitializeParams{WorkspaceFolders: []protocol.WorkspaceFolder{{URI: string(uriOf(root)), Name: "root"}}}, &res)
 	if err := c.conn.Notify(ctx, protocol.MethodInitialized, &protocol.InitializedParams{}); err != nil {
 		t.Fatal(err)
 	}

@@ -657,4 +657,207 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-var _ = model.PAIR
+// TestOutlineAndReferencesEverywhere: in every shipped topology, the
+// outline lists the model's messages, nodes, params and sockets in their
+// order, and each one's references are as many as the model's uses of
+// it: connects naming a node or socket, sends, receives and fields
+// naming a message.
+func TestOutlineAndReferencesEverywhere(t *testing.T) {
+	c := newClient(t, "..", Options{})
+	for _, file := range shipped(t) {
+		src, _ := os.ReadFile(file)
+		topo, diags := dsl.Compile(file, src)
+		if topo == nil {
+			t.Fatalf("%s: %v", file, diags)
+		}
+		u := c.open(t, file, nil)
+		var syms []protocol.DocumentSymbol
+		c.call(t, protocol.MethodTextDocumentDocumentSymbol, &protocol.DocumentSymbolParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}, &syms)
+		var msgs, nodes []string
+		uses := map[string]int{}
+		refs := func(s protocol.DocumentSymbol) int {
+			return len(references(t, c, u, s.SelectionRange.Start, false))
+		}
+		for _, s := range syms {
+			switch s.Kind {
+			case protocol.SymbolKindStruct:
+				msgs = append(msgs, s.Name)
+				uses["message "+s.Name] = refs(s)
+			case protocol.SymbolKindClass:
+				nodes = append(nodes, s.Name)
+				uses["node "+s.Name] = refs(s)
+				n := topo.Node(s.Name)
+				var params, socks, wantParams, wantSocks []string
+				for _, ch := range s.Children {
+					switch ch.Kind {
+					case protocol.SymbolKindProperty:
+						params = append(params, ch.Name)
+					case protocol.SymbolKindField:
+						socks = append(socks, ch.Name+" "+ch.Detail)
+						uses["socket "+s.Name+"."+ch.Name] = refs(ch)
+					}
+				}
+				for _, p := range n.Params {
+					wantParams = append(wantParams, p.Name)
+				}
+				for _, sk := range n.Sockets {
+					wantSocks = append(wantSocks, sk.Name+" "+sk.Type.String())
+				}
+				if !slices.Equal(params, wantParams) || !slices.Equal(socks, wantSocks) {
+					t.Errorf("%s: node %s outlines params %q sockets %q, want %q %q", file, s.Name, params, socks, wantParams, wantSocks)
+				}
+			}
+		}
+		var wantMsgs, wantNodes []string
+		want := map[string]int{}
+		for _, m := range topo.Messages {
+			wantMsgs = append(wantMsgs, m.Name)
+			want["message "+m.Name] += 0
+			var walk func(fs []*model.Field)
+			walk = func(fs []*model.Field) {
+				for _, f := range fs {
+					for ft := f.Type; ft != nil; ft = ft.Elem {
+						if ft.Message != nil {
+							want["message "+ft.Message.Name]++
+						}
+						walk(ft.Fields)
+					}
+				}
+			}
+			walk(m.Fields)
+		}
+		for _, n := range topo.Nodes {
+			wantNodes = append(wantNodes, n.Name)
+			want["node "+n.Name] += 0
+			for _, s := range n.Sockets {
+				want["socket "+n.Name+"."+s.Name] += 0
+				for _, m := range slices.Concat(s.Send, s.Recv) {
+					if !m.Builtin {
+						want["message "+m.Name]++
+					}
+				}
+				for _, e := range s.Connects {
+					if e.Ref != nil {
+						want["node "+e.Ref.Node.Name]++
+						want["socket "+e.Ref.Node.Name+"."+e.Ref.Name]++
+					}
+				}
+			}
+		}
+		if !slices.Equal(msgs, wantMsgs) || !slices.Equal(nodes, wantNodes) {
+			t.Errorf("%s: outline messages %q nodes %q, want %q %q", file, msgs, nodes, wantMsgs, wantNodes)
+		}
+		if !reflect.DeepEqual(uses, want) {
+			t.Errorf("%s: references\n%v\nwant\n%v", file, uses, want)
+		}
+	}
+}
+
+// TestHoverEverywhere: in every shipped topology, a socket's hover names
+// its type, every address it binds and every peer the model connects it
+// to, with the messages each way; a connect's node.socket names the
+// addresses its target binds; a message names its wire form.
+func TestHoverEverywhere(t *testing.T) {
+	c := newClient(t, "..", Options{})
+	peers := 0
+	for _, file := range shipped(t) {
+		src, _ := os.ReadFile(file)
+		topo, _ := dsl.Compile(file, src)
+		a := dsl.Analyze(file, src)
+		l := newLineIndex(src)
+		u := c.open(t, file, nil)
+		for _, sym := range a.AllSymbols() {
+			h := hoverText(t, c, u, l.position(sym.NameRange.Start.Offset))
+			switch sym.Kind {
+			case dsl.SocketSymbol:
+				s := topo.Node(sym.Node).Socket(sym.Name)
+				want := []string{"**socket " + sym.Ref() + "** `" + s.Type.String() + "`"}
+				for _, b := range s.Binds {
+					want = append(want, "binds `"+b.Addr+"`")
+				}
+				for _, e := range topo.Edges {
+					for _, pair := range [][2]*model.Socket{{e.From, e.To}, {e.To, e.From}} {
+						if pair[0] == s {
+							peers++
+							want = append(want, "- "+pair[1].Node.Name+"."+pair[1].Name+" `"+pair[1].Type.String()+"`")
+						}
+					}
+				}
+				wantContains(t, file+": "+sym.Ref(), h, want...)
+			case dsl.MessageSymbol:
+				m := topo.Message(sym.Name)
+				word := map[model.MessageKind]string{model.String: "UTF-8 text", model.Bytes: "raw bytes", model.JSON: "JSON object",
+					model.Multipart: "frames, in order", model.Const: "holding exactly the"}[m.Kind]
+				wantContains(t, file+": message "+sym.Name, h, "**message "+sym.Name+"**: ", word)
+			}
+		}
+		for _, r := range a.Refs {
+			if r.Kind != dsl.SocketSymbol {
+				continue
+			}
+			h := hoverText(t, c, u, l.position(r.Range.Start.Offset))
+			target := topo.Node(r.Target.Node).Socket(r.Target.Name)
+			for _, b := range target.Binds {
+				wantContains(t, file+": connect "+r.Name, h, "binds `"+b.Addr+"`", r.From.Ref()+" connects to `")
+			}
+		}
+	}
+	if peers < 20 {
+		t.Errorf("only %d peers seen", peers)
+	}
+}
+
+// TestCompletionAndFixesEverywhere: in every shipped topology, each
+// connect's own target is among what completion offers when the target is
+// erased, and everything offered binds and may pair with the socket; and
+// a message name with two letters swapped gets a quick fix that restores
+// the file.
+func TestCompletionAndFixesEverywhere(t *testing.T) {
+	c := newClient(t, "..", Options{})
+	connects, fixes := 0, 0
+	for _, file := range shipped(t) {
+		src, _ := os.ReadFile(file)
+		text := string(src)
+		topo, _ := dsl.Compile(file, src)
+		a := dsl.Analyze(file, src)
+		u := c.open(t, file, nil)
+		c.waitDiags(t, u, 1)
+		for _, r := range a.Refs {
+			switch {
+			case r.Kind == dsl.SocketSymbol:
+				connects++
+				erased := text[:r.Connect.Start.Offset] + text[r.Connect.End.Offset:]
+				c.waitDiags(t, u, c.change(t, u, erased))
+				got := completion(t, c, u, newLineIndex([]byte(erased)).position(r.Connect.Start.Offset))
+				if !slices.Contains(got, r.Name) {
+					t.Errorf("%s: completion at the connect of %s to %s: %q", file, r.From.Ref(), r.Name, got)
+				}
+				from := topo.Node(r.From.Node).Socket(r.From.Name)
+				for _, g := range got {
+					node, sock, _ := strings.Cut(g, ".")
+					to := topo.Node(node).Socket(sock)
+					if to == nil || len(to.Binds) == 0 || !from.Type.CanPair(to.Type) || to == from {
+						t.Errorf("%s: %s is offered to %s", file, g, r.From.Ref())
+					}
+				}
+			case r.Kind == dsl.MessageSymbol && len(r.Name) >= 4 && r.Name[len(r.Name)-1] != r.Name[len(r.Name)-2]:
+				fixes++
+				n := len(r.Name)
+				typo := r.Name[:n-2] + r.Name[n-1:] + r.Name[n-2:n-1]
+				bad := text[:r.Range.Start.Offset] + typo + text[r.Range.End.Offset:]
+				ds := c.waitDiags(t, u, c.change(t, u, bad))
+				l := newLineIndex([]byte(bad))
+				at := protocol.Range{Start: l.position(r.Range.Start.Offset), End: l.position(r.Range.Start.Offset)}
+				var actions []protocol.CodeAction
+				c.call(t, protocol.MethodTextDocumentCodeAction, &protocol.CodeActionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u},
+					Range: at, Context: protocol.CodeActionContext{Diagnostics: ds}}, &actions)
+				if len(actions) != 1 || apply(bad, actions[0].Edit.Changes[u]) != text {
+					t.Errorf("%s: %s for %s: actions %+v (diagnostics %v)", file, typo, r.Name, actions, ds)
+				}
+			}
+		}
+	}
+	if connects < 10 || fixes < 10 {
+		t.Errorf("only %d connects and %d fixes tried", connects, fixes)
+	}
+}

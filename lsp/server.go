@@ -256,7 +256,9 @@ func (s *server) initialize(p *protocol.InitializeParams) *protocol.InitializeRe
 	root := ""
 	if len(p.WorkspaceFolders) > 0 {
 		root = p.WorkspaceFolders[0].URI
-	} else if p.RootURI != "" {
+	} else {
+		// A client that knows no workspace folders names its root so.
+		//lint:ignore SA1019 still sent, and the only root some clients send
 		root = string(p.RootURI)
 	}
 	if root != "" {
