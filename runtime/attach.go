@@ -3,8 +3,8 @@ package runtime
 import "log/slog"
 
 // Attach binds s to each of binds, logs each address it is then bound to
-// ("listening", with the real port, which zmqgen up waits for), and
-// connects it to each of connects. Generated programs open every socket
+// ("listening", with the real port) and tells a supervisor that asked
+// (see ReadyFDEnv), and connects it to each of connects. Generated programs open every socket
 // with it.
 func Attach(s *Socket, binds, connects []string, log *slog.Logger) error {
 	for _, e := range binds {
@@ -13,9 +13,11 @@ func Attach(s *Socket, binds, connects []string, log *slog.Logger) error {
 		}
 	}
 	if len(binds) > 0 {
-		for _, a := range s.Addrs() {
+		addrs := s.Addrs()
+		for _, a := range addrs {
 			log.Info("listening", "socket", s.Name(), "addr", a)
 		}
+		notifyReady(ReadyRecord{Event: "listening", Socket: s.Name(), Addrs: addrs})
 	}
 	for _, e := range connects {
 		if err := s.Connect(e); err != nil {

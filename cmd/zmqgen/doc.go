@@ -358,7 +358,9 @@
 // services:
 //
 //   - nodes that bind start first, and the nodes that only connect once
-//     those have logged that they listen (or after 5s);
+//     those say that they listen, on a pipe up gives them
+//     ($ZMQGEN_READY_FD; see the runtime's ReadyFDEnv), whatever their
+//     log level (or after 5s);
 //   - every line a node prints, on stdout or stderr, is shown on up's
 //     stdout after the node's name ("server1    | ...", "consumer.1 | ..."
 //     for replica 1), coloured when stdout is a terminal; up's own

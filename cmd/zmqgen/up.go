@@ -22,9 +22,13 @@ file; DIR a directory holding exactly one) and runs every node as its own
 process, each replica too, the way docker compose runs services:
 
   - nodes that bind start first, and the nodes that only connect once
-    those have logged that they listen (or after 5s: ZeroMQ reconnects
-    anyway; the order spares early connect retries, so that a REQ
-    socket's first requests are shared among its servers);
+    those say that they listen (or after 5s: ZeroMQ reconnects anyway;
+    the order spares early connect retries, so that a REQ socket's first
+    requests are shared among its servers). A node says so on a pipe up
+    gives it, whatever its log level: $ZMQGEN_READY_FD names the pipe's
+    descriptor, and the node writes a JSON line per socket that listens
+    ({"event":"listening","socket":"server1.rep","addrs":[...]}; see the
+    runtime's ReadyFDEnv);
   - every line a node prints, on stdout or stderr, is shown on up's
     stdout after the node's name ("server1    | ...", "consumer.1 | ..."
     for replica 1), coloured when stdout is a terminal;

@@ -22,7 +22,7 @@ type proc struct {
 	binary string // set by buildNodes
 	args   []string
 	// listens are the sockets ("node.socket") the node binds; up waits
-	// for the node to log that they listen before it starts the nodes
+	// for the node to say that they listen before it starts the nodes
 	// that only connect.
 	listens []string
 	stdin   bool   // gets up's standard input

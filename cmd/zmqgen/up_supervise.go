@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/zmqgen/zmqgen/runtime"
 )
 
 // Supervision: starting, watching, restarting and stopping the processes.
@@ -69,9 +73,22 @@ func (s *supervisor) say(format string, args ...any) {
 // start starts p; its exit arrives on s.exits.
 func (s *supervisor) start(p *proc) error {
 	stdout := &lineWriter{out: s.out, prefix: p.prefix}
-	stderr := &lineWriter{out: s.out, prefix: p.prefix, watch: s.readiness(p)}
+	stderr := &lineWriter{out: s.out, prefix: p.prefix}
 	cmd := exec.Command(p.binary, p.args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	var ready *os.File
+	if len(p.listens) > 0 {
+		// The node's readiness descriptor (see runtime.ReadyFDEnv): the
+		// write end of a pipe, its fd 3.
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer w.Close() // the node has its own copy once started
+		cmd.ExtraFiles = []*os.File{w}
+		cmd.Env = append(os.Environ(), runtime.ReadyFDEnv+"=3")
+		ready = r
+	}
 	var stdin io.WriteCloser
 	if p.stdin && s.stdin != nil {
 		// A pipe that up feeds, rather than up's own stdin: a node in a
@@ -88,9 +105,15 @@ func (s *supervisor) start(p *proc) error {
 	// from returning once the node itself has exited.
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
+		if ready != nil {
+			ready.Close()
+		}
 		return err
 	}
 	p.cmd, p.started = cmd, time.Now()
+	if ready != nil {
+		go s.watchReady(p, ready)
+	}
 	exited := make(chan struct{})
 	if stdin != nil {
 		go s.feedStdin(stdin, exited)
@@ -142,30 +165,24 @@ func (s *supervisor) feedStdin(w io.WriteCloser, exited <-chan struct{}) {
 	}
 }
 
-// readiness returns a watcher of p's log that reports p on s.ready once
-// p has logged that each of its binding sockets listens. Generated node
-// programs log, after binding a socket, a line per address such as
-//
-//	... level=INFO msg=listening node=server1 socket=server1.rep addr=tcp://0.0.0.0:5000
-//
-// It returns nil for a node that binds nothing.
-func (s *supervisor) readiness(p *proc) func([]byte) {
-	if len(p.listens) == 0 {
-		return nil
-	}
+// watchReady reads the records p writes on its readiness descriptor
+// until p closes it (by exiting), and reports p on s.ready once each of
+// its binding sockets listens. The runtime documents the records
+// (runtime.ReadyRecord); up's waiting does not depend on the node's logs,
+// whose level and format are the user's.
+func (s *supervisor) watchReady(p *proc, r *os.File) {
+	defer r.Close()
 	waiting := make(map[string]bool)
 	for _, name := range p.listens {
-		waiting[" socket="+name+" "] = true
+		waiting[name] = true
 	}
-	return func(line []byte) {
-		if len(waiting) == 0 || !bytes.Contains(line, []byte("msg=listening ")) {
-			return
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var rec runtime.ReadyRecord
+		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Event != "listening" || !waiting[rec.Socket] {
+			continue
 		}
-		for w := range waiting {
-			if bytes.Contains(line, []byte(w)) {
-				delete(waiting, w)
-			}
-		}
+		delete(waiting, rec.Socket)
 		if len(waiting) == 0 {
 			s.ready <- p
 		}
