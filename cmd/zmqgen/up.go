@@ -220,7 +220,10 @@ func warnStale(file string, topo *model.Topology, stderr io.Writer) {
 func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt <-chan os.Signal, stdout, stderr io.Writer) int {
 	plan, err := planUp(topo, opts)
 	if err != nil {
-		return usageError(stderr, "up", upUsage, "%v", err)
+		// One line: the command line was fine as such, a value in it
+		// does not fit this topology.
+		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+		return exitUsage
 	}
 	if len(plan) == 0 {
 		fmt.Fprintln(stderr, "zmqgen up: no node to run")

@@ -142,5 +142,40 @@ func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 		valid = slices.DeleteFunc(valid, func(f string) bool { return f == "replica" })
 		return "", "", fmt.Errorf("-set %s: node %s has no setting %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
 	}
+	for _, p := range n.Params {
+		if p.Name == name {
+			if err := checkParamValue(p, value); err != nil {
+				return "", "", fmt.Errorf("-set %s: %v", set, err)
+			}
+		}
+	}
 	return node, "-" + name + "=" + value, nil
+}
+
+// checkParamValue checks value for parameter p as the node program's flag
+// will parse it, so that up refuses a bad value before building anything.
+func checkParamValue(p *model.Param, value string) error {
+	var err error
+	switch p.Type {
+	case model.ParamInt:
+		_, err = strconv.ParseInt(value, 0, strconv.IntSize)
+	case model.ParamFloat:
+		_, err = strconv.ParseFloat(value, 64)
+	case model.ParamBool:
+		_, err = strconv.ParseBool(value)
+	case model.ParamDuration:
+		_, err = time.ParseDuration(value)
+	}
+	if err == nil {
+		return nil
+	}
+	example := map[model.ParamType]string{
+		model.ParamInt: "a whole number such as 10", model.ParamFloat: "a number such as 0.5",
+		model.ParamBool: "true or false", model.ParamDuration: "a duration such as 250ms or 2s",
+	}[p.Type]
+	a := "a"
+	if p.Type == model.ParamInt {
+		a = "an"
+	}
+	return fmt.Errorf("parameter %s is %s %s: want %s, not %q", p.Name, a, p.Type, example, value)
 }

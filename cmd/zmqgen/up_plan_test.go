@@ -4,10 +4,17 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/zmqgen/zmqgen/dsl/model"
 )
 
 func TestUpPlan(t *testing.T) {
 	topo := fakeTopology("client", "server:2", "bad")
+	bad := topo.Node("bad")
+	bad.Params = append(bad.Params,
+		&model.Param{Name: "count", Type: model.ParamInt, Default: int64(3)},
+		&model.Param{Name: "pause", Type: model.ParamDuration, Default: time.Second})
 	plan := func(args ...string) string {
 		opts, code, done := parseUpArgs(append([]string{"x.ztopo"}, args...), &bytes.Buffer{}, &bytes.Buffer{})
 		if done {
@@ -37,6 +44,9 @@ func TestUpPlan(t *testing.T) {
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
+		{[]string{"-set", "bad.count=0x10", "-set", "bad.pause=250ms", "-only=bad"}, "bad -count=0x10 -pause=250ms"},
+		{[]string{"-set", "bad.count=abc"}, `error: -set bad.count=abc: parameter count is an int: want a whole number such as 10, not "abc"`},
+		{[]string{"-set", "bad.pause=3"}, `error: -set bad.pause=3: parameter pause is a duration: want a duration such as 250ms or 2s, not "3"`},
 		{[]string{"-stdin", "server"}, `error: -stdin server: no such node runs (these do: server.0, server.1, client, bad)`},
 	} {
 		if got := plan(c.args...); got != c.want {

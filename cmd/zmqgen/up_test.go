@@ -645,6 +645,19 @@ func TestUpReqRep(t *testing.T) {
 	}
 }
 
+// TestUpRefusesBadSetBeforeBuilding runs up on a real topology with a
+// -set value its node could not parse: up says so in one line, before it
+// builds or starts anything.
+func TestUpRefusesBadSetBeforeBuilding(t *testing.T) {
+	dir := generatedTopology(t, "reqrep", "server1", "server2", "client")
+	var stdout, stderr syncBuffer
+	code := up([]string{dir, "-set", "client.requests=abc"}, nil, make(chan os.Signal), &stdout, &stderr)
+	want := `zmqgen up: -set client.requests=abc: parameter requests is an int: want a whole number such as 10, not "abc"` + "\n"
+	if code != exitUsage || stderr.String() != want || stdout.String() != "" {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d, stderr:\n%s", code, stderr.String(), exitUsage, want)
+	}
+}
+
 // TestUpPipeline runs the guide's parallel pipeline with up: every node
 // ends by itself (the ventilator after its batch, the sink after 100
 // results, the workers on KILL), so up ends too, with status 0.
