@@ -3,7 +3,6 @@ package codegen
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"path"
 	"strings"
 	"unicode"
@@ -116,8 +115,9 @@ func groupImports(src []byte) ([]byte, error) {
 		block += "\n\n"
 	}
 	block += strings.Join(other, "\n")
-	out := append(append(append([]byte{}, src[:start]...), block...), src[end:]...)
-	return format.Source(out)
+	// The block stays gofmt'd: each group is sorted, as jennifer's one
+	// block was, and gofmt keeps the blank line between them.
+	return append(append(append([]byte{}, src[:start]...), block...), src[end:]...), nil
 }
 
 // genHeader writes the "Code generated" header and the source line.
@@ -132,7 +132,7 @@ func (g *generator) genHeader(f *jen.File) {
 func genVersion(f *jen.File) {
 	f.Comment("This is a compile-time assertion that this generated code and the")
 	f.Comment("runtime package it runs on agree on a version.")
-	f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportPackageIsVersion1")
+	f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportPackageIsVersion2")
 }
 
 // doc renders text as // comment lines, one per line of text; empty text

@@ -98,19 +98,21 @@
 //
 //	REQ          Request(ctx, Out) (In, error); with a retry policy it runs on
 //	             runtime.Requester, OnRetry(func(left int)) reports retries,
-//	             and Retry() returns the policy
+//	             and Retry() returns the policy (runtime.RequestHandle)
 //	REP          served by Handler.Serve<Sock>(ctx, In) (Out, error)
 //	PUB, XPUB    Publish(ctx, Out) error            XPUB also: Recv(ctx) (In, error)
-//	SUB, XSUB    Recv(ctx) (In, error), Subscribe(prefix), Unsubscribe(prefix);
-//	             SUB also: Subscriptions() []string
+//	SUB, XSUB    Recv(ctx) (In, error), Subscribe(prefix), Unsubscribe(prefix),
+//	             Subscriptions() []string (runtime.SubHandle)
 //	PUSH         Send(ctx, Out) error
 //	PULL         Recv(ctx) (In, error)
 //	PAIR         Send(ctx, Out) error, Recv(ctx) (In, error)
 //	ROUTER       Recv(ctx) (Envelope, In, error), Send(ctx, Envelope, Out) error
 //	DEALER       the same; to talk to a REP peer send Envelope{{}}
 //
-// Every handle but a retrying REQ's also has Addrs() (the bound addresses,
-// with real ports) and Raw() (the *runtime.Socket, for anything else); one
+// A handle embeds the runtime's part of it (runtime.Handle, SubHandle or
+// RequestHandle), whose methods it has. Every handle but a retrying REQ's
+// has Addrs() (the bound addresses, with real ports) and Raw() (the
+// *runtime.Socket, for anything else); one
 // with a reconnect or heartbeat policy has Reconnect() or Heartbeat(). A
 // message that does not decode (for several types: matches none) is
 // logged and dropped by Recv. A node with
@@ -132,8 +134,16 @@
 //		}
 //	}
 //
-// Unexported names the generated code declares start with "zmqgen", so
-// that they do not clash with the user's.
+// What every node does the same way lives in the runtime, not in the
+// generated file: flag and environment parsing, -h, logging, signals,
+// opening the sockets and running the Handler (runtime.Main), envelopes
+// and the serving loop of REP sockets. The generated file keeps what a
+// reviewer reads, the types above, and the node's tables: zmqgenDefaults
+// (the .ztopo's settings), the program's flags (each with its environment
+// variable) and sockets, and the Node made on the open sockets.
+//
+// Package-level unexported names the generated code declares start with
+// "zmqgen", so that they do not clash with the user's.
 //
 // # Guarantees
 //
@@ -142,7 +152,8 @@
 // the same model: the generator is a fixed sequence of small gen steps
 // over the model's declaration order. Doc comments of the .ztopo become
 // the Go doc comments of what they describe. Generated code references
-// runtime.SupportPackageIsVersion1, so a runtime that no longer supports
-// it fails to compile it. Changing one socket changes only the lines that
+// runtime.SupportPackageIsVersion2, so a runtime that no longer supports
+// it fails to compile it (older generated code fails with a message that
+// says to regenerate it). Changing one socket changes only the lines that
 // concern that socket.
 package codegen

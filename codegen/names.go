@@ -48,10 +48,6 @@ func newMsgSet(node, goName, dir string, msgs []*model.Message) *msgSet {
 // multi says whether the set is several types behind an interface.
 func (ms *msgSet) multi() bool { return ms.Alias != "" }
 
-// codec is the node package's name of the decoding wrapper of a multi
-// set, which runtime.RecvValue can fill.
-func (ms *msgSet) codec() string { return "zmqgen" + ms.Alias }
-
 // usesRequester says whether the socket is a REQ with a retry policy,
 // which the runtime's Requester runs (it opens and reopens REQ sockets).
 func (s *sock) usesRequester() bool { return s.Type == model.REQ && s.Retry != nil }
@@ -150,37 +146,14 @@ func (g *generator) msgName(m *model.Message) string {
 	return g.t.Name + "." + exported(m.Name)
 }
 
-// Codecs of the builtin message types, generated into node files that
-// use them.
-const (
-	textCodec  = "zmqgenText"
-	bytesCodec = "zmqgenBytes"
-)
-
-// codecType is the type that implements runtime.Marshaler and
-// runtime.Unmarshaler for m.
-func (g *generator) codecType(m *model.Message) *jen.Statement {
-	if m.Builtin {
-		if m.Kind == model.Bytes {
-			return jen.Id(bytesCodec)
-		}
-		return jen.Id(textCodec)
-	}
-	return g.msgType(m)
-}
-
-// toCodec converts v, of m's Go type, to its codec type.
-func (g *generator) toCodec(m *model.Message, v jen.Code) *jen.Statement {
-	if m.Builtin {
-		return g.codecType(m).Call(v)
-	}
-	return jen.Add(v)
-}
-
-// fromCodec converts v, of m's codec type, to m's Go type.
-func (g *generator) fromCodec(m *model.Message, v jen.Code) *jen.Statement {
-	if m.Builtin {
-		return g.msgType(m).Parens(v)
+// marshaler converts v, of m's Go type, to a runtime.Marshaler: the
+// builtins through the runtime's Text and Bytes.
+func (g *generator) marshaler(m *model.Message, v jen.Code) *jen.Statement {
+	switch {
+	case m.Builtin && m.Kind == model.Bytes:
+		return jen.Qual(RuntimePath, "Bytes").Call(v)
+	case m.Builtin:
+		return jen.Qual(RuntimePath, "Text").Call(v)
 	}
 	return jen.Add(v)
 }
@@ -214,33 +187,45 @@ func orList(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// setCodec is the type that decodes what a set carries.
-func (g *generator) setCodec(ms *msgSet) *jen.Statement {
-	if ms.multi() {
-		return jen.Id(ms.codec())
-	}
-	return g.codecType(ms.Msgs[0])
-}
-
-// setToCodec converts v, of the set's Go type, to a runtime.Marshaler:
+// setMarshaler converts v, of the set's Go type, to a runtime.Marshaler:
 // an interface of several types is one already.
-func (g *generator) setToCodec(ms *msgSet, v jen.Code) *jen.Statement {
+func (g *generator) setMarshaler(ms *msgSet, v jen.Code) *jen.Statement {
 	if ms.multi() {
 		return jen.Add(v)
 	}
-	return g.toCodec(ms.Msgs[0], v)
+	return g.marshaler(ms.Msgs[0], v)
 }
 
-// setFromCodec converts v, of the set's codec type, to its Go type.
-func (g *generator) setFromCodec(ms *msgSet, v jen.Code) *jen.Statement {
-	if ms.multi() {
-		return jen.Add(v).Dot("v")
+// setDecoder is the function that decodes what a set carries: the
+// message package's UnmarshalX of an interface of several types, the
+// runtime's of a builtin, runtime.Decode of a message type.
+func (g *generator) setDecoder(ms *msgSet) *jen.Statement {
+	m := ms.Msgs[0]
+	switch {
+	case ms.multi():
+		return jen.Qual(g.opts.ImportPath, "Unmarshal"+ms.Iface)
+	case m.Builtin && m.Kind == model.Bytes:
+		return jen.Qual(RuntimePath, "DecodeBytes")
+	case m.Builtin:
+		return jen.Qual(RuntimePath, "DecodeString")
 	}
-	return g.fromCodec(ms.Msgs[0], v)
+	return jen.Qual(RuntimePath, "Decode").Types(g.msgType(m))
 }
 
-// converts says whether the set's codec type differs from its Go type.
-func (ms *msgSet) converts() bool { return ms.multi() || ms.Msgs[0].Builtin }
+// setEncoder is the function that encodes what a set carries, for
+// runtime.Serve.
+func (g *generator) setEncoder(ms *msgSet) *jen.Statement {
+	m := ms.Msgs[0]
+	switch {
+	case ms.multi():
+		return jen.Id(ms.Alias).Dot("MarshalZMQ")
+	case m.Builtin && m.Kind == model.Bytes:
+		return jen.Qual(RuntimePath, "EncodeBytes")
+	case m.Builtin:
+		return jen.Qual(RuntimePath, "EncodeString")
+	}
+	return g.msgType(m).Dot("MarshalZMQ")
+}
 
 // durationLit writes d as a constant expression: 2500ms is
 // 2500 * time.Millisecond, 90s is 90 * time.Second.

@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -18,7 +17,8 @@ type nodeGen struct {
 }
 
 // nodeFile is a node's program: package main. Its steps run in this
-// order, the parts a handler author reads first.
+// order, the parts a handler author reads first, then the tables the
+// runtime runs the node from.
 func (g *generator) nodeFile(n *model.Node) (*jen.File, error) {
 	socks, err := nodeSockets(n)
 	if err != nil {
@@ -39,14 +39,10 @@ func (g *generator) nodeFile(n *model.Node) (*jen.File, error) {
 	}
 	ng.genPoll(f)
 	ng.genEnvelope(f)
-	ng.genBuiltinCodecs(f)
 	ng.genMain(f)
-	ng.genRun(f)
-	ng.genOpen(f)
-	ng.genClose(f)
 	ng.genConfig(f)
-	ng.genParse(f)
-	ng.genFlagValues(f)
+	ng.genProgram(f)
+	ng.genNewNode(f)
 	return f, nil
 }
 
@@ -76,9 +72,9 @@ func (ng *nodeGen) genNodeDoc(f *jen.File) {
 		text += "\n\n" + ng.n.Doc
 	}
 	text += "\n\n" + wrap("The node's own code is the Handler that the other files of this directory "+
-		"implement; this file opens the sockets, reads flags and environment variables "+
-		"(run it with -h to list them) and runs the Handler until it is done or the "+
-		"program gets SIGINT or SIGTERM.")
+		"implement. This file declares the node's sockets, flags and environment variables "+
+		"(run it with -h to list them); the runtime opens the sockets and runs the Handler "+
+		"until it is done or the program gets SIGINT or SIGTERM.")
 	if ng.replicated() {
 		text += fmt.Sprintf("\n\nThe topology runs %d replicas of the node; -replica says which one this is.", ng.n.Replicas)
 	}
@@ -148,7 +144,7 @@ func (ng *nodeGen) genNode(f *jen.File) {
 			s.Add(doc(fmt.Sprintf("%s is the %v socket %s.", sk.Go, sk.Type, sk.Name)))
 			s.Id(sk.Go).Op("*").Id(sk.Handle)
 		}
-		if ng.pollCount() >= 2 {
+		if len(ng.polledSocks()) >= 2 {
 			s.Line()
 			s.Id("poller").Op("*").Qual(RuntimePath, "Poller")
 		}
@@ -193,6 +189,17 @@ func (ng *nodeGen) genHandler(f *jen.File) {
 	})
 }
 
+// handleBase is the runtime handle a socket's handle type embeds.
+func (s *sock) handleBase() string {
+	switch {
+	case s.usesRequester():
+		return "RequestHandle"
+	case s.Type == model.SUB || s.Type == model.XSUB:
+		return "SubHandle"
+	}
+	return "Handle"
+}
+
 // genSocket writes a socket's handle type and its methods.
 func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 	var io []string
@@ -207,27 +214,26 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 		sentence += ": it " + strings.Join(io, " and ")
 	}
 	sentence += "."
-	if s.Type == model.REP {
+	switch {
+	case s.Type == model.REP:
 		sentence += fmt.Sprintf(" Handler.%s answers its requests.", serveMethod(s))
+	case s.usesRequester():
+		sentence += fmt.Sprintf(" Its retry policy (Retry): the .ztopo says %s and %d tries; -%s.retry.timeout and -%s.retry.tries override it.",
+			durationText(s.Retry.Timeout), s.Retry.Tries, s.Name, s.Name)
+		if s.Retry.Reopen {
+			sentence += " The socket is closed and a new one opened before each new try."
+		}
+	case s.hasSubscriptions():
+		sentence += fmt.Sprintf(" Its prefix filters: the .ztopo's (%s), or those of -%s.subscribe.", prefixesText(s.Subscribe), s.Name)
 	}
 	ng.genSets(f, s)
 	f.Line()
 	f.Add(docFor(s.Handle, sentence, s.Doc))
 	f.Type().Id(s.Handle).StructFunc(func(st *jen.Group) {
-		if s.usesRequester() {
-			st.Id("req").Op("*").Qual(RuntimePath, "Requester")
-			st.Id("onRetry").Func().Params(jen.Id("left").Int())
-		} else {
-			st.Id("sock").Op("*").Qual(RuntimePath, "Socket")
-		}
-		st.Id("log").Op("*").Qual("log/slog", "Logger")
+		st.Op("*").Qual(RuntimePath, s.handleBase())
 		// One comment line before each policy field, so that gofmt aligns
 		// it alone: a policy added to the .ztopo adds lines, and moves
 		// none.
-		if s.usesRequester() {
-			st.Comment("retry is what Retry returns; the Requester has it too.")
-			st.Id("retry").Qual(RuntimePath, "Retry")
-		}
 		if s.Reconnect != nil {
 			st.Comment("reconnect is what Reconnect returns.")
 			st.Id("reconnect").Qual(RuntimePath, "Backoff")
@@ -236,21 +242,26 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 			st.Comment("heartbeat is what Heartbeat returns.")
 			st.Id("heartbeat").Qual(RuntimePath, "Heartbeat")
 		}
-		if s.hasSubscriptions() {
-			st.Comment("mu guards subs, the socket's prefix filters.")
-			st.Id("mu").Qual("sync", "Mutex")
-			st.Id("subs").Index().String()
-		}
 	})
 	recv := jen.Id("s").Op("*").Id(s.Handle)
 	ctx := jen.Id("ctx").Qual("context", "Context")
+	raw := jen.Id("s").Dot("Raw").Call()
 	switch {
-	case s.Type == model.REQ && s.usesRequester():
-		ng.genRetryRequest(f, s, recv, ctx)
-	case s.Type == model.REQ:
-		ng.genRequest(f, s, recv, ctx)
 	case s.Type == model.REP:
-		ng.genServe(f, s, recv, ctx)
+		// Handler.ServeX answers; Node.tasks runs the loop.
+	case s.Type == model.REQ:
+		f.Line()
+		call := jen.Qual(RuntimePath, "Request").Call(jen.Id("ctx"), raw, ng.setMarshaler(s.Out, jen.Id("req")), ng.setDecoder(s.In))
+		if s.usesRequester() {
+			f.Comment("Request sends req and waits for the reply, as the socket's retry policy says.")
+			f.Comment("It returns an error wrapping runtime.ErrNoReply when no try got a reply.")
+			call = jen.Qual(RuntimePath, "RequestRetry").Call(jen.Id("ctx"), jen.Id("s").Dot("RequestHandle"), ng.setMarshaler(s.Out, jen.Id("req")), ng.setDecoder(s.In))
+		} else {
+			f.Comment("Request sends req and waits for the reply. Requests go to the socket's")
+			f.Comment("peers in turn (round robin).")
+		}
+		f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.setType(s.Out))).
+			Params(ng.setType(s.In), jen.Error()).Block(jen.Return(call))
 	case s.hasEnvelope():
 		ng.genEnvelopeSend(f, s, recv, ctx)
 		ng.genEnvelopeRecv(f, s, recv, ctx)
@@ -258,28 +269,11 @@ func (ng *nodeGen) genSocket(f *jen.File, s *sock) {
 		ng.genSend(f, s, recv, ctx)
 		ng.genRecv(f, s, recv, ctx)
 	}
-	switch {
-	case s.hasSubscriptions():
-		ng.genSubscriptions(f, s, recv)
-	case s.Type == model.XSUB:
-		ng.genSubscribe(f, s, recv)
-	}
-	if !s.usesRequester() {
-		f.Line()
-		f.Comment("Addrs returns the addresses the socket is bound to, with real port numbers.")
-		f.Func().Params(recv.Clone()).Id("Addrs").Params().Index().String().Block(
-			jen.Return(jen.Id("s").Dot("sock").Dot("Addrs").Call()))
-		f.Line()
-		f.Comment("Raw returns the runtime socket, for what the typed methods do not offer.")
-		f.Func().Params(recv.Clone()).Id("Raw").Params().Op("*").Qual(RuntimePath, "Socket").Block(
-			jen.Return(jen.Id("s").Dot("sock")))
-	}
 	ng.genPolicies(f, s, recv)
 }
 
 // genSets writes, for each direction of s that carries several message
-// types, the alias of the message package's interface and, for what s
-// receives, the wrapper runtime.RecvValue decodes into.
+// types, the alias of the message package's interface.
 func (ng *nodeGen) genSets(f *jen.File, s *sock) {
 	for _, ms := range []*msgSet{s.In, s.Out} {
 		if ms == nil || !ms.multi() {
@@ -302,18 +296,6 @@ func (ng *nodeGen) genSets(f *jen.File, s *sock) {
 		}
 		f.Add(doc(wrap(text)))
 		f.Type().Id(ms.Alias).Op("=").Qual(ng.opts.ImportPath, ms.Iface)
-		if !ms.In {
-			continue
-		}
-		f.Line()
-		f.Comment(fmt.Sprintf("%s decodes a %s, for runtime.RecvValue.", ms.codec(), ms.Alias))
-		f.Type().Id(ms.codec()).Struct(jen.Id("v").Id(ms.Alias))
-		f.Line()
-		f.Func().Params(jen.Id("c").Op("*").Id(ms.codec())).Id("UnmarshalZMQ").
-			Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Params(jen.Err().Error()).Block(
-			jen.List(jen.Id("c").Dot("v"), jen.Err()).Op("=").Qual(ng.opts.ImportPath, "Unmarshal"+ms.Iface).Call(jen.Id("msg")),
-			jen.Return(jen.Err()),
-		)
 	}
 }
 
@@ -342,73 +324,6 @@ func (ng *nodeGen) genPolicies(f *jen.File, s *sock, recv *jen.Statement) {
 	}
 }
 
-func (ng *nodeGen) genRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	f.Line()
-	f.Comment("Request sends req and waits for the reply. Requests go to the socket's")
-	f.Comment("peers in turn (round robin).")
-	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.setType(s.Out))).
-		Params(jen.Id("reply").Add(ng.setType(s.In)), jen.Err().Error()).Block(
-		jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("req"))),
-			jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
-		ng.recvValue(s.In),
-	)
-}
-
-func (ng *nodeGen) genRetryRequest(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	r := s.Retry
-	text := "Request sends req and waits for the reply, as the socket's retry policy (Retry) " +
-		"says: it waits up to the policy's timeout for a reply, and makes up to its number of tries in all"
-	if r.Reopen {
-		text += ", closing the socket and opening a new one before each new try"
-	}
-	text += ". It returns an error wrapping runtime.ErrNoReply when no try got a reply."
-	f.Line()
-	f.Add(doc(wrap(text)))
-	f.Func().Params(recv.Clone()).Id("Request").Params(ctx.Clone(), jen.Id("req").Add(ng.setType(s.Out))).
-		Params(jen.Id("reply").Add(ng.setType(s.In)), jen.Err().Error()).Block(
-		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.setToCodec(s.Out, jen.Id("req"))).Dot("MarshalZMQ").Call(),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
-		jen.List(jen.Id("m"), jen.Err()).Op("=").Id("s").Dot("req").Dot("Request").Call(jen.Id("ctx"), jen.Id("m")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("reply"), jen.Err())),
-		jen.Var().Id("v").Add(ng.setCodec(s.In)),
-		jen.Err().Op("=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("m")),
-		jen.Return(ng.setFromCodec(s.In, jen.Id("v")), jen.Err()),
-	)
-	f.Line()
-	f.Comment("OnRetry sets f to be called after each try that got no reply in time, with")
-	f.Comment("the number of tries left (0 when the request is abandoned). Set it before")
-	f.Comment("the first Request.")
-	f.Func().Params(recv.Clone()).Id("OnRetry").Params(jen.Id("f").Func().Params(jen.Id("left").Int())).Block(
-		jen.Id("s").Dot("onRetry").Op("=").Id("f"))
-	f.Line()
-	f.Add(doc(wrap(fmt.Sprintf("Retry returns the socket's retry policy. The .ztopo says %s and %d tries; "+
-		"-%s.retry.timeout and -%s.retry.tries override it. Its OnRetry is nil: "+
-		"OnRetry sets the hook.", durationText(r.Timeout), r.Tries, s.Name, s.Name))))
-	f.Func().Params(recv.Clone()).Id("Retry").Params().Qual(RuntimePath, "Retry").Block(
-		jen.Return(jen.Id("s").Dot("retry")))
-	f.Line()
-	f.Comment("retried is the runtime's OnRetry hook.")
-	f.Func().Params(recv.Clone()).Id("retried").Params(jen.Id("left").Int()).Block(
-		jen.If(jen.Id("s").Dot("onRetry").Op("!=").Nil()).Block(jen.Id("s").Dot("onRetry").Call(jen.Id("left"))))
-}
-
-// genServe writes the loop that answers a REP socket's requests.
-func (ng *nodeGen) genServe(f *jen.File, s *sock, recv, ctx *jen.Statement) {
-	f.Line()
-	f.Comment("serve answers each request with h until ctx is done or h fails.")
-	f.Func().Params(recv.Clone()).Id("serve").Params(ctx.Clone(), jen.Id("h").Func().
-		Params(jen.Qual("context", "Context"), ng.setType(s.In)).Params(ng.setType(s.Out), jen.Error())).Error().Block(
-		jen.For().Block(
-			jen.List(jen.Id("req"), jen.Err()).Op(":=").Qual(RuntimePath, "RecvValue").Types(ng.setCodec(s.In)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock")),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.List(jen.Id("reply"), jen.Err()).Op(":=").Id("h").Call(jen.Id("ctx"), ng.setFromCodec(s.In, jen.Id("req"))),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(serveMethod(s)+": %w"), jen.Err()))),
-			jen.If(jen.Err().Op(":=").Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("reply"))),
-				jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		),
-	)
-}
-
 // sendDoc explains where a socket type's Send goes.
 func sendDoc(t model.SocketType) string {
 	switch t {
@@ -431,7 +346,7 @@ func (ng *nodeGen) genSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 	f.Line()
 	f.Add(doc(sendDoc(s.Type)))
 	f.Func().Params(recv.Clone()).Id(s.sendMethod()).Params(ctx.Clone(), jen.Id("msg").Add(ng.setType(s.Out))).Error().Block(
-		jen.Return(jen.Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("sock"), ng.setToCodec(s.Out, jen.Id("msg")))))
+		jen.Return(jen.Qual(RuntimePath, "SendValue").Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call(), ng.setMarshaler(s.Out, jen.Id("msg")))))
 }
 
 func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
@@ -450,43 +365,11 @@ func (ng *nodeGen) genRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
 		f.Comment("Recv waits for the next message. A message that does not decode is logged")
 		f.Comment("and dropped.")
 	}
-	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("msg").Add(ng.setType(s.In)), jen.Err().Error()).Block(
-		ng.recvValue(s.In),
-	)
-}
-
-// genSubscriptions writes a SUB socket's Subscribe, Unsubscribe and
-// Subscriptions, which keep the list of its prefix filters.
-func (ng *nodeGen) genSubscriptions(f *jen.File, s *sock, recv *jen.Statement) {
-	lock := jen.Id("s").Dot("mu").Dot("Lock").Call()
-	unlock := jen.Defer().Id("s").Dot("mu").Dot("Unlock").Call()
-	f.Line()
-	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through).")
-	f.Func().Params(recv.Clone()).Id("Subscribe").Params(jen.Id("prefix").String()).Error().Block(
-		lock.Clone(), unlock.Clone(),
-		jen.If(jen.Err().Op(":=").Id("s").Dot("sock").Dot("Subscribe").Call(jen.Id("prefix")), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Err())),
-		jen.Id("s").Dot("subs").Op("=").Append(jen.Id("s").Dot("subs"), jen.Id("prefix")),
-		jen.Return(jen.Nil()),
-	)
-	f.Line()
-	f.Comment("Unsubscribe removes a prefix filter.")
-	f.Func().Params(recv.Clone()).Id("Unsubscribe").Params(jen.Id("prefix").String()).Error().Block(
-		lock.Clone(), unlock.Clone(),
-		jen.If(jen.Err().Op(":=").Id("s").Dot("sock").Dot("Unsubscribe").Call(jen.Id("prefix")), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Err())),
-		jen.If(jen.Id("i").Op(":=").Qual("slices", "Index").Call(jen.Id("s").Dot("subs"), jen.Id("prefix")), jen.Id("i").Op(">=").Lit(0)).Block(
-			jen.Id("s").Dot("subs").Op("=").Qual("slices", "Delete").Call(jen.Id("s").Dot("subs"), jen.Id("i"), jen.Id("i").Op("+").Lit(1))),
-		jen.Return(jen.Nil()),
-	)
-	f.Line()
-	f.Add(doc(wrap(fmt.Sprintf("Subscriptions returns the socket's prefix filters, in the order they were added: "+
-		"those of the .ztopo (%s), or of -%s.subscribe when it is given, then those of Subscribe, "+
-		"less those of Unsubscribe.", prefixesText(s.Subscribe), s.Name))))
-	f.Func().Params(recv.Clone()).Id("Subscriptions").Params().Index().String().Block(
-		lock.Clone(), unlock.Clone(),
-		jen.Return(jen.Qual("slices", "Clone").Call(jen.Id("s").Dot("subs"))),
-	)
+	call := jen.Qual(RuntimePath, "RecvFunc").Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call(), ng.setDecoder(s.In))
+	if !s.In.multi() && !s.In.Msgs[0].Builtin {
+		call = jen.Qual(RuntimePath, "RecvValue").Types(ng.setType(s.In)).Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call())
+	}
+	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(ng.setType(s.In), jen.Error()).Block(jen.Return(call))
 }
 
 // prefixesText lists prefix filters for docs.
@@ -499,18 +382,6 @@ func prefixesText(prefixes []string) string {
 		q = append(q, fmt.Sprintf("%q", p))
 	}
 	return strings.Join(q, ", ")
-}
-
-// genSubscribe writes an XSUB socket's Subscribe and Unsubscribe.
-func (ng *nodeGen) genSubscribe(f *jen.File, s *sock, recv *jen.Statement) {
-	f.Line()
-	f.Comment("Subscribe adds a prefix filter (\"\" lets everything through).")
-	f.Func().Params(recv.Clone()).Id("Subscribe").Params(jen.Id("prefix").String()).Error().Block(
-		jen.Return(jen.Id("s").Dot("sock").Dot("Subscribe").Call(jen.Id("prefix"))))
-	f.Line()
-	f.Comment("Unsubscribe removes a prefix filter.")
-	f.Func().Params(recv.Clone()).Id("Unsubscribe").Params(jen.Id("prefix").String()).Error().Block(
-		jen.Return(jen.Id("s").Dot("sock").Dot("Unsubscribe").Call(jen.Id("prefix"))))
 }
 
 func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statement) {
@@ -528,11 +399,7 @@ func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statemen
 		f.Comment("as Envelope{{}}.")
 	}
 	f.Func().Params(recv.Clone()).Id("Send").Params(ctx.Clone(), jen.Id("env").Id("Envelope"), jen.Id("msg").Add(ng.setType(s.Out))).Error().Block(
-		jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(ng.setToCodec(s.Out, jen.Id("msg"))).Dot("MarshalZMQ").Call(),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Return(jen.Id("s").Dot("sock").Dot("Send").Call(jen.Id("ctx"),
-			jen.Append(jen.Qual(RuntimePath, "Msg").Parens(jen.Qual("slices", "Clone").Call(jen.Id("env"))), jen.Id("m").Op("...")))),
-	)
+		jen.Return(jen.Qual(RuntimePath, "SendEnvelope").Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call(), jen.Id("env"), ng.setMarshaler(s.Out, jen.Id("msg")))))
 }
 
 func (ng *nodeGen) genEnvelopeRecv(f *jen.File, s *sock, recv, ctx *jen.Statement) {
@@ -550,73 +417,52 @@ func (ng *nodeGen) genEnvelopeRecv(f *jen.File, s *sock, recv, ctx *jen.Statemen
 		f.Comment("message that does not decode is logged and dropped.")
 	}
 	f.Func().Params(recv.Clone()).Id("Recv").Params(ctx.Clone()).Params(jen.Id("Envelope"), ng.setType(s.In), jen.Error()).Block(
-		jen.Var().Id("v").Add(ng.setCodec(s.In)),
-		jen.For().Block(
-			jen.List(jen.Id("m"), jen.Err()).Op(":=").Id("s").Dot("sock").Dot("Recv").Call(jen.Id("ctx")),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), ng.setFromCodec(s.In, jen.Id("v")), jen.Err())),
-			jen.List(jen.Id("env"), jen.Id("body")).Op(":=").Id("zmqgenSplitEnvelope").Call(jen.Id("m"), jen.Lit(s.Type == model.ROUTER)),
-			jen.If(jen.Err().Op(":=").Id("v").Dot("UnmarshalZMQ").Call(jen.Id("body")), jen.Err().Op("!=").Nil()).Block(
-				jen.Id("s").Dot("log").Dot("Warn").Call(jen.Lit("dropped a message that does not decode"), jen.Lit("socket"), jen.Id("s").Dot("sock").Dot("Name").Call(), jen.Lit("err"), jen.Err()),
-				jen.Continue(),
-			),
-			jen.Return(jen.Id("env"), ng.setFromCodec(s.In, jen.Id("v")), jen.Nil()),
-		),
-	)
+		jen.Return(jen.Qual(RuntimePath, "RecvEnvelope").Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call(), ng.setDecoder(s.In))))
 }
 
-// pollCount is the number of sockets Node.Poll waits on.
-func (ng *nodeGen) pollCount() int {
-	n := 0
+// polledSocks are the sockets Node.Poll waits on.
+func (ng *nodeGen) polledSocks() []*sock {
+	var out []*sock
 	for _, s := range ng.socks {
 		if s.polled() {
-			n++
+			out = append(out, s)
 		}
 	}
-	return n
+	return out
 }
 
 // genPoll writes Node.Poll for a node with several receiving sockets.
 func (ng *nodeGen) genPoll(f *jen.File) {
-	if ng.pollCount() < 2 {
+	polled := ng.polledSocks()
+	if len(polled) < 2 {
 		return
 	}
 	var names []string
+	var ready []jen.Code
 	f.Line()
 	f.Comment("Ready says which of the node's receiving sockets have a message waiting;")
 	f.Comment("Node.Poll returns it.")
 	f.Type().Id("Ready").StructFunc(func(st *jen.Group) {
-		for _, s := range ng.socks {
-			if s.polled() {
-				names = append(names, s.Name)
-				st.Comment(fmt.Sprintf("%s: socket %s has a message.", s.Go, s.Name))
-				st.Id(s.Go).Bool()
-			}
+		for i, s := range polled {
+			names = append(names, s.Name)
+			st.Comment(fmt.Sprintf("%s: socket %s has a message.", s.Go, s.Name))
+			st.Id(s.Go).Bool()
+			ready = append(ready, jen.Id(s.Go).Op(":").Id("r").Index(jen.Lit(i)))
 		}
 	})
 	f.Line()
-	f.Comment(fmt.Sprintf("Poll waits until at least one of the sockets %s has a message", strings.Join(names, ", ")))
-	f.Comment("to receive, or ctx is done, and says which. Receive from each socket it")
-	f.Comment("reports, or it reports it again.")
+	f.Add(doc(wrap(fmt.Sprintf("Poll waits until at least one of the sockets %s has a message "+
+		"to receive, or ctx is done, and says which. Receive from each socket it "+
+		"reports, or it reports it again.", strings.Join(names, ", ")))))
 	f.Func().Params(jen.Id("n").Op("*").Id("Node")).Id("Poll").Params(jen.Id("ctx").Qual("context", "Context")).
-		Params(jen.Id("r").Id("Ready"), jen.Err().Error()).Block(
-		jen.List(jen.Id("ready"), jen.Err()).Op(":=").Id("n").Dot("poller").Dot("Poll").Call(jen.Id("ctx")),
-		jen.For().List(jen.Id("_"), jen.Id("i")).Op(":=").Range().Id("ready").Block(
-			jen.Switch(jen.Id("i")).BlockFunc(func(sw *jen.Group) {
-				i := 0
-				for _, s := range ng.socks {
-					if s.polled() {
-						sw.Case(jen.Lit(i)).Block(jen.Id("r").Dot(s.Go).Op("=").True())
-						i++
-					}
-				}
-			}),
-		),
-		jen.Return(jen.Id("r"), jen.Err()),
+		Params(jen.Id("Ready"), jen.Error()).Block(
+		jen.List(jen.Id("r"), jen.Err()).Op(":=").Id("n").Dot("poller").Dot("Ready").Call(jen.Id("ctx")),
+		jen.Return(jen.Id("Ready").Values(ready...), jen.Err()),
 	)
 }
 
-// genEnvelope writes the Envelope type for nodes with ROUTER or DEALER
-// sockets.
+// genEnvelope writes the Envelope alias for nodes with ROUTER or DEALER
+// sockets, so that handlers name it as the node's own.
 func (ng *nodeGen) genEnvelope(f *jen.File) {
 	any := false
 	for _, s := range ng.socks {
@@ -629,68 +475,5 @@ func (ng *nodeGen) genEnvelope(f *jen.File) {
 	f.Comment("Envelope is the routing part of a message on a ROUTER or DEALER socket: the")
 	f.Comment("peer identities a ROUTER adds, then an empty delimiter frame (REQ and REP")
 	f.Comment("peers use one; DEALER peers may not).")
-	f.Type().Id("Envelope").Index().Index().Byte()
-	f.Line()
-	f.Comment("zmqgenSplitEnvelope splits m after its first empty frame. A ROUTER's first")
-	f.Comment("frame is always the sender's identity, delimiter or not; a message with no")
-	f.Comment("empty frame has no envelope otherwise.")
-	f.Func().Id("zmqgenSplitEnvelope").Params(jen.Id("m").Qual(RuntimePath, "Msg"), jen.Id("router").Bool()).
-		Params(jen.Id("Envelope"), jen.Qual(RuntimePath, "Msg")).Block(
-		jen.Id("start").Op(":=").Lit(0),
-		jen.If(jen.Id("router")).Block(jen.Id("start").Op("=").Lit(1)),
-		jen.For(jen.Id("i").Op(":=").Id("start"), jen.Id("i").Op("<").Len(jen.Id("m")), jen.Id("i").Op("++")).Block(
-			jen.If(jen.Len(jen.Id("m").Index(jen.Id("i"))).Op("==").Lit(0)).Block(
-				jen.Return(jen.Id("Envelope").Parens(jen.Id("m").Index(jen.Empty(), jen.Id("i").Op("+").Lit(1))), jen.Id("m").Index(jen.Id("i").Op("+").Lit(1), jen.Empty())))),
-		jen.If(jen.Id("router").Op("&&").Len(jen.Id("m")).Op(">").Lit(0)).Block(
-			jen.Return(jen.Id("Envelope").Parens(jen.Id("m").Index(jen.Empty(), jen.Lit(1))), jen.Id("m").Index(jen.Lit(1), jen.Empty()))),
-		jen.Return(jen.Nil(), jen.Id("m")),
-	)
-}
-
-// genBuiltinCodecs writes codecs for the builtin string and bytes types,
-// when the node's sockets use them.
-func (ng *nodeGen) genBuiltinCodecs(f *jen.File) {
-	var text, raw bool
-	for _, s := range ng.socks {
-		for _, m := range append(slices.Clone(s.Send), s.Recv...) {
-			if m.Builtin {
-				text = text || m.Kind == model.String
-				raw = raw || m.Kind == model.Bytes
-			}
-		}
-	}
-	for _, c := range []struct {
-		use                        bool
-		name, desc, encode, decode string
-		typ                        *jen.Statement
-	}{
-		{text, textCodec, "string: one frame of UTF-8 text", "StringMsg", "DecodeString", jen.String()},
-		{raw, bytesCodec, "bytes: one frame of raw bytes", "BytesMsg", "DecodeBytes", jen.Index().Byte()},
-	} {
-		if !c.use {
-			continue
-		}
-		f.Line()
-		f.Comment(fmt.Sprintf("%s is the codec of the builtin message type %s.", c.name, c.desc))
-		f.Type().Id(c.name).Add(c.typ)
-		f.Line()
-		f.Func().Params(jen.Id("m").Id(c.name)).Id("MarshalZMQ").Params().Params(jen.Qual(RuntimePath, "Msg"), jen.Error()).Block(
-			jen.Return(jen.Qual(RuntimePath, c.encode).Call(c.typ.Clone().Parens(jen.Id("m"))), jen.Nil()))
-		f.Line()
-		f.Func().Params(jen.Id("m").Op("*").Id(c.name)).Id("UnmarshalZMQ").Params(jen.Id("msg").Qual(RuntimePath, "Msg")).Error().Block(
-			jen.List(jen.Id("v"), jen.Err()).Op(":=").Qual(RuntimePath, c.decode).Call(jen.Id("msg")),
-			jen.Op("*").Id("m").Op("=").Id(c.name).Parens(jen.Id("v")),
-			jen.Return(jen.Err()),
-		)
-	}
-}
-
-// recvValue returns the statements that receive a value of ms on s.sock
-// and return it with the error.
-func (ng *nodeGen) recvValue(ms *msgSet) jen.Code {
-	call := jen.Qual(RuntimePath, "RecvValue").Types(ng.setCodec(ms)).Call(jen.Id("ctx"), jen.Id("s").Dot("sock"))
-	if !ms.converts() {
-		return jen.Return(call)
-	}
-	return jen.List(jen.Id("v"), jen.Err()).Op(":=").Add(call).Line().Return(ng.setFromCodec(ms, jen.Id("v")), jen.Err())
+	f.Type().Id("Envelope").Op("=").Qual(RuntimePath, "Envelope")
 }

@@ -29,36 +29,7 @@ func recvValue[T any, PT interface {
 	*T
 	Unmarshaler
 }](ctx context.Context, s *Socket) (T, error) {
-	for {
-		m, err := s.Recv(ctx)
-		if err != nil {
-			var zero T
-			return zero, err
-		}
-		var v T
-		if err := PT(&v).UnmarshalZMQ(m); err != nil {
-			// One bad message must not stop a node that serves many
-			// peers: report it and wait for the next. A REP forgets the
-			// request (its requester gets no reply, as if the request
-			// were lost); a REQ waits on for a reply from the peer it
-			// asked, as if this one had not come.
-			s.c.forget()
-			s.c.stats.drop(DropUndecodable, 1)
-			if ok, hidden := s.c.badMsgs.note(); ok {
-				l := loggerOf(&s.opts)
-				args := []any{"socket", s.Name(), "type", fmt.Sprintf("%T", v), "frames", len(m), "err", err}
-				if hidden > 0 {
-					args = append(args, "not_logged", hidden)
-				}
-				l.Warn("zmq: dropped a message that does not decode", args...)
-			}
-			continue
-		}
-		if n := s.c.badMsgs.flush(); n > 0 {
-			loggerOf(&s.opts).Warn("zmq: more messages that do not decode were dropped", "socket", s.Name(), "type", fmt.Sprintf("%T", v), "not_logged", n)
-		}
-		return v, nil
-	}
+	return RecvFunc(ctx, s, Decode[T, PT]) // typed.go
 }
 
 // requestValue implements RequestValue.

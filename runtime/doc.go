@@ -5,8 +5,13 @@
 // github.com/go-zeromq/zmq4 only for connection handshakes. Every behaviour
 // is tested against libzmq peers.
 //
-// Generated code refers to SupportPackageIsVersion1; a runtime that no
-// longer supports the generated code's version fails to compile it.
+// Generated code refers to SupportPackageIsVersion2 (version.go); a
+// runtime that no longer supports the generated code's version fails to
+// compile it. Generated node programs are tables and types: their main
+// calls Main, which parses flags and environment variables (flags.go),
+// opens the sockets and runs the handler (node.go); their socket handles
+// embed Handle, SubHandle or RequestHandle (handle.go) and send and
+// receive with the typed helpers of typed.go and envelope.go.
 //
 // # Sockets
 //
@@ -140,9 +145,3 @@
 // subscriber that does not keep up misses events, counted in the next one,
 // and never holds the socket up.
 package runtime
-
-// SupportPackageIsVersion1 is referenced by generated code. When the
-// contract between generated code and this package changes, the constant is
-// renamed, so that stale generated code fails to compile instead of
-// misbehaving.
-const SupportPackageIsVersion1 = true

@@ -54,3 +54,15 @@ func (p *Poller) poll(ctx context.Context) ([]int, error) {
 		}
 	}
 }
+
+// Ready waits as Poll does and says, for each socket in the order of the
+// NewPoller arguments, whether it has a message to receive. Generated
+// Node.Poll methods turn it into a struct with a field per socket.
+func (p *Poller) Ready(ctx context.Context) ([]bool, error) {
+	ready := make([]bool, len(p.socks))
+	idx, err := p.Poll(ctx)
+	for _, i := range idx {
+		ready[i] = true
+	}
+	return ready, err
+}

@@ -122,7 +122,7 @@ func TestGenerateCheck(t *testing.T) {
 	code, stdout, _ := runCmd(t, "", "generate", "-check", "shop")
 	want := []string{
 		"--- a/shop/till/till.zmqgen.go\n+++ b/shop/till/till.zmqgen.go\n@@ -",
-		"\n-\tc.bindRep = []string{\"tcp://*:7001\"}\n+\tc.bindRep = []string{\"tcp://*:7000\"}\n",
+		"\n-\tc.Rep.Bind = []string{\"tcp://*:7001\"}\n+\tc.Rep.Bind = []string{\"tcp://*:7000\"}\n",
 	}
 	for _, w := range want {
 		if code != exitFail || !strings.Contains(stdout, w) {

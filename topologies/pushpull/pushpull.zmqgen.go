@@ -14,7 +14,7 @@ import "github.com/zmqgen/zmqgen/runtime"
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Work is the message Work: one frame holding a JSON object.
 //

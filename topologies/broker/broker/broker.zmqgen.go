@@ -7,24 +7,14 @@
 // client to some server, and each reply back to the client that asked.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/broker"
@@ -32,7 +22,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node broker: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -77,48 +67,21 @@ type Handler interface {
 // The clients' side. ROUTER puts the client's identity in front of
 // each request, so that the reply can find its way back.
 type FrontendSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends the frames of env, then msg, to the peer that env's first frame
 // names; a message for a peer that is gone is dropped. Reply with the
 // envelope Recv returned.
 func (s *FrontendSocket) Send(ctx context.Context, env Envelope, msg broker.Reply) error {
-	m, err := msg.MarshalZMQ()
-	if err != nil {
-		return err
-	}
-	return s.sock.Send(ctx, append(runtime.Msg(slices.Clone(env)), m...))
+	return runtime.SendEnvelope(ctx, s.Raw(), env, msg)
 }
 
 // Recv waits for the next message and returns it with its envelope: the
 // sender's identity and any routing frames, up to and including the empty
 // delimiter frame. A message that does not decode is logged and dropped.
 func (s *FrontendSocket) Recv(ctx context.Context) (Envelope, broker.Request, error) {
-	var v broker.Request
-	for {
-		m, err := s.sock.Recv(ctx)
-		if err != nil {
-			return nil, v, err
-		}
-		env, body := zmqgenSplitEnvelope(m, true)
-		if err := v.UnmarshalZMQ(body); err != nil {
-			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
-			continue
-		}
-		return env, v, nil
-	}
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *FrontendSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *FrontendSocket) Raw() *runtime.Socket {
-	return s.sock
+	return runtime.RecvEnvelope(ctx, s.Raw(), runtime.Decode[broker.Request])
 }
 
 // BackendSocket is the DEALER socket backend of node broker: it receives
@@ -127,48 +90,21 @@ func (s *FrontendSocket) Raw() *runtime.Socket {
 // The servers' side. DEALER hands requests to the servers in turn and
 // takes their replies in whatever order they come.
 type BackendSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends the frames of env, then msg, to the next peer in turn (round
 // robin). A REP peer wants an envelope that ends with an empty frame, such
 // as Envelope{{}}.
 func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg broker.Request) error {
-	m, err := msg.MarshalZMQ()
-	if err != nil {
-		return err
-	}
-	return s.sock.Send(ctx, append(runtime.Msg(slices.Clone(env)), m...))
+	return runtime.SendEnvelope(ctx, s.Raw(), env, msg)
 }
 
 // Recv waits for the next message and returns it with its envelope: the
 // frames up to and including the first empty frame, if there is one. A
 // message that does not decode is logged and dropped.
 func (s *BackendSocket) Recv(ctx context.Context) (Envelope, broker.Reply, error) {
-	var v broker.Reply
-	for {
-		m, err := s.sock.Recv(ctx)
-		if err != nil {
-			return nil, v, err
-		}
-		env, body := zmqgenSplitEnvelope(m, false)
-		if err := v.UnmarshalZMQ(body); err != nil {
-			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
-			continue
-		}
-		return env, v, nil
-	}
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *BackendSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *BackendSocket) Raw() *runtime.Socket {
-	return s.sock
+	return runtime.RecvEnvelope(ctx, s.Raw(), runtime.Decode[broker.Reply])
 }
 
 // Ready says which of the node's receiving sockets have a message waiting;
@@ -183,273 +119,78 @@ type Ready struct {
 // Poll waits until at least one of the sockets frontend, backend has a message
 // to receive, or ctx is done, and says which. Receive from each socket it
 // reports, or it reports it again.
-func (n *Node) Poll(ctx context.Context) (r Ready, err error) {
-	ready, err := n.poller.Poll(ctx)
-	for _, i := range ready {
-		switch i {
-		case 0:
-			r.Frontend = true
-		case 1:
-			r.Backend = true
-		}
-	}
-	return r, err
+func (n *Node) Poll(ctx context.Context) (Ready, error) {
+	r, err := n.poller.Ready(ctx)
+	return Ready{Frontend: r[0], Backend: r[1]}, err
 }
 
 // Envelope is the routing part of a message on a ROUTER or DEALER socket: the
 // peer identities a ROUTER adds, then an empty delimiter frame (REQ and REP
 // peers use one; DEALER peers may not).
-type Envelope [][]byte
+type Envelope = runtime.Envelope
 
-// zmqgenSplitEnvelope splits m after its first empty frame. A ROUTER's first
-// frame is always the sender's identity, delimiter or not; a message with no
-// empty frame has no envelope otherwise.
-func zmqgenSplitEnvelope(m runtime.Msg, router bool) (Envelope, runtime.Msg) {
-	start := 0
-	if router {
-		start = 1
-	}
-	for i := start; i < len(m); i++ {
-		if len(m[i]) == 0 {
-			return Envelope(m[:i+1]), m[i+1:]
-		}
-	}
-	if router && len(m) > 0 {
-		return Envelope(m[:1]), m[1:]
-	}
-	return nil, m
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "broker")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Frontend = &FrontendSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.ROUTER,
-			runtime.WithName("broker.frontend"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityFrontend)),
-		),
-	}
-	err = runtime.Attach(n.Frontend.sock, c.bindFrontend, c.connectFrontend, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket frontend: %w", err)
-	}
-
-	n.Backend = &BackendSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.DEALER,
-			runtime.WithName("broker.backend"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityBackend)),
-		),
-	}
-	err = runtime.Attach(n.Backend.sock, c.bindBackend, c.connectBackend, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket backend: %w", err)
-	}
-
-	n.poller = runtime.NewPoller(n.Frontend.sock, n.Backend.sock)
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Backend != nil && n.Backend.sock != nil {
-		if err := n.Backend.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "backend", "err", err)
-		}
-	}
-	if n.Frontend != nil && n.Frontend.sock != nil {
-		if err := n.Frontend.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "frontend", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket frontend.
-	bindFrontend    []string
-	connectFrontend []string
-	// Its routing identity.
-	identityFrontend string
+	Frontend runtime.SocketConfig
 
-	// Endpoints of socket backend.
-	bindBackend    []string
-	connectBackend []string
-	// Its routing identity.
-	identityBackend string
+	Backend runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: broker [flags]
-
-broker runs the node broker of the broker topology (topologies/broker/broker.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.bindFrontend = []string{"tcp://*:5559"}
-	c.bindBackend = []string{"tcp://*:5560"}
-	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindFrontend), "frontend.bind", "endpoints socket frontend binds, comma-separated ($BROKER_FRONTEND_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectFrontend), "frontend.connect", "endpoints socket frontend connects to, comma-separated ($BROKER_FRONTEND_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityFrontend), "frontend.identity", "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($BROKER_FRONTEND_IDENTITY)")
-	fs.Var((*zmqgenEndpoints)(&c.bindBackend), "backend.bind", "endpoints socket backend binds, comma-separated ($BROKER_BACKEND_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectBackend), "backend.connect", "endpoints socket backend connects to, comma-separated ($BROKER_BACKEND_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityBackend), "backend.identity", "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($BROKER_BACKEND_IDENTITY)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($BROKER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"frontend.bind", "BROKER_FRONTEND_BIND"},
-		{"frontend.connect", "BROKER_FRONTEND_CONNECT"},
-		{"frontend.identity", "BROKER_FRONTEND_IDENTITY"},
-		{"backend.bind", "BROKER_BACKEND_BIND"},
-		{"backend.connect", "BROKER_BACKEND_CONNECT"},
-		{"backend.identity", "BROKER_BACKEND_IDENTITY"},
-		{"log-level", "BROKER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Frontend = runtime.SocketConfig{Name: "frontend", Type: runtime.ROUTER}
+	c.Frontend.Bind = []string{"tcp://*:5559"}
+	c.Backend = runtime.SocketConfig{Name: "backend", Type: runtime.DEALER}
+	c.Backend.Bind = []string{"tcp://*:5560"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "broker",
+		Node:      "broker",
+		Source:    "topologies/broker/broker.ztopo",
+		Replicas:  1,
+		EnvPrefix: "BROKER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Frontend,
+			&c.Backend,
+		},
+		Flags: []runtime.Flag{
+			{Name: "frontend.bind", Env: "BROKER_FRONTEND_BIND", Value: runtime.EndpointsFlag(&c.Frontend.Bind), Usage: "endpoints socket frontend binds, comma-separated"},
+			{Name: "frontend.connect", Env: "BROKER_FRONTEND_CONNECT", Value: runtime.EndpointsFlag(&c.Frontend.Connect), Usage: "endpoints socket frontend connects to, comma-separated"},
+			{Name: "frontend.identity", Env: "BROKER_FRONTEND_IDENTITY", Value: runtime.IdentityFlag(&c.Frontend.Identity), Usage: "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "backend.bind", Env: "BROKER_BACKEND_BIND", Value: runtime.EndpointsFlag(&c.Backend.Bind), Usage: "endpoints socket backend binds, comma-separated"},
+			{Name: "backend.connect", Env: "BROKER_BACKEND_CONNECT", Value: runtime.EndpointsFlag(&c.Backend.Connect), Usage: "endpoints socket backend connects to, comma-separated"},
+			{Name: "backend.identity", Env: "BROKER_BACKEND_IDENTITY", Value: runtime.IdentityFlag(&c.Backend.Identity), Usage: "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+		},
 	}
-	return nil
 }
 
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Frontend = &FrontendSocket{Handle: s.Handle("frontend")}
+	n.Backend = &BackendSocket{Handle: s.Handle("backend")}
+	n.poller = runtime.NewPoller(n.Frontend.Raw(), n.Backend.Raw())
+	return n
 }
 
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -7,25 +7,16 @@
 // every request with "World".
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 //
 // The topology runs 2 replicas of the node; -replica says which one this is.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/broker"
@@ -33,7 +24,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node server: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -77,239 +68,64 @@ type Handler interface {
 // RepSocket is the REP socket rep of node server: it receives broker.Request
 // and sends broker.Reply. Handler.ServeRep answers its requests.
 type RepSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
-// serve answers each request with h until ctx is done or h fails.
-func (s *RepSocket) serve(ctx context.Context, h func(context.Context, broker.Request) (broker.Reply, error)) error {
-	for {
-		req, err := runtime.RecvValue[broker.Request](ctx, s.sock)
-		if err != nil {
-			return err
-		}
-		reply, err := h(ctx, req)
-		if err != nil {
-			return fmt.Errorf("ServeRep: %w", err)
-		}
-		if err := runtime.SendValue(ctx, s.sock, reply); err != nil {
-			return err
-		}
-	}
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *RepSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *RepSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "server", "replica", c.replica)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(n.Rep.serve(ctx, h.ServeRep))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Rep = &RepSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.REP,
-			runtime.WithName("server.rep"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityRep)),
-		),
-	}
-	err = runtime.Attach(n.Rep.sock, c.bindRep, c.connectRep, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket rep: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Rep != nil && n.Rep.sock != nil {
-		if err := n.Rep.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "rep", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket rep.
-	bindRep    []string
-	connectRep []string
-	// Its routing identity.
-	identityRep string
+	Rep runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: server [flags]
-
-server runs the node server of the broker topology (topologies/broker/broker.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectRep = []string{"tcp://localhost:5560"}
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindRep), "rep.bind", "endpoints socket rep binds, comma-separated ($SERVER_REP_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectRep), "rep.connect", "endpoints socket rep connects to, comma-separated ($SERVER_REP_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityRep), "rep.identity", "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($SERVER_REP_IDENTITY)")
-	fs.BoolVar(&c.params.Echo, "echo", false, "Answer with the request itself instead of \"World\" (for tests). ($SERVER_ECHO)")
-	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($SERVER_REPLICA)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SERVER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"rep.bind", "SERVER_REP_BIND"},
-		{"rep.connect", "SERVER_REP_CONNECT"},
-		{"rep.identity", "SERVER_REP_IDENTITY"},
-		{"echo", "SERVER_ECHO"},
-		{"replica", "SERVER_REPLICA"},
-		{"log-level", "SERVER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	if c.replica < 0 || c.replica >= 2 {
-		return nil, zmqgenUsageError(fs, "-replica %d: want 0 to 1", c.replica)
-	}
-	return c, nil
+	c.Params.Echo = false
+	c.Rep = runtime.SocketConfig{Name: "rep", Type: runtime.REP}
+	c.Rep.Connect = []string{"tcp://localhost:5560"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -replica, -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "broker",
+		Node:      "server",
+		Source:    "topologies/broker/broker.ztopo",
+		Replicas:  2,
+		EnvPrefix: "SERVER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Rep,
+		},
+		Flags: []runtime.Flag{
+			{Name: "rep.bind", Env: "SERVER_REP_BIND", Value: runtime.EndpointsFlag(&c.Rep.Bind), Usage: "endpoints socket rep binds, comma-separated"},
+			{Name: "rep.connect", Env: "SERVER_REP_CONNECT", Value: runtime.EndpointsFlag(&c.Rep.Connect), Usage: "endpoints socket rep connects to, comma-separated"},
+			{Name: "rep.identity", Env: "SERVER_REP_IDENTITY", Value: runtime.IdentityFlag(&c.Rep.Identity), Usage: "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "echo", Env: "SERVER_ECHO", Value: &c.Params.Echo, Usage: "Answer with the request itself instead of \"World\" (for tests)."},
+		},
 	}
-	return nil
 }
 
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Rep = &RepSocket{Handle: s.Handle("rep")}
+	return n
 }
 
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the loop that answers the requests of
+// socket rep with ServeRep.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{runtime.Serve(n.Rep.Raw(), "ServeRep", runtime.Decode[broker.Request], broker.Reply.MarshalZMQ, h.ServeRep)}
 }

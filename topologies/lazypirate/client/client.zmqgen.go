@@ -7,24 +7,14 @@
 // happens to each.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -33,7 +23,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node client: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -73,305 +63,78 @@ type Handler interface {
 }
 
 // ClientSocket is the REQ socket client of node client: it receives
-// lazypirate.Reply and sends lazypirate.Request.
+// lazypirate.Reply and sends lazypirate.Request. Its retry policy (Retry): the
+// .ztopo says 2.5s and 3 tries; -client.retry.timeout and -client.retry.tries
+// override it. The socket is closed and a new one opened before each new try.
 type ClientSocket struct {
-	req     *runtime.Requester
-	onRetry func(left int)
-	log     *slog.Logger
-	// retry is what Retry returns; the Requester has it too.
-	retry runtime.Retry
+	*runtime.RequestHandle
 }
 
-// Request sends req and waits for the reply, as the socket's retry policy
-// (Retry) says: it waits up to the policy's timeout for a reply, and makes up
-// to its number of tries in all, closing the socket and opening a new one
-// before each new try. It returns an error wrapping runtime.ErrNoReply when no
-// try got a reply.
-func (s *ClientSocket) Request(ctx context.Context, req lazypirate.Request) (reply lazypirate.Reply, err error) {
-	m, err := req.MarshalZMQ()
-	if err != nil {
-		return reply, err
-	}
-	m, err = s.req.Request(ctx, m)
-	if err != nil {
-		return reply, err
-	}
-	var v lazypirate.Reply
-	err = v.UnmarshalZMQ(m)
-	return v, err
+// Request sends req and waits for the reply, as the socket's retry policy says.
+// It returns an error wrapping runtime.ErrNoReply when no try got a reply.
+func (s *ClientSocket) Request(ctx context.Context, req lazypirate.Request) (lazypirate.Reply, error) {
+	return runtime.RequestRetry(ctx, s.RequestHandle, req, runtime.Decode[lazypirate.Reply])
 }
 
-// OnRetry sets f to be called after each try that got no reply in time, with
-// the number of tries left (0 when the request is abandoned). Set it before
-// the first Request.
-func (s *ClientSocket) OnRetry(f func(left int)) {
-	s.onRetry = f
-}
-
-// Retry returns the socket's retry policy. The .ztopo says 2.5s and 3 tries;
-// -client.retry.timeout and -client.retry.tries override it. Its OnRetry is
-// nil: OnRetry sets the hook.
-func (s *ClientSocket) Retry() runtime.Retry {
-	return s.retry
-}
-
-// retried is the runtime's OnRetry hook.
-func (s *ClientSocket) retried(left int) {
-	if s.onRetry != nil {
-		s.onRetry(left)
-	}
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "client")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Client = &ClientSocket{
-		log:   log,
-		retry: c.retryClient,
-	}
-	n.Client.req, err = runtime.NewRequester(
-		c.connectClient,
-		runtime.Retry{
-			Attempts: c.retryClient.Attempts,
-			OnRetry:  n.Client.retried,
-			Reopen:   c.retryClient.Reopen,
-			Timeout:  c.retryClient.Timeout,
-		},
-		runtime.WithName("client.client"),
-		runtime.WithLogger(log),
-		runtime.WithLinger(0),
-		runtime.WithIdentity([]byte(c.identityClient)),
-	)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket client: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Client != nil && n.Client.req != nil {
-		if err := n.Client.req.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "client", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket client.
-	connectClient []string
-	// Its routing identity.
-	identityClient string
-	// Its retry policy.
-	retryClient runtime.Retry
+	Client runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: client [flags]
-
-client runs the node client of the lazypirate topology (topologies/lazypirate/lazypirate.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectClient = []string{"tcp://localhost:5555"}
-	c.retryClient = runtime.Retry{
-		Attempts: 3,
-		Reopen:   true,
-		Timeout:  2500 * time.Millisecond,
+	c.Params.Requests = 0
+	c.Client = runtime.SocketConfig{Name: "client", Type: runtime.REQ}
+	c.Client.Connect = []string{"tcp://localhost:5555"}
+	c.Client.Options = []runtime.Option{
+		runtime.WithLinger(0),
 	}
-	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.connectClient), "client.connect", "endpoints socket client connects to, comma-separated; there is no -client.bind: a REQ socket with a retry policy connects to its servers, and reopening it between tries would drop the connections a bound socket had ($CLIENT_CLIENT_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityClient), "client.identity", "routing `identity` socket client gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($CLIENT_CLIENT_IDENTITY)")
-	fs.Var((*zmqgenDuration)(&c.retryClient.Timeout), "client.retry.timeout", "how long socket client waits for each reply, a positive `duration` ($CLIENT_CLIENT_RETRY_TIMEOUT)")
-	fs.Var((*zmqgenCount)(&c.retryClient.Attempts), "client.retry.tries", "how many `tries` socket client makes in all before it gives up on a request, at least 1 ($CLIENT_CLIENT_RETRY_TRIES)")
-	fs.IntVar(&c.params.Requests, "requests", 0, "Stop after this many answered requests; 0 keeps going until the server seems to be offline, as in the guide. ($CLIENT_REQUESTS)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($CLIENT_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"client.connect", "CLIENT_CLIENT_CONNECT"},
-		{"client.identity", "CLIENT_CLIENT_IDENTITY"},
-		{"client.retry.timeout", "CLIENT_CLIENT_RETRY_TIMEOUT"},
-		{"client.retry.tries", "CLIENT_CLIENT_RETRY_TRIES"},
-		{"requests", "CLIENT_REQUESTS"},
-		{"log-level", "CLIENT_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Attempts: 3, Reopen: true}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "lazypirate",
+		Node:      "client",
+		Source:    "topologies/lazypirate/lazypirate.ztopo",
+		Replicas:  1,
+		EnvPrefix: "CLIENT_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Client,
+		},
+		Flags: []runtime.Flag{
+			{Name: "client.connect", Env: "CLIENT_CLIENT_CONNECT", Value: runtime.EndpointsFlag(&c.Client.Connect), Usage: "endpoints socket client connects to, comma-separated; there is no -client.bind: a REQ socket with a retry policy connects to its servers, and reopening it between tries would drop the connections a bound socket had"},
+			{Name: "client.identity", Env: "CLIENT_CLIENT_IDENTITY", Value: runtime.IdentityFlag(&c.Client.Identity), Usage: "routing `identity` socket client gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "client.retry.timeout", Env: "CLIENT_CLIENT_RETRY_TIMEOUT", Value: runtime.DurationFlag(&c.Client.Retry.Timeout), Usage: "how long socket client waits for each reply, a positive `duration`"},
+			{Name: "client.retry.tries", Env: "CLIENT_CLIENT_RETRY_TRIES", Value: runtime.CountFlag(&c.Client.Retry.Attempts), Usage: "how many `tries` socket client makes in all before it gives up on a request, at least 1"},
+			{Name: "requests", Env: "CLIENT_REQUESTS", Value: &c.Params.Requests, Usage: "Stop after this many answered requests; 0 keeps going until the server seems to be offline, as in the guide."},
+		},
 	}
-	return nil
 }
 
-// zmqgenDuration is a flag.Value: a positive time.Duration.
-type zmqgenDuration time.Duration
-
-func (d *zmqgenDuration) String() string {
-	return time.Duration(*d).String()
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Client = &ClientSocket{RequestHandle: s.RequestHandle("client")}
+	return n
 }
 
-func (d *zmqgenDuration) Set(s string) error {
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if v <= 0 {
-		return errors.New("must be positive")
-	}
-	*d = zmqgenDuration(v)
-	return nil
-}
-
-// zmqgenCount is a flag.Value: a whole number, at least 1.
-type zmqgenCount int
-
-func (n *zmqgenCount) String() string {
-	return strconv.Itoa(int(*n))
-}
-
-func (n *zmqgenCount) Set(s string) error {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return errors.New("not a whole number")
-	}
-	if v < 1 {
-		return errors.New("must be at least 1")
-	}
-	*n = zmqgenCount(v)
-	return nil
-}
-
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
-}
-
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

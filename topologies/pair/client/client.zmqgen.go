@@ -7,23 +7,14 @@
 // prints it, answers with two messages in a row and sleeps.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -32,7 +23,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node client: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -76,206 +67,78 @@ type Handler interface {
 // PairSocket is the PAIR socket pair of node client: it receives pair.ToClient
 // and sends pair.ToServer.
 type PairSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends msg to the peer, waiting while it cannot take it.
 func (s *PairSocket) Send(ctx context.Context, msg pair.ToServer) error {
-	return runtime.SendValue(ctx, s.sock, msg)
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
 // Recv waits for the next message. A message that does not decode is logged
 // and dropped.
-func (s *PairSocket) Recv(ctx context.Context) (msg pair.ToClient, err error) {
-	return runtime.RecvValue[pair.ToClient](ctx, s.sock)
+func (s *PairSocket) Recv(ctx context.Context) (pair.ToClient, error) {
+	return runtime.RecvValue[pair.ToClient](ctx, s.Raw())
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *PairSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *PairSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "client")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Pair = &PairSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PAIR,
-			runtime.WithName("client.pair"),
-			runtime.WithLogger(log),
-			runtime.WithLinger(time.Second),
-		),
-	}
-	err = runtime.Attach(n.Pair.sock, c.bindPair, c.connectPair, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket pair: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Pair != nil && n.Pair.sock != nil {
-		if err := n.Pair.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "pair", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket pair.
-	bindPair    []string
-	connectPair []string
+	Pair runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: client [flags]
-
-client runs the node client of the pair topology (topologies/pair/pair.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectPair = []string{"tcp://localhost:5556"}
-	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
+	c.Params.Rounds = 0
+	c.Params.Interval = time.Second
+	c.Pair = runtime.SocketConfig{Name: "pair", Type: runtime.PAIR}
+	c.Pair.Connect = []string{"tcp://localhost:5556"}
+	c.Pair.Options = []runtime.Option{
+		runtime.WithLinger(time.Second),
 	}
-	fs.Var((*zmqgenEndpoints)(&c.bindPair), "pair.bind", "endpoints socket pair binds, comma-separated ($CLIENT_PAIR_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectPair), "pair.connect", "endpoints socket pair connects to, comma-separated ($CLIENT_PAIR_CONNECT)")
-	fs.IntVar(&c.params.Rounds, "rounds", 0, "How many rounds to run; 0 means forever, as in the guide. ($CLIENT_ROUNDS)")
-	fs.DurationVar(&c.params.Interval, "interval", time.Second, "The pause at the end of each round. ($CLIENT_INTERVAL)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($CLIENT_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"pair.bind", "CLIENT_PAIR_BIND"},
-		{"pair.connect", "CLIENT_PAIR_CONNECT"},
-		{"rounds", "CLIENT_ROUNDS"},
-		{"interval", "CLIENT_INTERVAL"},
-		{"log-level", "CLIENT_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pair",
+		Node:      "client",
+		Source:    "topologies/pair/pair.ztopo",
+		Replicas:  1,
+		EnvPrefix: "CLIENT_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Pair,
+		},
+		Flags: []runtime.Flag{
+			{Name: "pair.bind", Env: "CLIENT_PAIR_BIND", Value: runtime.EndpointsFlag(&c.Pair.Bind), Usage: "endpoints socket pair binds, comma-separated"},
+			{Name: "pair.connect", Env: "CLIENT_PAIR_CONNECT", Value: runtime.EndpointsFlag(&c.Pair.Connect), Usage: "endpoints socket pair connects to, comma-separated"},
+			{Name: "rounds", Env: "CLIENT_ROUNDS", Value: &c.Params.Rounds, Usage: "How many rounds to run; 0 means forever, as in the guide."},
+			{Name: "interval", Env: "CLIENT_INTERVAL", Value: &c.Params.Interval, Usage: "The pause at the end of each round."},
+		},
 	}
-	return nil
+}
+
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Pair = &PairSocket{Handle: s.Handle("pair")}
+	return n
+}
+
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -8,27 +8,16 @@
 // one-in-six chance of a CPU overload.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 //
 // The topology runs 2 replicas of the node; -replica says which one this is.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -37,7 +26,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node worker: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -92,16 +81,6 @@ type Handler interface {
 // tells them apart.
 type WorkerIn = paranoidpirate.WorkerWorkerIn
 
-// zmqgenWorkerIn decodes a WorkerIn, for runtime.RecvValue.
-type zmqgenWorkerIn struct {
-	v WorkerIn
-}
-
-func (c *zmqgenWorkerIn) UnmarshalZMQ(msg runtime.Msg) (err error) {
-	c.v, err = paranoidpirate.UnmarshalWorkerWorkerIn(msg)
-	return err
-}
-
 // WorkerOut is a message that socket worker sends: paranoidpirate.Ready,
 // paranoidpirate.Heartbeat or paranoidpirate.Request. Only those types are
 // WorkerOuts.
@@ -111,8 +90,7 @@ type WorkerOut = paranoidpirate.WorkerWorkerOut
 // (paranoidpirate.Heartbeat or paranoidpirate.Request) and sends WorkerOut
 // (paranoidpirate.Ready, paranoidpirate.Heartbeat or paranoidpirate.Request).
 type WorkerSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 	// reconnect is what Reconnect returns.
 	reconnect runtime.Backoff
 	// heartbeat is what Heartbeat returns.
@@ -123,40 +101,14 @@ type WorkerSocket struct {
 // robin). A REP peer wants an envelope that ends with an empty frame, such
 // as Envelope{{}}.
 func (s *WorkerSocket) Send(ctx context.Context, env Envelope, msg WorkerOut) error {
-	m, err := msg.MarshalZMQ()
-	if err != nil {
-		return err
-	}
-	return s.sock.Send(ctx, append(runtime.Msg(slices.Clone(env)), m...))
+	return runtime.SendEnvelope(ctx, s.Raw(), env, msg)
 }
 
 // Recv waits for the next message and returns it with its envelope: the
 // frames up to and including the first empty frame, if there is one. A
 // message that does not decode is logged and dropped.
 func (s *WorkerSocket) Recv(ctx context.Context) (Envelope, WorkerIn, error) {
-	var v zmqgenWorkerIn
-	for {
-		m, err := s.sock.Recv(ctx)
-		if err != nil {
-			return nil, v.v, err
-		}
-		env, body := zmqgenSplitEnvelope(m, false)
-		if err := v.UnmarshalZMQ(body); err != nil {
-			s.log.Warn("dropped a message that does not decode", "socket", s.sock.Name(), "err", err)
-			continue
-		}
-		return env, v.v, nil
-	}
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *WorkerSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *WorkerSocket) Raw() *runtime.Socket {
-	return s.sock
+	return runtime.RecvEnvelope(ctx, s.Raw(), paranoidpirate.UnmarshalWorkerWorkerIn)
 }
 
 // Reconnect returns the socket's reconnect backoff: the first wait after a lost
@@ -178,297 +130,74 @@ func (s *WorkerSocket) Heartbeat() runtime.Heartbeat {
 // Envelope is the routing part of a message on a ROUTER or DEALER socket: the
 // peer identities a ROUTER adds, then an empty delimiter frame (REQ and REP
 // peers use one; DEALER peers may not).
-type Envelope [][]byte
+type Envelope = runtime.Envelope
 
-// zmqgenSplitEnvelope splits m after its first empty frame. A ROUTER's first
-// frame is always the sender's identity, delimiter or not; a message with no
-// empty frame has no envelope otherwise.
-func zmqgenSplitEnvelope(m runtime.Msg, router bool) (Envelope, runtime.Msg) {
-	start := 0
-	if router {
-		start = 1
-	}
-	for i := start; i < len(m); i++ {
-		if len(m[i]) == 0 {
-			return Envelope(m[:i+1]), m[i+1:]
-		}
-	}
-	if router && len(m) > 0 {
-		return Envelope(m[:1]), m[1:]
-	}
-	return nil, m
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "worker", "replica", c.replica)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Worker = &WorkerSocket{
-		heartbeat: c.heartbeatWorker,
-		log:       log,
-		reconnect: c.reconnectWorker,
-		sock: runtime.NewSocket(
-			runtime.DEALER,
-			runtime.WithName("worker.worker"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityWorker)),
-			runtime.WithReconnect(c.reconnectWorker),
-			runtime.WithHeartbeat(c.heartbeatWorker),
-		),
-	}
-	err = runtime.Attach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket worker: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Worker != nil && n.Worker.sock != nil {
-		if err := n.Worker.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "worker", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket worker.
-	bindWorker    []string
-	connectWorker []string
-	// Its routing identity.
-	identityWorker string
-	// Its reconnect backoff.
-	reconnectWorker runtime.Backoff
-	// Its heartbeat policy.
-	heartbeatWorker runtime.Heartbeat
+	Worker runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: worker [flags]
-
-worker runs the node worker of the paranoidpirate topology (topologies/paranoidpirate/paranoidpirate.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectWorker = []string{"tcp://localhost:5556"}
-	c.reconnectWorker = runtime.Backoff{
-		Initial: time.Second,
-		Max:     32 * time.Second,
-	}
-	c.heartbeatWorker = runtime.Heartbeat{
-		Interval: time.Second,
-		Liveness: 3,
-	}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindWorker), "worker.bind", "endpoints socket worker binds, comma-separated ($WORKER_WORKER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectWorker), "worker.connect", "endpoints socket worker connects to, comma-separated ($WORKER_WORKER_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityWorker), "worker.identity", "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($WORKER_WORKER_IDENTITY)")
-	fs.Var((*zmqgenDuration)(&c.reconnectWorker.Initial), "worker.reconnect.initial", "how long socket worker waits before its first reconnect, a positive `duration`; each failure doubles the wait ($WORKER_WORKER_RECONNECT_INITIAL)")
-	fs.Var((*zmqgenDuration)(&c.reconnectWorker.Max), "worker.reconnect.max", "the longest socket worker waits between reconnects, a positive `duration` ($WORKER_WORKER_RECONNECT_MAX)")
-	fs.Var((*zmqgenDuration)(&c.heartbeatWorker.Interval), "worker.heartbeat.interval", "how often socket worker sends a heartbeat, a positive `duration` ($WORKER_WORKER_HEARTBEAT_INTERVAL)")
-	fs.Var((*zmqgenCount)(&c.heartbeatWorker.Liveness), "worker.heartbeat.liveness", "socket worker drops a peer not heard from in this many heartbeat `intervals`, at least 1 ($WORKER_WORKER_HEARTBEAT_LIVENESS)")
-	fs.IntVar(&c.params.Seed, "seed", 0, "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers. ($WORKER_SEED)")
-	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($WORKER_TROUBLE_AFTER)")
-	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done after each reply. ($WORKER_WORK)")
-	fs.DurationVar(&c.params.Overload, "overload", 3*time.Second, "The extra time a simulated CPU overload takes. ($WORKER_OVERLOAD)")
-	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($WORKER_REPLICA)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($WORKER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"worker.bind", "WORKER_WORKER_BIND"},
-		{"worker.connect", "WORKER_WORKER_CONNECT"},
-		{"worker.identity", "WORKER_WORKER_IDENTITY"},
-		{"worker.reconnect.initial", "WORKER_WORKER_RECONNECT_INITIAL"},
-		{"worker.reconnect.max", "WORKER_WORKER_RECONNECT_MAX"},
-		{"worker.heartbeat.interval", "WORKER_WORKER_HEARTBEAT_INTERVAL"},
-		{"worker.heartbeat.liveness", "WORKER_WORKER_HEARTBEAT_LIVENESS"},
-		{"seed", "WORKER_SEED"},
-		{"trouble_after", "WORKER_TROUBLE_AFTER"},
-		{"work", "WORKER_WORK"},
-		{"overload", "WORKER_OVERLOAD"},
-		{"replica", "WORKER_REPLICA"},
-		{"log-level", "WORKER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	if c.replica < 0 || c.replica >= 2 {
-		return nil, zmqgenUsageError(fs, "-replica %d: want 0 to 1", c.replica)
-	}
-	return c, nil
+	c.Params.Seed = 0
+	c.Params.TroubleAfter = 3
+	c.Params.Work = time.Second
+	c.Params.Overload = 3 * time.Second
+	c.Worker = runtime.SocketConfig{Name: "worker", Type: runtime.DEALER}
+	c.Worker.Connect = []string{"tcp://localhost:5556"}
+	c.Worker.Reconnect = runtime.Backoff{Initial: time.Second, Max: 32 * time.Second}
+	c.Worker.Heartbeat = runtime.Heartbeat{Interval: time.Second, Liveness: 3}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -replica, -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "paranoidpirate",
+		Node:      "worker",
+		Source:    "topologies/paranoidpirate/paranoidpirate.ztopo",
+		Replicas:  2,
+		EnvPrefix: "WORKER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Worker,
+		},
+		Flags: []runtime.Flag{
+			{Name: "worker.bind", Env: "WORKER_WORKER_BIND", Value: runtime.EndpointsFlag(&c.Worker.Bind), Usage: "endpoints socket worker binds, comma-separated"},
+			{Name: "worker.connect", Env: "WORKER_WORKER_CONNECT", Value: runtime.EndpointsFlag(&c.Worker.Connect), Usage: "endpoints socket worker connects to, comma-separated"},
+			{Name: "worker.identity", Env: "WORKER_WORKER_IDENTITY", Value: runtime.IdentityFlag(&c.Worker.Identity), Usage: "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "worker.reconnect.initial", Env: "WORKER_WORKER_RECONNECT_INITIAL", Value: runtime.DurationFlag(&c.Worker.Reconnect.Initial), Usage: "how long socket worker waits before its first reconnect, a positive `duration`; each failure doubles the wait"},
+			{Name: "worker.reconnect.max", Env: "WORKER_WORKER_RECONNECT_MAX", Value: runtime.DurationFlag(&c.Worker.Reconnect.Max), Usage: "the longest socket worker waits between reconnects, a positive `duration`"},
+			{Name: "worker.heartbeat.interval", Env: "WORKER_WORKER_HEARTBEAT_INTERVAL", Value: runtime.DurationFlag(&c.Worker.Heartbeat.Interval), Usage: "how often socket worker sends a heartbeat, a positive `duration`"},
+			{Name: "worker.heartbeat.liveness", Env: "WORKER_WORKER_HEARTBEAT_LIVENESS", Value: runtime.CountFlag(&c.Worker.Heartbeat.Liveness), Usage: "socket worker drops a peer not heard from in this many heartbeat `intervals`, at least 1"},
+			{Name: "seed", Env: "WORKER_SEED", Value: &c.Params.Seed, Usage: "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers."},
+			{Name: "trouble_after", Env: "WORKER_TROUBLE_AFTER", Value: &c.Params.TroubleAfter, Usage: "How many requests are served before trouble may start."},
+			{Name: "work", Env: "WORKER_WORK", Value: &c.Params.Work, Usage: "The \"heavy work\" done after each reply."},
+			{Name: "overload", Env: "WORKER_OVERLOAD", Value: &c.Params.Overload, Usage: "The extra time a simulated CPU overload takes."},
+		},
 	}
-	return nil
 }
 
-// zmqgenDuration is a flag.Value: a positive time.Duration.
-type zmqgenDuration time.Duration
-
-func (d *zmqgenDuration) String() string {
-	return time.Duration(*d).String()
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Worker = &WorkerSocket{Handle: s.Handle("worker"), reconnect: c.Worker.Reconnect, heartbeat: c.Worker.Heartbeat}
+	return n
 }
 
-func (d *zmqgenDuration) Set(s string) error {
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if v <= 0 {
-		return errors.New("must be positive")
-	}
-	*d = zmqgenDuration(v)
-	return nil
-}
-
-// zmqgenCount is a flag.Value: a whole number, at least 1.
-type zmqgenCount int
-
-func (n *zmqgenCount) String() string {
-	return strconv.Itoa(int(*n))
-}
-
-func (n *zmqgenCount) Set(s string) error {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return errors.New("not a whole number")
-	}
-	if v < 1 {
-		return errors.New("must be at least 1")
-	}
-	*n = zmqgenCount(v)
-	return nil
-}
-
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
-}
-
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -8,23 +8,14 @@
 // time and tells the workers to exit.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/pipeline"
@@ -32,7 +23,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node sink: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -76,249 +67,88 @@ type Handler interface {
 // ReceiverSocket is the PULL socket receiver of node sink: it receives
 // pipeline.Result.
 type ReceiverSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Recv waits for the next message. A message that does not decode is logged
 // and dropped.
-func (s *ReceiverSocket) Recv(ctx context.Context) (msg pipeline.Result, err error) {
-	return runtime.RecvValue[pipeline.Result](ctx, s.sock)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ReceiverSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ReceiverSocket) Raw() *runtime.Socket {
-	return s.sock
+func (s *ReceiverSocket) Recv(ctx context.Context) (pipeline.Result, error) {
+	return runtime.RecvValue[pipeline.Result](ctx, s.Raw())
 }
 
 // ControllerSocket is the PUB socket controller of node sink: it sends
 // pipeline.Kill.
 type ControllerSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Publish sends msg to every subscriber whose filters let it through; with
 // no subscriber it is dropped.
 func (s *ControllerSocket) Publish(ctx context.Context, msg pipeline.Kill) error {
-	return runtime.SendValue(ctx, s.sock, msg)
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ControllerSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ControllerSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "sink")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Receiver = &ReceiverSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PULL,
-			runtime.WithName("sink.receiver"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Receiver.sock, c.bindReceiver, c.connectReceiver, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket receiver: %w", err)
-	}
-
-	n.Controller = &ControllerSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PUB,
-			runtime.WithName("sink.controller"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Controller.sock, c.bindController, c.connectController, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket controller: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Controller != nil && n.Controller.sock != nil {
-		if err := n.Controller.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "controller", "err", err)
-		}
-	}
-	if n.Receiver != nil && n.Receiver.sock != nil {
-		if err := n.Receiver.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "receiver", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket receiver.
-	bindReceiver    []string
-	connectReceiver []string
+	Receiver runtime.SocketConfig
 
-	// Endpoints of socket controller.
-	bindController    []string
-	connectController []string
+	Controller runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: sink [flags]
-
-sink runs the node sink of the pipeline topology (topologies/pipeline/pipeline.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.bindReceiver = []string{"tcp://*:5558"}
-	c.bindController = []string{"tcp://*:5559"}
-	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindReceiver), "receiver.bind", "endpoints socket receiver binds, comma-separated ($SINK_RECEIVER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectReceiver), "receiver.connect", "endpoints socket receiver connects to, comma-separated ($SINK_RECEIVER_CONNECT)")
-	fs.Var((*zmqgenEndpoints)(&c.bindController), "controller.bind", "endpoints socket controller binds, comma-separated ($SINK_CONTROLLER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectController), "controller.connect", "endpoints socket controller connects to, comma-separated ($SINK_CONTROLLER_CONNECT)")
-	fs.IntVar(&c.params.Expected, "expected", 100, "How many results make a batch. ($SINK_EXPECTED)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SINK_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"receiver.bind", "SINK_RECEIVER_BIND"},
-		{"receiver.connect", "SINK_RECEIVER_CONNECT"},
-		{"controller.bind", "SINK_CONTROLLER_BIND"},
-		{"controller.connect", "SINK_CONTROLLER_CONNECT"},
-		{"expected", "SINK_EXPECTED"},
-		{"log-level", "SINK_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Params.Expected = 100
+	c.Receiver = runtime.SocketConfig{Name: "receiver", Type: runtime.PULL}
+	c.Receiver.Bind = []string{"tcp://*:5558"}
+	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.PUB}
+	c.Controller.Bind = []string{"tcp://*:5559"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pipeline",
+		Node:      "sink",
+		Source:    "topologies/pipeline/pipeline.ztopo",
+		Replicas:  1,
+		EnvPrefix: "SINK_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Receiver,
+			&c.Controller,
+		},
+		Flags: []runtime.Flag{
+			{Name: "receiver.bind", Env: "SINK_RECEIVER_BIND", Value: runtime.EndpointsFlag(&c.Receiver.Bind), Usage: "endpoints socket receiver binds, comma-separated"},
+			{Name: "receiver.connect", Env: "SINK_RECEIVER_CONNECT", Value: runtime.EndpointsFlag(&c.Receiver.Connect), Usage: "endpoints socket receiver connects to, comma-separated"},
+			{Name: "controller.bind", Env: "SINK_CONTROLLER_BIND", Value: runtime.EndpointsFlag(&c.Controller.Bind), Usage: "endpoints socket controller binds, comma-separated"},
+			{Name: "controller.connect", Env: "SINK_CONTROLLER_CONNECT", Value: runtime.EndpointsFlag(&c.Controller.Connect), Usage: "endpoints socket controller connects to, comma-separated"},
+			{Name: "expected", Env: "SINK_EXPECTED", Value: &c.Params.Expected, Usage: "How many results make a batch."},
+		},
 	}
-	return nil
+}
+
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Receiver = &ReceiverSocket{Handle: s.Handle("receiver")}
+	n.Controller = &ControllerSocket{Handle: s.Handle("controller")}
+	return n
+}
+
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

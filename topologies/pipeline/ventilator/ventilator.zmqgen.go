@@ -7,23 +7,14 @@
 // starts, pushes the tasks and prints what they should cost in all.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -32,7 +23,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node ventilator: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -91,255 +82,94 @@ type Handler interface {
 // SenderSocket is the PUSH socket sender of node ventilator: it sends
 // pipeline.Task.
 type SenderSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends msg to the next peer in turn (round robin), waiting while no
 // peer can take it.
 func (s *SenderSocket) Send(ctx context.Context, msg pipeline.Task) error {
-	return runtime.SendValue(ctx, s.sock, msg)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *SenderSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *SenderSocket) Raw() *runtime.Socket {
-	return s.sock
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
 // SinkSocket is the PUSH socket sink of node ventilator: it sends
 // pipeline.Result.
 type SinkSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends msg to the next peer in turn (round robin), waiting while no
 // peer can take it.
 func (s *SinkSocket) Send(ctx context.Context, msg pipeline.Result) error {
-	return runtime.SendValue(ctx, s.sock, msg)
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *SinkSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *SinkSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "ventilator")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Sender = &SenderSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PUSH,
-			runtime.WithName("ventilator.sender"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Sender.sock, c.bindSender, c.connectSender, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket sender: %w", err)
-	}
-
-	n.Sink = &SinkSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PUSH,
-			runtime.WithName("ventilator.sink"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Sink.sock, c.bindSink, c.connectSink, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket sink: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Sink != nil && n.Sink.sock != nil {
-		if err := n.Sink.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "sink", "err", err)
-		}
-	}
-	if n.Sender != nil && n.Sender.sock != nil {
-		if err := n.Sender.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "sender", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket sender.
-	bindSender    []string
-	connectSender []string
+	Sender runtime.SocketConfig
 
-	// Endpoints of socket sink.
-	bindSink    []string
-	connectSink []string
+	Sink runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: ventilator [flags]
-
-ventilator runs the node ventilator of the pipeline topology (topologies/pipeline/pipeline.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.bindSender = []string{"tcp://*:5557"}
-	c.connectSink = []string{"tcp://localhost:5558"}
-	fs := flag.NewFlagSet("ventilator", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindSender), "sender.bind", "endpoints socket sender binds, comma-separated ($VENTILATOR_SENDER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectSender), "sender.connect", "endpoints socket sender connects to, comma-separated ($VENTILATOR_SENDER_CONNECT)")
-	fs.Var((*zmqgenEndpoints)(&c.bindSink), "sink.bind", "endpoints socket sink binds, comma-separated ($VENTILATOR_SINK_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectSink), "sink.connect", "endpoints socket sink connects to, comma-separated ($VENTILATOR_SINK_CONNECT)")
-	fs.IntVar(&c.params.Tasks, "tasks", 100, "How many tasks to send. ($VENTILATOR_TASKS)")
-	fs.BoolVar(&c.params.WaitForEnter, "wait_for_enter", false, "Wait for Enter on standard input (\"Press Enter when the workers are ready\") before sending, as the guide does. PUSH deals tasks only to the workers already connected, so without a pause the first worker to connect may get every task; the batch still completes, only slower. Off by default so that a whole topology can start unattended. ($VENTILATOR_WAIT_FOR_ENTER)")
-	fs.IntVar(&c.params.Seed, "seed", 0, "Seeds the random workloads so that a run can be repeated; 0 seeds from the clock, as the guide does. ($VENTILATOR_SEED)")
-	fs.DurationVar(&c.params.Grace, "grace", time.Second, "How long to wait before exiting, to give 0MQ time to deliver, as the guide does. ($VENTILATOR_GRACE)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($VENTILATOR_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"sender.bind", "VENTILATOR_SENDER_BIND"},
-		{"sender.connect", "VENTILATOR_SENDER_CONNECT"},
-		{"sink.bind", "VENTILATOR_SINK_BIND"},
-		{"sink.connect", "VENTILATOR_SINK_CONNECT"},
-		{"tasks", "VENTILATOR_TASKS"},
-		{"wait_for_enter", "VENTILATOR_WAIT_FOR_ENTER"},
-		{"seed", "VENTILATOR_SEED"},
-		{"grace", "VENTILATOR_GRACE"},
-		{"log-level", "VENTILATOR_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Params.Tasks = 100
+	c.Params.WaitForEnter = false
+	c.Params.Seed = 0
+	c.Params.Grace = time.Second
+	c.Sender = runtime.SocketConfig{Name: "sender", Type: runtime.PUSH}
+	c.Sender.Bind = []string{"tcp://*:5557"}
+	c.Sink = runtime.SocketConfig{Name: "sink", Type: runtime.PUSH}
+	c.Sink.Connect = []string{"tcp://localhost:5558"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pipeline",
+		Node:      "ventilator",
+		Source:    "topologies/pipeline/pipeline.ztopo",
+		Replicas:  1,
+		EnvPrefix: "VENTILATOR_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Sender,
+			&c.Sink,
+		},
+		Flags: []runtime.Flag{
+			{Name: "sender.bind", Env: "VENTILATOR_SENDER_BIND", Value: runtime.EndpointsFlag(&c.Sender.Bind), Usage: "endpoints socket sender binds, comma-separated"},
+			{Name: "sender.connect", Env: "VENTILATOR_SENDER_CONNECT", Value: runtime.EndpointsFlag(&c.Sender.Connect), Usage: "endpoints socket sender connects to, comma-separated"},
+			{Name: "sink.bind", Env: "VENTILATOR_SINK_BIND", Value: runtime.EndpointsFlag(&c.Sink.Bind), Usage: "endpoints socket sink binds, comma-separated"},
+			{Name: "sink.connect", Env: "VENTILATOR_SINK_CONNECT", Value: runtime.EndpointsFlag(&c.Sink.Connect), Usage: "endpoints socket sink connects to, comma-separated"},
+			{Name: "tasks", Env: "VENTILATOR_TASKS", Value: &c.Params.Tasks, Usage: "How many tasks to send."},
+			{Name: "wait_for_enter", Env: "VENTILATOR_WAIT_FOR_ENTER", Value: &c.Params.WaitForEnter, Usage: "Wait for Enter on standard input (\"Press Enter when the workers are ready\") before sending, as the guide does. PUSH deals tasks only to the workers already connected, so without a pause the first worker to connect may get every task; the batch still completes, only slower. Off by default so that a whole topology can start unattended."},
+			{Name: "seed", Env: "VENTILATOR_SEED", Value: &c.Params.Seed, Usage: "Seeds the random workloads so that a run can be repeated; 0 seeds from the clock, as the guide does."},
+			{Name: "grace", Env: "VENTILATOR_GRACE", Value: &c.Params.Grace, Usage: "How long to wait before exiting, to give 0MQ time to deliver, as the guide does."},
+		},
 	}
-	return nil
+}
+
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Sender = &SenderSocket{Handle: s.Handle("sender")}
+	n.Sink = &SinkSocket{Handle: s.Handle("sink")}
+	return n
+}
+
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -7,26 +7,16 @@
 // the sink and prints a dot; it exits when the sink says KILL.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 //
 // The topology runs 2 replicas of the node; -replica says which one this is.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/pipeline"
@@ -34,7 +24,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node worker: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -80,106 +70,38 @@ type Handler interface {
 // ReceiverSocket is the PULL socket receiver of node worker: it receives
 // pipeline.Task.
 type ReceiverSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Recv waits for the next message. A message that does not decode is logged
 // and dropped.
-func (s *ReceiverSocket) Recv(ctx context.Context) (msg pipeline.Task, err error) {
-	return runtime.RecvValue[pipeline.Task](ctx, s.sock)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ReceiverSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ReceiverSocket) Raw() *runtime.Socket {
-	return s.sock
+func (s *ReceiverSocket) Recv(ctx context.Context) (pipeline.Task, error) {
+	return runtime.RecvValue[pipeline.Task](ctx, s.Raw())
 }
 
 // SenderSocket is the PUSH socket sender of node worker: it sends
 // pipeline.Result.
 type SenderSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends msg to the next peer in turn (round robin), waiting while no
 // peer can take it.
 func (s *SenderSocket) Send(ctx context.Context, msg pipeline.Result) error {
-	return runtime.SendValue(ctx, s.sock, msg)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *SenderSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *SenderSocket) Raw() *runtime.Socket {
-	return s.sock
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
 // ControllerSocket is the SUB socket controller of node worker: it receives
-// pipeline.Kill.
+// pipeline.Kill. Its prefix filters: the .ztopo's (""), or those of
+// -controller.subscribe.
 type ControllerSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
-	// mu guards subs, the socket's prefix filters.
-	mu   sync.Mutex
-	subs []string
+	*runtime.SubHandle
 }
 
 // Recv waits for the next message that the socket's subscriptions let
 // through. A message that does not decode is logged and dropped.
-func (s *ControllerSocket) Recv(ctx context.Context) (msg pipeline.Kill, err error) {
-	return runtime.RecvValue[pipeline.Kill](ctx, s.sock)
-}
-
-// Subscribe adds a prefix filter ("" lets everything through).
-func (s *ControllerSocket) Subscribe(prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.sock.Subscribe(prefix); err != nil {
-		return err
-	}
-	s.subs = append(s.subs, prefix)
-	return nil
-}
-
-// Unsubscribe removes a prefix filter.
-func (s *ControllerSocket) Unsubscribe(prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.sock.Unsubscribe(prefix); err != nil {
-		return err
-	}
-	if i := slices.Index(s.subs, prefix); i >= 0 {
-		s.subs = slices.Delete(s.subs, i, i+1)
-	}
-	return nil
-}
-
-// Subscriptions returns the socket's prefix filters, in the order they were
-// added: those of the .ztopo (""), or of -controller.subscribe when it is
-// given, then those of Subscribe, less those of Unsubscribe.
-func (s *ControllerSocket) Subscriptions() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.subs)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ControllerSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ControllerSocket) Raw() *runtime.Socket {
-	return s.sock
+func (s *ControllerSocket) Recv(ctx context.Context) (pipeline.Kill, error) {
+	return runtime.RecvValue[pipeline.Kill](ctx, s.Raw())
 }
 
 // Ready says which of the node's receiving sockets have a message waiting;
@@ -191,287 +113,84 @@ type Ready struct {
 	Controller bool
 }
 
-// Poll waits until at least one of the sockets receiver, controller has a message
-// to receive, or ctx is done, and says which. Receive from each socket it
-// reports, or it reports it again.
-func (n *Node) Poll(ctx context.Context) (r Ready, err error) {
-	ready, err := n.poller.Poll(ctx)
-	for _, i := range ready {
-		switch i {
-		case 0:
-			r.Receiver = true
-		case 1:
-			r.Controller = true
-		}
-	}
-	return r, err
+// Poll waits until at least one of the sockets receiver, controller has a
+// message to receive, or ctx is done, and says which. Receive from each socket
+// it reports, or it reports it again.
+func (n *Node) Poll(ctx context.Context) (Ready, error) {
+	r, err := n.poller.Ready(ctx)
+	return Ready{Receiver: r[0], Controller: r[1]}, err
 }
 
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "worker", "replica", c.replica)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Receiver = &ReceiverSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PULL,
-			runtime.WithName("worker.receiver"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Receiver.sock, c.bindReceiver, c.connectReceiver, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket receiver: %w", err)
-	}
-
-	n.Sender = &SenderSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PUSH,
-			runtime.WithName("worker.sender"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Sender.sock, c.bindSender, c.connectSender, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket sender: %w", err)
-	}
-
-	n.Controller = &ControllerSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.SUB,
-			runtime.WithName("worker.controller"),
-			runtime.WithLogger(log),
-			runtime.WithSubscribe(c.subscribeController...),
-		),
-		subs: slices.Clone(c.subscribeController),
-	}
-	err = runtime.Attach(n.Controller.sock, c.bindController, c.connectController, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket controller: %w", err)
-	}
-
-	n.poller = runtime.NewPoller(n.Receiver.sock, n.Controller.sock)
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Controller != nil && n.Controller.sock != nil {
-		if err := n.Controller.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "controller", "err", err)
-		}
-	}
-	if n.Sender != nil && n.Sender.sock != nil {
-		if err := n.Sender.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "sender", "err", err)
-		}
-	}
-	if n.Receiver != nil && n.Receiver.sock != nil {
-		if err := n.Receiver.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "receiver", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket receiver.
-	bindReceiver    []string
-	connectReceiver []string
+	Receiver runtime.SocketConfig
 
-	// Endpoints of socket sender.
-	bindSender    []string
-	connectSender []string
+	Sender runtime.SocketConfig
 
-	// Endpoints of socket controller.
-	bindController    []string
-	connectController []string
-	// Its prefix filters.
-	subscribeController []string
+	Controller runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: worker [flags]
-
-worker runs the node worker of the pipeline topology (topologies/pipeline/pipeline.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectReceiver = []string{"tcp://localhost:5557"}
-	c.connectSender = []string{"tcp://localhost:5558"}
-	c.connectController = []string{"tcp://localhost:5559"}
-	c.subscribeController = []string{""}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindReceiver), "receiver.bind", "endpoints socket receiver binds, comma-separated ($WORKER_RECEIVER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectReceiver), "receiver.connect", "endpoints socket receiver connects to, comma-separated ($WORKER_RECEIVER_CONNECT)")
-	fs.Var((*zmqgenEndpoints)(&c.bindSender), "sender.bind", "endpoints socket sender binds, comma-separated ($WORKER_SENDER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectSender), "sender.connect", "endpoints socket sender connects to, comma-separated ($WORKER_SENDER_CONNECT)")
-	fs.Var((*zmqgenEndpoints)(&c.bindController), "controller.bind", "endpoints socket controller binds, comma-separated ($WORKER_CONTROLLER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectController), "controller.connect", "endpoints socket controller connects to, comma-separated ($WORKER_CONTROLLER_CONNECT)")
-	fs.Var(&zmqgenPrefixes{list: &c.subscribeController}, "controller.subscribe", "`prefixes` socket controller subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything) ($WORKER_CONTROLLER_SUBSCRIBE)")
-	fs.IntVar(&c.replica, "replica", 0, "which of the 2 replicas this process is, from 0 ($WORKER_REPLICA)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($WORKER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"receiver.bind", "WORKER_RECEIVER_BIND"},
-		{"receiver.connect", "WORKER_RECEIVER_CONNECT"},
-		{"sender.bind", "WORKER_SENDER_BIND"},
-		{"sender.connect", "WORKER_SENDER_CONNECT"},
-		{"controller.bind", "WORKER_CONTROLLER_BIND"},
-		{"controller.connect", "WORKER_CONTROLLER_CONNECT"},
-		{"controller.subscribe", "WORKER_CONTROLLER_SUBSCRIBE"},
-		{"replica", "WORKER_REPLICA"},
-		{"log-level", "WORKER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	if c.replica < 0 || c.replica >= 2 {
-		return nil, zmqgenUsageError(fs, "-replica %d: want 0 to 1", c.replica)
-	}
-	return c, nil
+	c.Receiver = runtime.SocketConfig{Name: "receiver", Type: runtime.PULL}
+	c.Receiver.Connect = []string{"tcp://localhost:5557"}
+	c.Sender = runtime.SocketConfig{Name: "sender", Type: runtime.PUSH}
+	c.Sender.Connect = []string{"tcp://localhost:5558"}
+	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.SUB}
+	c.Controller.Connect = []string{"tcp://localhost:5559"}
+	c.Controller.Subscribe = []string{""}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -replica, -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pipeline",
+		Node:      "worker",
+		Source:    "topologies/pipeline/pipeline.ztopo",
+		Replicas:  2,
+		EnvPrefix: "WORKER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Receiver,
+			&c.Sender,
+			&c.Controller,
+		},
+		Flags: []runtime.Flag{
+			{Name: "receiver.bind", Env: "WORKER_RECEIVER_BIND", Value: runtime.EndpointsFlag(&c.Receiver.Bind), Usage: "endpoints socket receiver binds, comma-separated"},
+			{Name: "receiver.connect", Env: "WORKER_RECEIVER_CONNECT", Value: runtime.EndpointsFlag(&c.Receiver.Connect), Usage: "endpoints socket receiver connects to, comma-separated"},
+			{Name: "sender.bind", Env: "WORKER_SENDER_BIND", Value: runtime.EndpointsFlag(&c.Sender.Bind), Usage: "endpoints socket sender binds, comma-separated"},
+			{Name: "sender.connect", Env: "WORKER_SENDER_CONNECT", Value: runtime.EndpointsFlag(&c.Sender.Connect), Usage: "endpoints socket sender connects to, comma-separated"},
+			{Name: "controller.bind", Env: "WORKER_CONTROLLER_BIND", Value: runtime.EndpointsFlag(&c.Controller.Bind), Usage: "endpoints socket controller binds, comma-separated"},
+			{Name: "controller.connect", Env: "WORKER_CONTROLLER_CONNECT", Value: runtime.EndpointsFlag(&c.Controller.Connect), Usage: "endpoints socket controller connects to, comma-separated"},
+			{Name: "controller.subscribe", Env: "WORKER_CONTROLLER_SUBSCRIBE", Value: runtime.PrefixesFlag(&c.Controller.Subscribe), Usage: "`prefixes` socket controller subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)"},
+		},
 	}
-	return nil
 }
 
-// zmqgenPrefixes is a flag.Value: SUB prefix filters, comma-separated. Its
-// first Set replaces the list, which holds the .ztopo's, and each later one
-// adds to it. Each part is a prefix as it stands, spaces included; an empty
-// one lets everything through.
-type zmqgenPrefixes struct {
-	list *[]string
-	set  bool
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Receiver = &ReceiverSocket{Handle: s.Handle("receiver")}
+	n.Sender = &SenderSocket{Handle: s.Handle("sender")}
+	n.Controller = &ControllerSocket{SubHandle: s.SubHandle("controller")}
+	n.poller = runtime.NewPoller(n.Receiver.Raw(), n.Controller.Raw())
+	return n
 }
 
-func (p *zmqgenPrefixes) String() string {
-	if p.list == nil {
-		return ""
-	}
-	return strings.Join(*p.list, ",")
-}
-
-func (p *zmqgenPrefixes) Set(s string) error {
-	if !p.set {
-		*p.list = nil
-		p.set = true
-	}
-	*p.list = append(*p.list, strings.Split(s, ",")...)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -6,24 +6,14 @@
 // The first of two subscribers on one publisher: New York City, 10001.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/pubsub"
@@ -31,7 +21,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node sub1: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -69,268 +59,73 @@ type Handler interface {
 	Run(ctx context.Context) error
 }
 
-// SubSocket is the SUB socket sub of node sub1: it receives pubsub.Update.
+// SubSocket is the SUB socket sub of node sub1: it receives pubsub.Update. Its
+// prefix filters: the .ztopo's ("10001"), or those of -sub.subscribe.
 type SubSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
-	// mu guards subs, the socket's prefix filters.
-	mu   sync.Mutex
-	subs []string
+	*runtime.SubHandle
 }
 
 // Recv waits for the next message that the socket's subscriptions let
 // through. A message that does not decode is logged and dropped.
-func (s *SubSocket) Recv(ctx context.Context) (msg pubsub.Update, err error) {
-	return runtime.RecvValue[pubsub.Update](ctx, s.sock)
+func (s *SubSocket) Recv(ctx context.Context) (pubsub.Update, error) {
+	return runtime.RecvValue[pubsub.Update](ctx, s.Raw())
 }
 
-// Subscribe adds a prefix filter ("" lets everything through).
-func (s *SubSocket) Subscribe(prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.sock.Subscribe(prefix); err != nil {
-		return err
-	}
-	s.subs = append(s.subs, prefix)
-	return nil
-}
-
-// Unsubscribe removes a prefix filter.
-func (s *SubSocket) Unsubscribe(prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.sock.Unsubscribe(prefix); err != nil {
-		return err
-	}
-	if i := slices.Index(s.subs, prefix); i >= 0 {
-		s.subs = slices.Delete(s.subs, i, i+1)
-	}
-	return nil
-}
-
-// Subscriptions returns the socket's prefix filters, in the order they were
-// added: those of the .ztopo ("10001"), or of -sub.subscribe when it is given,
-// then those of Subscribe, less those of Unsubscribe.
-func (s *SubSocket) Subscriptions() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.subs)
-}
-
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *SubSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *SubSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "sub1")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Sub = &SubSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.SUB,
-			runtime.WithName("sub1.sub"),
-			runtime.WithLogger(log),
-			runtime.WithSubscribe(c.subscribeSub...),
-		),
-		subs: slices.Clone(c.subscribeSub),
-	}
-	err = runtime.Attach(n.Sub.sock, c.bindSub, c.connectSub, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket sub: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Sub != nil && n.Sub.sock != nil {
-		if err := n.Sub.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "sub", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket sub.
-	bindSub    []string
-	connectSub []string
-	// Its prefix filters.
-	subscribeSub []string
+	Sub runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: sub1 [flags]
-
-sub1 runs the node sub1 of the pubsub topology (topologies/pubsub/pubsub.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectSub = []string{"tcp://localhost:5556"}
-	c.subscribeSub = []string{"10001"}
-	fs := flag.NewFlagSet("sub1", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindSub), "sub.bind", "endpoints socket sub binds, comma-separated ($SUB1_SUB_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectSub), "sub.connect", "endpoints socket sub connects to, comma-separated ($SUB1_SUB_CONNECT)")
-	fs.Var(&zmqgenPrefixes{list: &c.subscribeSub}, "sub.subscribe", "`prefixes` socket sub subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything) ($SUB1_SUB_SUBSCRIBE)")
-	fs.IntVar(&c.params.Updates, "updates", 5, "parameter updates ($SUB1_UPDATES)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($SUB1_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"sub.bind", "SUB1_SUB_BIND"},
-		{"sub.connect", "SUB1_SUB_CONNECT"},
-		{"sub.subscribe", "SUB1_SUB_SUBSCRIBE"},
-		{"updates", "SUB1_UPDATES"},
-		{"log-level", "SUB1_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Params.Updates = 5
+	c.Sub = runtime.SocketConfig{Name: "sub", Type: runtime.SUB}
+	c.Sub.Connect = []string{"tcp://localhost:5556"}
+	c.Sub.Subscribe = []string{"10001"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pubsub",
+		Node:      "sub1",
+		Source:    "topologies/pubsub/pubsub.ztopo",
+		Replicas:  1,
+		EnvPrefix: "SUB1_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Sub,
+		},
+		Flags: []runtime.Flag{
+			{Name: "sub.bind", Env: "SUB1_SUB_BIND", Value: runtime.EndpointsFlag(&c.Sub.Bind), Usage: "endpoints socket sub binds, comma-separated"},
+			{Name: "sub.connect", Env: "SUB1_SUB_CONNECT", Value: runtime.EndpointsFlag(&c.Sub.Connect), Usage: "endpoints socket sub connects to, comma-separated"},
+			{Name: "sub.subscribe", Env: "SUB1_SUB_SUBSCRIBE", Value: runtime.PrefixesFlag(&c.Sub.Subscribe), Usage: "`prefixes` socket sub subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)"},
+			{Name: "updates", Env: "SUB1_UPDATES", Value: &c.Params.Updates, Usage: "parameter updates"},
+		},
 	}
-	return nil
 }
 
-// zmqgenPrefixes is a flag.Value: SUB prefix filters, comma-separated. Its
-// first Set replaces the list, which holds the .ztopo's, and each later one
-// adds to it. Each part is a prefix as it stands, spaces included; an empty
-// one lets everything through.
-type zmqgenPrefixes struct {
-	list *[]string
-	set  bool
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Sub = &SubSocket{SubHandle: s.SubHandle("sub")}
+	return n
 }
 
-func (p *zmqgenPrefixes) String() string {
-	if p.list == nil {
-		return ""
-	}
-	return strings.Join(*p.list, ",")
-}
-
-func (p *zmqgenPrefixes) Set(s string) error {
-	if !p.set {
-		*p.list = nil
-		p.set = true
-	}
-	*p.list = append(*p.list, strings.Split(s, ",")...)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

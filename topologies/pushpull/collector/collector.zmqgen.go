@@ -7,23 +7,14 @@
 // from each consumer, as {id: count, ...}.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/pushpull"
@@ -31,7 +22,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node collector: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -76,200 +67,70 @@ type Handler interface {
 // ResultsSocket is the PULL socket results of node collector: it receives
 // pushpull.Result.
 type ResultsSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Recv waits for the next message. A message that does not decode is logged
 // and dropped.
-func (s *ResultsSocket) Recv(ctx context.Context) (msg pushpull.Result, err error) {
-	return runtime.RecvValue[pushpull.Result](ctx, s.sock)
+func (s *ResultsSocket) Recv(ctx context.Context) (pushpull.Result, error) {
+	return runtime.RecvValue[pushpull.Result](ctx, s.Raw())
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ResultsSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ResultsSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "collector")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Results = &ResultsSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PULL,
-			runtime.WithName("collector.results"),
-			runtime.WithLogger(log),
-		),
-	}
-	err = runtime.Attach(n.Results.sock, c.bindResults, c.connectResults, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket results: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Results != nil && n.Results.sock != nil {
-		if err := n.Results.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "results", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket results.
-	bindResults    []string
-	connectResults []string
+	Results runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: collector [flags]
-
-collector runs the node collector of the pushpull topology (topologies/pushpull/pushpull.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.bindResults = []string{"tcp://127.0.0.1:5558"}
-	fs := flag.NewFlagSet("collector", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindResults), "results.bind", "endpoints socket results binds, comma-separated ($COLLECTOR_RESULTS_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectResults), "results.connect", "endpoints socket results connects to, comma-separated ($COLLECTOR_RESULTS_CONNECT)")
-	fs.IntVar(&c.params.Total, "total", 1000, "How many results to take before printing the tally. ($COLLECTOR_TOTAL)")
-	fs.BoolVar(&c.params.Verbose, "verbose", false, "Also print every result as it arrives, as {'consumer': id, 'num': n}, so that a test can see that no number is lost or duplicated. ($COLLECTOR_VERBOSE)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($COLLECTOR_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"results.bind", "COLLECTOR_RESULTS_BIND"},
-		{"results.connect", "COLLECTOR_RESULTS_CONNECT"},
-		{"total", "COLLECTOR_TOTAL"},
-		{"verbose", "COLLECTOR_VERBOSE"},
-		{"log-level", "COLLECTOR_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Params.Total = 1000
+	c.Params.Verbose = false
+	c.Results = runtime.SocketConfig{Name: "results", Type: runtime.PULL}
+	c.Results.Bind = []string{"tcp://127.0.0.1:5558"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pushpull",
+		Node:      "collector",
+		Source:    "topologies/pushpull/pushpull.ztopo",
+		Replicas:  1,
+		EnvPrefix: "COLLECTOR_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Results,
+		},
+		Flags: []runtime.Flag{
+			{Name: "results.bind", Env: "COLLECTOR_RESULTS_BIND", Value: runtime.EndpointsFlag(&c.Results.Bind), Usage: "endpoints socket results binds, comma-separated"},
+			{Name: "results.connect", Env: "COLLECTOR_RESULTS_CONNECT", Value: runtime.EndpointsFlag(&c.Results.Connect), Usage: "endpoints socket results connects to, comma-separated"},
+			{Name: "total", Env: "COLLECTOR_TOTAL", Value: &c.Params.Total, Usage: "How many results to take before printing the tally."},
+			{Name: "verbose", Env: "COLLECTOR_VERBOSE", Value: &c.Params.Verbose, Usage: "Also print every result as it arrives, as {'consumer': id, 'num': n}, so that a test can see that no number is lost or duplicated."},
+		},
 	}
-	return nil
+}
+
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Results = &ResultsSocket{Handle: s.Handle("results")}
+	return n
+}
+
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -7,23 +7,14 @@
 // numbered from 0, then exits.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -32,7 +23,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node producer: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -77,201 +68,73 @@ type Handler interface {
 
 // OutSocket is the PUSH socket out of node producer: it sends pushpull.Work.
 type OutSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Send sends msg to the next peer in turn (round robin), waiting while no
 // peer can take it.
 func (s *OutSocket) Send(ctx context.Context, msg pushpull.Work) error {
-	return runtime.SendValue(ctx, s.sock, msg)
+	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *OutSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *OutSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "producer")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Out = &OutSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.PUSH,
-			runtime.WithName("producer.out"),
-			runtime.WithLogger(log),
-			runtime.WithLinger(time.Minute),
-		),
-	}
-	err = runtime.Attach(n.Out.sock, c.bindOut, c.connectOut, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket out: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Out != nil && n.Out.sock != nil {
-		if err := n.Out.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "out", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket out.
-	bindOut    []string
-	connectOut []string
+	Out runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: producer [flags]
-
-producer runs the node producer of the pushpull topology (topologies/pushpull/pushpull.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.bindOut = []string{"tcp://127.0.0.1:5557"}
-	fs := flag.NewFlagSet("producer", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
+	c.Params.Count = 20000
+	c.Params.WaitForEnter = false
+	c.Out = runtime.SocketConfig{Name: "out", Type: runtime.PUSH}
+	c.Out.Bind = []string{"tcp://127.0.0.1:5557"}
+	c.Out.Options = []runtime.Option{
+		runtime.WithLinger(time.Minute),
 	}
-	fs.Var((*zmqgenEndpoints)(&c.bindOut), "out.bind", "endpoints socket out binds, comma-separated ($PRODUCER_OUT_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectOut), "out.connect", "endpoints socket out connects to, comma-separated ($PRODUCER_OUT_CONNECT)")
-	fs.IntVar(&c.params.Count, "count", 20000, "How many pieces of work to push. ($PRODUCER_COUNT)")
-	fs.BoolVar(&c.params.WaitForEnter, "wait_for_enter", false, "Wait for Enter on standard input before pushing, as the pipeline's ventilator does: PUSH hands everything to the peers it has, so a consumer that connects late may get nothing. ($PRODUCER_WAIT_FOR_ENTER)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($PRODUCER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"out.bind", "PRODUCER_OUT_BIND"},
-		{"out.connect", "PRODUCER_OUT_CONNECT"},
-		{"count", "PRODUCER_COUNT"},
-		{"wait_for_enter", "PRODUCER_WAIT_FOR_ENTER"},
-		{"log-level", "PRODUCER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "pushpull",
+		Node:      "producer",
+		Source:    "topologies/pushpull/pushpull.ztopo",
+		Replicas:  1,
+		EnvPrefix: "PRODUCER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Out,
+		},
+		Flags: []runtime.Flag{
+			{Name: "out.bind", Env: "PRODUCER_OUT_BIND", Value: runtime.EndpointsFlag(&c.Out.Bind), Usage: "endpoints socket out binds, comma-separated"},
+			{Name: "out.connect", Env: "PRODUCER_OUT_CONNECT", Value: runtime.EndpointsFlag(&c.Out.Connect), Usage: "endpoints socket out connects to, comma-separated"},
+			{Name: "count", Env: "PRODUCER_COUNT", Value: &c.Params.Count, Usage: "How many pieces of work to push."},
+			{Name: "wait_for_enter", Env: "PRODUCER_WAIT_FOR_ENTER", Value: &c.Params.WaitForEnter, Usage: "Wait for Enter on standard input before pushing, as the pipeline's ventilator does: PUSH hands everything to the peers it has, so a consumer that connects late may get nothing."},
+		},
 	}
-	return nil
+}
+
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Out = &OutSocket{Handle: s.Handle("out")}
+	return n
+}
+
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -6,23 +6,14 @@
 // The customer, connected to both servers.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 
 	"github.com/zmqgen/zmqgen/runtime"
 	"github.com/zmqgen/zmqgen/topologies/reqrep"
@@ -30,7 +21,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node client: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -71,226 +62,69 @@ type Handler interface {
 // ReqSocket is the REQ socket req of node client: it receives reqrep.Answer and
 // sends reqrep.Order.
 type ReqSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Request sends req and waits for the reply. Requests go to the socket's
 // peers in turn (round robin).
-func (s *ReqSocket) Request(ctx context.Context, req reqrep.Order) (reply reqrep.Answer, err error) {
-	if err := runtime.SendValue(ctx, s.sock, req); err != nil {
-		return reply, err
-	}
-	return runtime.RecvValue[reqrep.Answer](ctx, s.sock)
+func (s *ReqSocket) Request(ctx context.Context, req reqrep.Order) (reqrep.Answer, error) {
+	return runtime.Request(ctx, s.Raw(), req, runtime.Decode[reqrep.Answer])
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *ReqSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *ReqSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "client")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Req = &ReqSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.REQ,
-			runtime.WithName("client.req"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityReq)),
-		),
-	}
-	err = runtime.Attach(n.Req.sock, c.bindReq, c.connectReq, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket req: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Req != nil && n.Req.sock != nil {
-		if err := n.Req.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "req", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket req.
-	bindReq    []string
-	connectReq []string
-	// Its routing identity.
-	identityReq string
+	Req runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: client [flags]
-
-client runs the node client of the reqrep topology (topologies/reqrep/reqrep.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectReq = []string{"tcp://localhost:5000", "tcp://localhost:6000"}
-	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindReq), "req.bind", "endpoints socket req binds, comma-separated ($CLIENT_REQ_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectReq), "req.connect", "endpoints socket req connects to, comma-separated ($CLIENT_REQ_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityReq), "req.identity", "routing `identity` socket req gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($CLIENT_REQ_IDENTITY)")
-	fs.IntVar(&c.params.Requests, "requests", 0, "How many requests to make; 0 means forever, as in the guide. ($CLIENT_REQUESTS)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($CLIENT_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"req.bind", "CLIENT_REQ_BIND"},
-		{"req.connect", "CLIENT_REQ_CONNECT"},
-		{"req.identity", "CLIENT_REQ_IDENTITY"},
-		{"requests", "CLIENT_REQUESTS"},
-		{"log-level", "CLIENT_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	return c, nil
+	c.Params.Requests = 0
+	c.Req = runtime.SocketConfig{Name: "req", Type: runtime.REQ}
+	c.Req.Connect = []string{"tcp://localhost:5000", "tcp://localhost:6000"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "reqrep",
+		Node:      "client",
+		Source:    "topologies/reqrep/reqrep.ztopo",
+		Replicas:  1,
+		EnvPrefix: "CLIENT_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Req,
+		},
+		Flags: []runtime.Flag{
+			{Name: "req.bind", Env: "CLIENT_REQ_BIND", Value: runtime.EndpointsFlag(&c.Req.Bind), Usage: "endpoints socket req binds, comma-separated"},
+			{Name: "req.connect", Env: "CLIENT_REQ_CONNECT", Value: runtime.EndpointsFlag(&c.Req.Connect), Usage: "endpoints socket req connects to, comma-separated"},
+			{Name: "req.identity", Env: "CLIENT_REQ_IDENTITY", Value: runtime.IdentityFlag(&c.Req.Identity), Usage: "routing `identity` socket req gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "requests", Env: "CLIENT_REQUESTS", Value: &c.Params.Requests, Usage: "How many requests to make; 0 means forever, as in the guide."},
+		},
 	}
-	return nil
 }
 
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Req = &ReqSocket{Handle: s.Handle("req")}
+	return n
 }
 
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

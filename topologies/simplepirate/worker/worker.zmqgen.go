@@ -8,25 +8,16 @@
 // crashing it and otherwise a one-in-six chance of a CPU overload.
 //
 // The node's own code is the Handler that the other files of this directory
-// implement; this file opens the sockets, reads flags and environment variables
-// (run it with -h to list them) and runs the Handler until it is done or the
-// program gets SIGINT or SIGTERM.
+// implement. This file declares the node's sockets, flags and environment
+// variables (run it with -h to list them); the runtime opens the sockets and
+// runs the Handler until it is done or the program gets SIGINT or SIGTERM.
 //
 // The topology runs 3 replicas of the node; -replica says which one this is.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
@@ -35,7 +26,7 @@ import (
 
 // This is a compile-time assertion that this generated code and the
 // runtime package it runs on agree on a version.
-const _ = runtime.SupportPackageIsVersion1
+const _ = runtime.SupportPackageIsVersion2
 
 // Params are the parameters of node worker: the defaults of the .ztopo,
 // overridden by flags and environment variables.
@@ -93,237 +84,75 @@ type WorkerOut = simplepirate.WorkerWorkerOut
 // simplepirate.Routed and sends WorkerOut (simplepirate.Ready or
 // simplepirate.Routed).
 type WorkerSocket struct {
-	sock *runtime.Socket
-	log  *slog.Logger
+	*runtime.Handle
 }
 
 // Request sends req and waits for the reply. Requests go to the socket's
 // peers in turn (round robin).
-func (s *WorkerSocket) Request(ctx context.Context, req WorkerOut) (reply simplepirate.Routed, err error) {
-	if err := runtime.SendValue(ctx, s.sock, req); err != nil {
-		return reply, err
-	}
-	return runtime.RecvValue[simplepirate.Routed](ctx, s.sock)
+func (s *WorkerSocket) Request(ctx context.Context, req WorkerOut) (simplepirate.Routed, error) {
+	return runtime.Request(ctx, s.Raw(), req, runtime.Decode[simplepirate.Routed])
 }
 
-// Addrs returns the addresses the socket is bound to, with real port numbers.
-func (s *WorkerSocket) Addrs() []string {
-	return s.sock.Addrs()
-}
-
-// Raw returns the runtime socket, for what the typed methods do not offer.
-func (s *WorkerSocket) Raw() *runtime.Socket {
-	return s.sock
-}
-
+// main runs the node with the runtime: see runtime.Main.
 func main() {
-	c, err := zmqgenParse(os.Args[1:], os.LookupEnv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		os.Exit(2)
-	}
-	runtime.TuneGC()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel})).With("node", "worker", "replica", c.replica)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = zmqgenMain(ctx, c, log)
-	stop()
-	if err != nil {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
-	}
+	c := zmqgenDefaults()
+	runtime.Main(c.program(), c.node, newHandler, (*Node).tasks)
 }
 
-// zmqgenMain opens the node's sockets, makes the handler and runs it. The
-// sockets are closed when it returns.
-func zmqgenMain(ctx context.Context, c *zmqgenConfig, log *slog.Logger) error {
-	n, err := zmqgenOpen(c, log)
-	if err != nil {
-		return err
-	}
-	defer n.close()
-	h, err := newHandler(n)
-	if err != nil {
-		return fmt.Errorf("newHandler: %w", err)
-	}
-	return n.run(ctx, h)
-}
-
-// run runs h until Run returns, a Serve method fails or ctx is done; only
-// a failure is an error.
-func (n *Node) run(ctx context.Context, h Handler) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cancel(h.Run(ctx))
-	})
-	wg.Wait()
-	// A signal, or Run returning nil, cancels ctx with context.Canceled.
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// zmqgenOpen opens the node's sockets and binds and connects them as c says.
-func zmqgenOpen(c *zmqgenConfig, log *slog.Logger) (*Node, error) {
-	n := &Node{
-		Logger:  log,
-		Params:  c.params,
-		Replica: c.replica,
-	}
-	var err error
-
-	n.Worker = &WorkerSocket{
-		log: log,
-		sock: runtime.NewSocket(
-			runtime.REQ,
-			runtime.WithName("worker.worker"),
-			runtime.WithLogger(log),
-			runtime.WithIdentity([]byte(c.identityWorker)),
-		),
-	}
-	err = runtime.Attach(n.Worker.sock, c.bindWorker, c.connectWorker, log)
-	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("socket worker: %w", err)
-	}
-	return n, nil
-}
-
-// close closes the node's sockets that are open, the last opened first.
-func (n *Node) close() {
-	if n.Worker != nil && n.Worker.sock != nil {
-		if err := n.Worker.sock.Close(); err != nil {
-			n.Logger.Debug("close", "socket", "worker", "err", err)
-		}
-	}
-}
-
-// zmqgenConfig is what the command line and the environment say.
+// zmqgenConfig is the node's settings: zmqgenDefaults returns the .ztopo's, and
+// the flags and environment variables of program override them.
 type zmqgenConfig struct {
-	params   Params
-	replica  int
-	logLevel slog.Level
+	Params Params
 
-	// Endpoints of socket worker.
-	bindWorker    []string
-	connectWorker []string
-	// Its routing identity.
-	identityWorker string
+	Worker runtime.SocketConfig
 }
 
-// zmqgenUsage starts the -h text; the flags' descriptions follow.
-const zmqgenUsage = `Usage: worker [flags]
-
-worker runs the node worker of the simplepirate topology (topologies/simplepirate/simplepirate.ztopo).
-Each flag can also be set by the environment variable named in its
-description; a flag wins over its variable.
-
-Flags:
-`
-
-// zmqgenParse reads the command line args, then the environment through
-// lookupEnv for the flags args did not set. It writes errors and -h help to
-// out.
-func zmqgenParse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+// zmqgenDefaults returns the node's settings as the .ztopo gives them.
+func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
-	c.connectWorker = []string{"tcp://localhost:5556"}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, zmqgenUsage)
-		fs.PrintDefaults()
-	}
-	fs.Var((*zmqgenEndpoints)(&c.bindWorker), "worker.bind", "endpoints socket worker binds, comma-separated ($WORKER_WORKER_BIND)")
-	fs.Var((*zmqgenEndpoints)(&c.connectWorker), "worker.connect", "endpoints socket worker connects to, comma-separated ($WORKER_WORKER_CONNECT)")
-	fs.Var((*zmqgenIdentity)(&c.identityWorker), "worker.identity", "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one ($WORKER_WORKER_IDENTITY)")
-	fs.IntVar(&c.params.Seed, "seed", 0, "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers. ($WORKER_SEED)")
-	fs.IntVar(&c.params.TroubleAfter, "trouble_after", 3, "How many requests are served before trouble may start. ($WORKER_TROUBLE_AFTER)")
-	fs.DurationVar(&c.params.Work, "work", time.Second, "The \"heavy work\" done for each request. ($WORKER_WORK)")
-	fs.DurationVar(&c.params.Overload, "overload", 3*time.Second, "The extra time a simulated CPU overload takes. ($WORKER_OVERLOAD)")
-	fs.IntVar(&c.replica, "replica", 0, "which of the 3 replicas this process is, from 0 ($WORKER_REPLICA)")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log at `level` and above: debug, info, warn or error ($WORKER_LOG_LEVEL)")
-	verbose := fs.Bool("v", false, "log debug messages too; the same as -log-level debug")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, zmqgenUsageError(fs, "unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		set[f.Name] = true
-	})
-	for _, e := range [...][2]string{
-		{"worker.bind", "WORKER_WORKER_BIND"},
-		{"worker.connect", "WORKER_WORKER_CONNECT"},
-		{"worker.identity", "WORKER_WORKER_IDENTITY"},
-		{"seed", "WORKER_SEED"},
-		{"trouble_after", "WORKER_TROUBLE_AFTER"},
-		{"work", "WORKER_WORK"},
-		{"overload", "WORKER_OVERLOAD"},
-		{"replica", "WORKER_REPLICA"},
-		{"log-level", "WORKER_LOG_LEVEL"},
-	} {
-		if v, ok := lookupEnv(e[1]); ok && !set[e[0]] {
-			if err := fs.Set(e[0], v); err != nil {
-				return nil, zmqgenUsageError(fs, "invalid value %q for $%s: %v", v, e[1], err)
-			}
-		}
-	}
-	if *verbose {
-		c.logLevel = slog.LevelDebug
-	}
-	if c.replica < 0 || c.replica >= 3 {
-		return nil, zmqgenUsageError(fs, "-replica %d: want 0 to 2", c.replica)
-	}
-	return c, nil
+	c.Params.Seed = 0
+	c.Params.TroubleAfter = 3
+	c.Params.Work = time.Second
+	c.Params.Overload = 3 * time.Second
+	c.Worker = runtime.SocketConfig{Name: "worker", Type: runtime.REQ}
+	c.Worker.Connect = []string{"tcp://localhost:5556"}
+	return c
 }
 
-// zmqgenUsageError reports a usage error as flag.FlagSet.Parse does.
-func zmqgenUsageError(fs *flag.FlagSet, format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
-	return err
-}
-
-// zmqgenEndpoints is a flag.Value: a comma-separated list of endpoints.
-type zmqgenEndpoints []string
-
-func (e *zmqgenEndpoints) String() string {
-	return strings.Join(*e, ",")
-}
-
-func (e *zmqgenEndpoints) Set(s string) error {
-	*e = nil
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*e = append(*e, p)
-		}
+// program is the node's table for the runtime: its sockets, in the order
+// they open, and its flags, in the order -h lists them, each with the
+// environment variable that sets it when the command line does not. The
+// runtime adds its own flags: -replica, -log-level or -v.
+func (c *zmqgenConfig) program() *runtime.Program {
+	return &runtime.Program{
+		Topology:  "simplepirate",
+		Node:      "worker",
+		Source:    "topologies/simplepirate/simplepirate.ztopo",
+		Replicas:  3,
+		EnvPrefix: "WORKER_",
+		Sockets: []*runtime.SocketConfig{
+			&c.Worker,
+		},
+		Flags: []runtime.Flag{
+			{Name: "worker.bind", Env: "WORKER_WORKER_BIND", Value: runtime.EndpointsFlag(&c.Worker.Bind), Usage: "endpoints socket worker binds, comma-separated"},
+			{Name: "worker.connect", Env: "WORKER_WORKER_CONNECT", Value: runtime.EndpointsFlag(&c.Worker.Connect), Usage: "endpoints socket worker connects to, comma-separated"},
+			{Name: "worker.identity", Env: "WORKER_WORKER_IDENTITY", Value: runtime.IdentityFlag(&c.Worker.Identity), Usage: "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "seed", Env: "WORKER_SEED", Value: &c.Params.Seed, Usage: "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers."},
+			{Name: "trouble_after", Env: "WORKER_TROUBLE_AFTER", Value: &c.Params.TroubleAfter, Usage: "How many requests are served before trouble may start."},
+			{Name: "work", Env: "WORKER_WORK", Value: &c.Params.Work, Usage: "The \"heavy work\" done for each request."},
+			{Name: "overload", Env: "WORKER_OVERLOAD", Value: &c.Params.Overload, Usage: "The extra time a simulated CPU overload takes."},
+		},
 	}
-	return nil
 }
 
-// zmqgenIdentity is a flag.Value: a routing identity, as ZMTP allows one. An
-// empty one is none: a ROUTER peer makes one up.
-type zmqgenIdentity string
-
-func (id *zmqgenIdentity) String() string {
-	return string(*id)
+// node returns the Node on the sockets the runtime opened.
+func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
+	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n.Worker = &WorkerSocket{Handle: s.Handle("worker")}
+	return n
 }
 
-func (id *zmqgenIdentity) Set(s string) error {
-	switch {
-	case len(s) > 255:
-		return fmt.Errorf("must be at most 255 bytes, not %d", len(s))
-	case s != "" && s[0] == 0:
-		// ZMTP keeps these for the identities a ROUTER makes up.
-		return errors.New("must not start with a zero byte")
-	}
-	*id = zmqgenIdentity(s)
-	return nil
+// tasks are what the node runs at once: the Handler's Run.
+func (n *Node) tasks(h Handler) []runtime.Task {
+	return []runtime.Task{h.Run}
 }

@@ -21,17 +21,17 @@ import (
 func TestRetryPolicy(t *testing.T) {
 	env := map[string]string{"CLIENT_PATIENT_RETRY_TRIES": "2"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	c, err := zmqgenParse([]string{"-lazy.retry.timeout", "20ms"}, lookup, io.Discard)
+	c, err := parse([]string{"-lazy.retry.timeout", "20ms"}, lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (runtime.Retry{Timeout: 20 * time.Millisecond, Attempts: 3, Reopen: true}); c.retryLazy.Timeout != want.Timeout ||
-		c.retryLazy.Attempts != want.Attempts || c.retryLazy.Reopen != want.Reopen {
-		t.Errorf("lazy: %+v, want %+v", c.retryLazy, want)
+	if want := (runtime.Retry{Timeout: 20 * time.Millisecond, Attempts: 3, Reopen: true}); c.Lazy.Retry.Timeout != want.Timeout ||
+		c.Lazy.Retry.Attempts != want.Attempts || c.Lazy.Retry.Reopen != want.Reopen {
+		t.Errorf("lazy: %+v, want %+v", c.Lazy.Retry, want)
 	}
-	if want := (runtime.Retry{Timeout: time.Second, Attempts: 2}); c.retryPatient.Timeout != want.Timeout ||
-		c.retryPatient.Attempts != want.Attempts || c.retryPatient.Reopen {
-		t.Errorf("patient: %+v, want %+v", c.retryPatient, want)
+	if want := (runtime.Retry{Timeout: time.Second, Attempts: 2}); c.Patient.Retry.Timeout != want.Timeout ||
+		c.Patient.Retry.Attempts != want.Attempts || c.Patient.Retry.Reopen {
+		t.Errorf("patient: %+v, want %+v", c.Patient.Retry, want)
 	}
 
 	// A port where nothing listens: every try of the lazy socket times
@@ -42,12 +42,12 @@ func TestRetryPolicy(t *testing.T) {
 	}
 	addr := "tcp://" + l.Addr().String()
 	l.Close()
-	c.connectLazy, c.connectPatient = []string{addr}, []string{addr}
-	n, err := zmqgenOpen(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c.Lazy.Connect, c.Patient.Connect = []string{addr}, []string{addr}
+	n, closeNode, err := open(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.close()
+	defer closeNode()
 	if r := n.Lazy.Retry(); r.Timeout != 20*time.Millisecond || r.Attempts != 3 || !r.Reopen || r.OnRetry != nil {
 		t.Errorf("Lazy.Retry() = %+v", r)
 	}
@@ -65,7 +65,7 @@ func TestRetryPolicy(t *testing.T) {
 
 func TestHelpSaysWhyNoBind(t *testing.T) {
 	var out bytes.Buffer
-	zmqgenParse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out)
+	parse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out)
 	for _, want := range []string{
 		"-lazy.retry.timeout duration", "$CLIENT_LAZY_RETRY_TIMEOUT", "(default 2.5s)",
 		"-lazy.retry.tries tries", "$CLIENT_LAZY_RETRY_TRIES", "(default 3)",
@@ -78,4 +78,22 @@ func TestHelpSaysWhyNoBind(t *testing.T) {
 	if strings.Contains(out.String(), "-lazy.bind ") {
 		t.Errorf("-h offers -lazy.bind:\n%s", out.String())
 	}
+}
+
+// parse reads args, then the environment through lookup, into the node's
+// config, as main does.
+func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+	c := zmqgenDefaults()
+	_, err := c.program().Parse(args, lookup, out)
+	return c, err
+}
+
+// open opens the node's sockets as c says and returns the Node on them,
+// and what closes them.
+func open(c *zmqgenConfig) (*Node, func(), error) {
+	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.node(st), st.Close, nil
 }

@@ -18,21 +18,21 @@ import (
 func noEnv(string) (string, bool) { return "", false }
 
 func TestPolicyDefaults(t *testing.T) {
-	c, err := zmqgenParse(nil, noEnv, io.Discard)
+	c, err := parse(nil, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (runtime.Heartbeat{Interval: time.Second, Liveness: 3}); c.heartbeatRep != want {
-		t.Errorf("rep heartbeat %+v, want the .ztopo's %+v", c.heartbeatRep, want)
+	if want := (runtime.Heartbeat{Interval: time.Second, Liveness: 3}); c.Rep.Heartbeat != want {
+		t.Errorf("rep heartbeat %+v, want the .ztopo's %+v", c.Rep.Heartbeat, want)
 	}
-	if want := (runtime.Heartbeat{Interval: 500 * time.Millisecond, Liveness: 5}); c.heartbeatPeer != want {
-		t.Errorf("peer heartbeat %+v, want the .ztopo's %+v", c.heartbeatPeer, want)
+	if want := (runtime.Heartbeat{Interval: 500 * time.Millisecond, Liveness: 5}); c.Peer.Heartbeat != want {
+		t.Errorf("peer heartbeat %+v, want the .ztopo's %+v", c.Peer.Heartbeat, want)
 	}
-	if want := (runtime.Backoff{Initial: time.Second, Max: 32 * time.Second}); c.reconnectPeer != want {
-		t.Errorf("peer reconnect %+v, want the .ztopo's %+v", c.reconnectPeer, want)
+	if want := (runtime.Backoff{Initial: time.Second, Max: 32 * time.Second}); c.Peer.Reconnect != want {
+		t.Errorf("peer reconnect %+v, want the .ztopo's %+v", c.Peer.Reconnect, want)
 	}
-	if c.identityRep != "server-1" || c.identityPeer != "" {
-		t.Errorf("identities %q and %q, want the .ztopo's \"server-1\" and none", c.identityRep, c.identityPeer)
+	if c.Rep.Identity != "server-1" || c.Peer.Identity != "" {
+		t.Errorf("identities %q and %q, want the .ztopo's \"server-1\" and none", c.Rep.Identity, c.Peer.Identity)
 	}
 }
 
@@ -45,34 +45,34 @@ func TestPolicyFlagsAndEnvironment(t *testing.T) {
 		"SERVER_PEER_IDENTITY":           "from-env",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	c, err := zmqgenParse([]string{"-peer.reconnect.max", "1s", "-peer.heartbeat.liveness", "2", "-rep.identity", "r2"}, lookup, io.Discard)
+	c, err := parse([]string{"-peer.reconnect.max", "1s", "-peer.heartbeat.liveness", "2", "-rep.identity", "r2"}, lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (runtime.Heartbeat{Interval: 250 * time.Millisecond, Liveness: 4}); c.heartbeatRep != want {
-		t.Errorf("rep heartbeat %+v, want the environment's %+v", c.heartbeatRep, want)
+	if want := (runtime.Heartbeat{Interval: 250 * time.Millisecond, Liveness: 4}); c.Rep.Heartbeat != want {
+		t.Errorf("rep heartbeat %+v, want the environment's %+v", c.Rep.Heartbeat, want)
 	}
-	if want := (runtime.Heartbeat{Interval: 500 * time.Millisecond, Liveness: 2}); c.heartbeatPeer != want {
-		t.Errorf("peer heartbeat %+v, want %+v", c.heartbeatPeer, want)
+	if want := (runtime.Heartbeat{Interval: 500 * time.Millisecond, Liveness: 2}); c.Peer.Heartbeat != want {
+		t.Errorf("peer heartbeat %+v, want %+v", c.Peer.Heartbeat, want)
 	}
-	if want := (runtime.Backoff{Initial: 10 * time.Millisecond, Max: time.Second}); c.reconnectPeer != want {
-		t.Errorf("peer reconnect %+v, want %+v", c.reconnectPeer, want)
+	if want := (runtime.Backoff{Initial: 10 * time.Millisecond, Max: time.Second}); c.Peer.Reconnect != want {
+		t.Errorf("peer reconnect %+v, want %+v", c.Peer.Reconnect, want)
 	}
-	if c.identityRep != "r2" || c.identityPeer != "from-env" {
-		t.Errorf("identities %q and %q, want \"r2\" and \"from-env\"", c.identityRep, c.identityPeer)
+	if c.Rep.Identity != "r2" || c.Peer.Identity != "from-env" {
+		t.Errorf("identities %q and %q, want \"r2\" and \"from-env\"", c.Rep.Identity, c.Peer.Identity)
 	}
 
 	// The handler reads the policies from the handles. No endpoints: the
 	// sockets open, and nothing else is needed.
-	c.bindRep, c.connectRep, c.bindPeer, c.connectPeer = nil, nil, nil, nil
-	n, err := zmqgenOpen(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c.Rep.Bind, c.Rep.Connect, c.Peer.Bind, c.Peer.Connect = nil, nil, nil, nil
+	n, closeNode, err := open(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.close()
-	if n.Rep.Heartbeat() != c.heartbeatRep || n.Peer.Heartbeat() != c.heartbeatPeer || n.Peer.Reconnect() != c.reconnectPeer {
+	defer closeNode()
+	if n.Rep.Heartbeat() != c.Rep.Heartbeat || n.Peer.Heartbeat() != c.Peer.Heartbeat || n.Peer.Reconnect() != c.Peer.Reconnect {
 		t.Errorf("handles say %+v, %+v, %+v; want %+v, %+v, %+v", n.Rep.Heartbeat(), n.Peer.Heartbeat(), n.Peer.Reconnect(),
-			c.heartbeatRep, c.heartbeatPeer, c.reconnectPeer)
+			c.Rep.Heartbeat, c.Peer.Heartbeat, c.Peer.Reconnect)
 	}
 }
 
@@ -93,7 +93,7 @@ func TestBadPolicyValues(t *testing.T) {
 	} {
 		lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
 		var out bytes.Buffer
-		if _, err := zmqgenParse(tt.args, lookup, &out); err == nil || !strings.Contains(out.String(), tt.want) {
+		if _, err := parse(tt.args, lookup, &out); err == nil || !strings.Contains(out.String(), tt.want) {
 			t.Errorf("%q %v: error %v, output:\n%s\nwant it to say %q", tt.args, tt.env, err, out.String(), tt.want)
 		}
 	}
@@ -101,7 +101,7 @@ func TestBadPolicyValues(t *testing.T) {
 
 func TestHelpListsPolicies(t *testing.T) {
 	var out bytes.Buffer
-	if _, err := zmqgenParse([]string{"-h"}, noEnv, &out); err == nil {
+	if _, err := parse([]string{"-h"}, noEnv, &out); err == nil {
 		t.Fatal("-h: no error")
 	}
 	for _, want := range []string{
@@ -116,4 +116,22 @@ func TestHelpListsPolicies(t *testing.T) {
 			t.Errorf("-h does not say %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// parse reads args, then the environment through lookup, into the node's
+// config, as main does.
+func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+	c := zmqgenDefaults()
+	_, err := c.program().Parse(args, lookup, out)
+	return c, err
+}
+
+// open opens the node's sockets as c says and returns the Node on them,
+// and what closes them.
+func open(c *zmqgenConfig) (*Node, func(), error) {
+	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.node(st), st.Close, nil
 }

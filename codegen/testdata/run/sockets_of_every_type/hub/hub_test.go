@@ -20,50 +20,31 @@ import (
 	"github.com/zmqgen/zmqgen/runtime"
 )
 
-func TestSplitEnvelope(t *testing.T) {
-	for _, tt := range []struct {
-		m         runtime.Msg
-		router    bool
-		env, body runtime.Msg
-	}{
-		{runtime.Msg{{'i'}, {}, {'b'}}, true, runtime.Msg{{'i'}, {}}, runtime.Msg{{'b'}}},
-		{runtime.Msg{{'i'}, {'b'}}, true, runtime.Msg{{'i'}}, runtime.Msg{{'b'}}},
-		{runtime.Msg{{'i'}, {'j'}, {}, {'b'}, {'c'}}, true, runtime.Msg{{'i'}, {'j'}, {}}, runtime.Msg{{'b'}, {'c'}}},
-		{runtime.Msg{{}, {'b'}}, false, runtime.Msg{{}}, runtime.Msg{{'b'}}},
-		{runtime.Msg{{'b'}}, false, nil, runtime.Msg{{'b'}}},
-	} {
-		env, body := zmqgenSplitEnvelope(tt.m, tt.router)
-		if !reflect.DeepEqual(runtime.Msg(env), tt.env) || !reflect.DeepEqual(body, tt.body) {
-			t.Errorf("split(%q, router=%v) = %q, %q; want %q, %q", tt.m, tt.router, env, body, tt.env, tt.body)
-		}
-	}
-}
-
 func TestParse(t *testing.T) {
 	env := map[string]string{"HUB_NEWS_BIND": "tcp://127.0.0.1:1, tcp://127.0.0.1:2", "HUB_SINK_BIND": "tcp://127.0.0.1:3"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	var out bytes.Buffer
-	c, err := zmqgenParse([]string{"-sink.bind", "tcp://127.0.0.1:4", "-v"}, lookup, &out)
+	c, err := parse([]string{"-sink.bind", "tcp://127.0.0.1:4", "-v"}, lookup, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if want := []string{"tcp://*:6001"}; !reflect.DeepEqual(c.bindAnswers, want) {
-		t.Errorf("answers: %q, want the .ztopo's %q", c.bindAnswers, want)
+	if want := []string{"tcp://*:6001"}; !reflect.DeepEqual(c.Answers.Bind, want) {
+		t.Errorf("answers: %q, want the .ztopo's %q", c.Answers.Bind, want)
 	}
-	if want := []string{"tcp://127.0.0.1:1", "tcp://127.0.0.1:2"}; !reflect.DeepEqual(c.bindNews, want) {
-		t.Errorf("news: %q, want the environment's %q", c.bindNews, want)
+	if want := []string{"tcp://127.0.0.1:1", "tcp://127.0.0.1:2"}; !reflect.DeepEqual(c.News.Bind, want) {
+		t.Errorf("news: %q, want the environment's %q", c.News.Bind, want)
 	}
-	if want := []string{"tcp://127.0.0.1:4"}; !reflect.DeepEqual(c.bindSink, want) {
-		t.Errorf("sink: %q, want the flag's %q", c.bindSink, want)
+	if want := []string{"tcp://127.0.0.1:4"}; !reflect.DeepEqual(c.Sink.Bind, want) {
+		t.Errorf("sink: %q, want the flag's %q", c.Sink.Bind, want)
 	}
-	if c.logLevel != slog.LevelDebug {
-		t.Errorf("-v: log level %v", c.logLevel)
+	if s, err := c.program().Parse([]string{"-v"}, lookup, &out); err != nil || s.LogLevel != slog.LevelDebug {
+		t.Errorf("-v: log level %v, %v", s, err)
 	}
-	if _, err := zmqgenParse([]string{"extra"}, lookup, io.Discard); err == nil {
+	if _, err := parse([]string{"extra"}, lookup, io.Discard); err == nil {
 		t.Error("an argument was accepted")
 	}
 	env["HUB_LOG_LEVEL"] = "loud"
-	if _, err := zmqgenParse(nil, lookup, &out); err == nil || !strings.Contains(out.String(), "$HUB_LOG_LEVEL") {
+	if _, err := parse(nil, lookup, &out); err == nil || !strings.Contains(out.String(), "$HUB_LOG_LEVEL") {
 		t.Errorf("a bad $HUB_LOG_LEVEL: %v\n%s", err, out.String())
 	}
 }
@@ -75,15 +56,15 @@ func openHub(t *testing.T) *Node {
 	for _, s := range []string{"answers", "news", "front", "back", "sink", "xpub", "buddy"} {
 		args = append(args, "-"+s+".bind", "tcp://127.0.0.1:0")
 	}
-	c, err := zmqgenParse(args, func(string) (string, bool) { return "", false }, io.Discard)
+	c, err := parse(args, func(string) (string, bool) { return "", false }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := zmqgenOpen(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	n, closeNode, err := open(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.close)
+	t.Cleanup(closeNode)
 	return n
 }
 
@@ -141,7 +122,7 @@ func TestRun(t *testing.T) {
 		n := openHub(t)
 		h := hubHandler{fail: fail, stop: make(chan struct{})}
 		done := make(chan error, 1)
-		go func() { done <- n.run(ctx, h) }()
+		go func() { done <- runtime.Run(ctx, n.tasks(h)...) }()
 		req := runtime.NewSocket(runtime.REQ)
 		if err := req.Connect(n.Answers.Addrs()[0]); err != nil {
 			t.Fatal(err)
@@ -166,4 +147,22 @@ func TestRun(t *testing.T) {
 		}
 		req.Close()
 	}
+}
+
+// parse reads args, then the environment through lookup, into the node's
+// config, as main does.
+func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
+	c := zmqgenDefaults()
+	_, err := c.program().Parse(args, lookup, out)
+	return c, err
+}
+
+// open opens the node's sockets as c says and returns the Node on them,
+// and what closes them.
+func open(c *zmqgenConfig) (*Node, func(), error) {
+	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.node(st), st.Close, nil
 }

@@ -1,0 +1,356 @@
+package runtime
+
+// Node programs: what every generated main does, once, here.
+//
+// A generated node program is tables and types: its Program (who it is,
+// its flags, its sockets) and a Node type with a typed handle per socket.
+// Main does the rest: it parses the command line and the environment,
+// sets up logging, opens the sockets, makes the handler and runs its
+// tasks until they are done or the process is signalled.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"syscall"
+)
+
+// A Program is what a generated node program tells the runtime about
+// itself: its names, its flags and its sockets.
+type Program struct {
+	// Topology and Node name the program, as the .ztopo does.
+	Topology, Node string
+	// Source is the .ztopo file, as -h names it.
+	Source string
+	// Replicas is how many processes run the node; with more than one,
+	// -replica says which one this is.
+	Replicas int
+	// EnvPrefix starts the environment variables of the runtime's own
+	// flags: "SERVER1_" gives $SERVER1_LOG_LEVEL.
+	EnvPrefix string
+	// Flags are the node's own flags, in the order -h lists them: its
+	// sockets', then its parameters'. The runtime's own flags follow.
+	Flags []Flag
+	// Sockets are the node's sockets, in the order they open.
+	Sockets []*SocketConfig
+}
+
+// A SocketConfig is how a node opens one of its sockets: the .ztopo's
+// settings, which the node's flags and environment variables override.
+type SocketConfig struct {
+	// Name is the socket's name in the .ztopo; in logs the socket is
+	// "node.name".
+	Name string
+	Type Type
+	// Bind and Connect are the endpoints the socket binds and connects to.
+	Bind, Connect []string
+	// Identity is the routing identity the socket gives its peers, if
+	// not empty.
+	Identity string
+	// Subscribe are the prefix filters of a SUB socket.
+	Subscribe []string
+	// Retry, when its Attempts is not 0, makes the socket, a REQ, a
+	// Requester with that policy, which connects to Connect.
+	Retry Retry
+	// Reconnect and Heartbeat, when not zero, are the socket's policies.
+	Reconnect Backoff
+	Heartbeat Heartbeat
+	// Options are the .ztopo's options that no flag changes, such as
+	// high-water marks and linger.
+	Options []Option
+}
+
+// Settings are what the runtime's own flags say: the flags every node
+// program has, whatever its .ztopo.
+type Settings struct {
+	// Replica says which of the node's replicas this process is, from 0.
+	Replica int
+	// LogLevel is the level the program logs at.
+	LogLevel slog.Level
+
+	verbose bool
+}
+
+// ownFlags are the flags the runtime adds to every node program, after
+// the node's own.
+func (p *Program) ownFlags(s *Settings) []Flag {
+	var out []Flag
+	if p.Replicas > 1 {
+		out = append(out, Flag{Name: "replica", Env: p.EnvPrefix + "REPLICA", Value: &s.Replica,
+			Usage: fmt.Sprintf("which of the %d replicas this process is, from 0", p.Replicas)})
+	}
+	return append(out,
+		Flag{Name: "log-level", Env: p.EnvPrefix + "LOG_LEVEL", Value: (*levelValue)(&s.LogLevel),
+			Usage: "log at `level` and above: debug, info, warn or error"},
+		Flag{Name: "v", Value: &s.verbose, Usage: "log debug messages too; the same as -log-level debug"},
+	)
+}
+
+// CommonFlags returns the names of the flags the runtime adds to every
+// node program with that many replicas, in order, without the dash.
+func CommonFlags(replicas int) []string {
+	p := &Program{Replicas: replicas}
+	var names []string
+	for _, f := range p.ownFlags(&Settings{}) {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// usage starts the -h text; the flags' descriptions follow.
+func (p *Program) usage() string {
+	return fmt.Sprintf("Usage: %[1]s [flags]\n\n"+
+		"%[1]s runs the node %[1]s of the %[2]s topology (%[3]s).\n"+
+		"Each flag can also be set by the environment variable named in its\n"+
+		"description; a flag wins over its variable.\n\nFlags:\n", p.Node, p.Topology, p.Source)
+}
+
+// Parse reads the command line args into the values p's flags point at,
+// then, for each flag args did not set, its environment variable through
+// lookupEnv, and returns what the runtime's own flags say. It writes
+// errors and -h help to out; after -h it returns flag.ErrHelp.
+func (p *Program) Parse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*Settings, error) {
+	s := &Settings{}
+	flags := append(p.Flags[:len(p.Flags):len(p.Flags)], p.ownFlags(s)...)
+	check := func() error {
+		if p.Replicas > 1 && (s.Replica < 0 || s.Replica >= p.Replicas) {
+			return fmt.Errorf("-replica %d: want 0 to %d", s.Replica, p.Replicas-1)
+		}
+		return nil
+	}
+	if err := parseFlags(p.Node, p.usage(), flags, args, lookupEnv, check, out); err != nil {
+		return nil, err
+	}
+	if s.verbose {
+		s.LogLevel = slog.LevelDebug
+	}
+	return s, nil
+}
+
+// levelValue is a slog.Level as a flag.Value.
+type levelValue slog.Level
+
+func (l *levelValue) String() string     { return (*slog.Level)(l).String() }
+func (l *levelValue) Set(s string) error { return (*slog.Level)(l).UnmarshalText([]byte(s)) }
+
+// Logger returns the logger of a node program: text on standard error at
+// s's level, each record naming the node and, if it has several, the
+// replica.
+func (p *Program) Logger(s *Settings, w io.Writer) *slog.Logger {
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: s.LogLevel})).With("node", p.Node)
+	if p.Replicas > 1 {
+		log = log.With("replica", s.Replica)
+	}
+	return log
+}
+
+// A NodeState is a node whose sockets are open: what a generated program
+// makes its Node from.
+type NodeState struct {
+	// Replica says which of the node's replicas this process is, from 0.
+	Replica int
+	// Logger is the node's logger.
+	Logger *slog.Logger
+
+	// socks are the open sockets, in the order of Program.Sockets.
+	socks []openSocket
+}
+
+// An openSocket is one open socket of a node: a Socket, or the Requester
+// of a REQ socket with a retry policy.
+type openSocket struct {
+	name string
+	sock *SubHandle
+	req  *RequestHandle
+}
+
+func (o openSocket) close() error {
+	if o.req != nil {
+		return o.req.req.Close()
+	}
+	return o.sock.sock.Close()
+}
+
+// Open opens p's sockets as their SocketConfigs say, binding and
+// connecting them; bound addresses are logged ("listening", with the real
+// port). On an error it closes the sockets it opened.
+func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
+	st := &NodeState{Replica: s.Replica, Logger: log}
+	for _, c := range p.Sockets {
+		o, err := p.open(c, log)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("socket %s: %w", c.Name, err)
+		}
+		st.socks = append(st.socks, o)
+	}
+	return st, nil
+}
+
+// open opens the socket of c: a Requester if c has a retry policy, a
+// Socket otherwise.
+func (p *Program) open(c *SocketConfig, log *slog.Logger) (openSocket, error) {
+	o := openSocket{name: c.Name}
+	opts := []Option{WithName(p.Node + "." + c.Name), WithLogger(log)}
+	opts = append(opts, c.Options...)
+	if c.Identity != "" {
+		opts = append(opts, WithIdentity([]byte(c.Identity)))
+	}
+	if len(c.Subscribe) > 0 {
+		opts = append(opts, WithSubscribe(c.Subscribe...))
+	}
+	if c.Reconnect != (Backoff{}) {
+		opts = append(opts, WithReconnect(c.Reconnect))
+	}
+	if c.Heartbeat != (Heartbeat{}) {
+		opts = append(opts, WithHeartbeat(c.Heartbeat))
+	}
+	if c.Retry.Attempts != 0 {
+		o.req = &RequestHandle{retry: c.Retry}
+		retry := c.Retry
+		retry.OnRetry = o.req.retried
+		var err error
+		o.req.req, err = NewRequester(c.Connect, retry, opts...)
+		return o, err
+	}
+	o.sock = &SubHandle{Handle: Handle{sock: NewSocket(c.Type, opts...)}, subs: slices.Clone(c.Subscribe)}
+	if err := Attach(o.sock.sock, c.Bind, c.Connect, log); err != nil {
+		if cerr := o.close(); cerr != nil {
+			log.Debug("close", "socket", c.Name, "err", cerr)
+		}
+		return o, err
+	}
+	return o, nil
+}
+
+// get returns the open socket name, which the program must have.
+func (st *NodeState) get(name string) openSocket {
+	for _, o := range st.socks {
+		if o.name == name {
+			return o
+		}
+	}
+	panic("zmq: the node has no socket " + name)
+}
+
+// Handle returns the handle of the socket name, for a generated handle to
+// embed.
+func (st *NodeState) Handle(name string) *Handle { return &st.get(name).sock.Handle }
+
+// SubHandle returns the handle of the SUB or XSUB socket name.
+func (st *NodeState) SubHandle(name string) *SubHandle { return st.get(name).sock }
+
+// RequestHandle returns the handle of the REQ socket name, which has a
+// retry policy.
+func (st *NodeState) RequestHandle(name string) *RequestHandle { return st.get(name).req }
+
+// Close closes the open sockets, the last opened first.
+func (st *NodeState) Close() {
+	for _, o := range slices.Backward(st.socks) {
+		if err := o.close(); err != nil {
+			st.Logger.Debug("close", "socket", o.name, "err", err)
+		}
+	}
+}
+
+// A Task is one of the things a node runs at once: its handler's Run, or
+// the loop that serves a REP socket's requests.
+type Task func(ctx context.Context) error
+
+// Run runs tasks at once until one of them returns or ctx is done, then
+// cancels the others' ctx and waits for them. A task that returns nil, or
+// ctx ending, stops the node cleanly; the first error stops it and is
+// returned.
+func Run(ctx context.Context, tasks ...Task) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for _, t := range tasks {
+		wg.Go(func() { cancel(t(ctx)) })
+	}
+	wg.Wait()
+	// A signal, or a task returning nil, cancels ctx with context.Canceled.
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// Serve returns the task that answers each request of the REP socket s
+// with h, until ctx is done or h fails; method names h in its errors. A
+// request that does not decode is logged and dropped.
+func Serve[Req, Rep any](s *Socket, method string, decode func(Msg) (Req, error), encode func(Rep) (Msg, error),
+	h func(context.Context, Req) (Rep, error)) Task {
+	return func(ctx context.Context) error {
+		for {
+			req, err := RecvFunc(ctx, s, decode)
+			if err != nil {
+				return err
+			}
+			rep, err := h(ctx, req)
+			if err != nil {
+				return fmt.Errorf("%s: %w", method, err)
+			}
+			m, err := encode(rep)
+			if err != nil {
+				return fmt.Errorf("%s: %w", method, err)
+			}
+			if err := s.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// Main runs a node program and exits: it parses the command line and
+// the environment (status 2 on a usage error), opens the sockets, makes
+// the node with node and its handler with newHandler, and runs the
+// handler's tasks until they are done or the process gets SIGINT or
+// SIGTERM (status 0), or one fails (status 1, logged).
+func Main[N, H any](p *Program, node func(*NodeState) N, newHandler func(N) (H, error), tasks func(N, H) []Task) {
+	s, err := p.Parse(os.Args[1:], os.LookupEnv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		os.Exit(2)
+	}
+	TuneGC()
+	log := p.Logger(s, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = p.run(ctx, s, log, func(st *NodeState) ([]Task, error) {
+		n := node(st)
+		h, err := newHandler(n)
+		if err != nil {
+			return nil, fmt.Errorf("newHandler: %w", err)
+		}
+		return tasks(n, h), nil
+	})
+	stop()
+	if err != nil {
+		log.Error("stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run opens the node's sockets, starts it and runs its tasks; the
+// sockets are closed when it returns.
+func (p *Program) run(ctx context.Context, s *Settings, log *slog.Logger, start func(*NodeState) ([]Task, error)) error {
+	st, err := p.Open(s, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tasks, err := start(st)
+	if err != nil {
+		return err
+	}
+	return Run(ctx, tasks...)
+}

@@ -1,0 +1,137 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testProgram is a node program's table as generated code writes one.
+func testProgram(binds *[]string, drink *string, hb *Heartbeat) *Program {
+	return &Program{
+		Topology: "shop", Node: "bar", Source: "shop.ztopo", Replicas: 2, EnvPrefix: "BAR_",
+		Flags: []Flag{
+			{Name: "rep.bind", Env: "BAR_REP_BIND", Value: EndpointsFlag(binds), Usage: "endpoints"},
+			{Name: "rep.heartbeat.interval", Env: "BAR_REP_HEARTBEAT_INTERVAL", Value: DurationFlag(&hb.Interval), Usage: "a positive `duration`"},
+			{Name: "rep.heartbeat.liveness", Env: "BAR_REP_HEARTBEAT_LIVENESS", Value: CountFlag(&hb.Liveness), Usage: "`intervals`"},
+			{Name: "drink", Env: "BAR_DRINK", Value: drink, Usage: "what the bar serves"},
+		},
+	}
+}
+
+func TestParseFlagsThenEnvironment(t *testing.T) {
+	binds, drink, hb := []string{"tcp://*:1"}, "tea", Heartbeat{Interval: time.Second, Liveness: 3}
+	p := testProgram(&binds, &drink, &hb)
+	env := map[string]string{"BAR_DRINK": "coffee", "BAR_REP_BIND": "tcp://*:2", "BAR_REPLICA": "1", "BAR_LOG_LEVEL": "warn"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	var out bytes.Buffer
+	s, err := p.Parse([]string{"-rep.bind", " tcp://*:3, tcp://*:4 ", "-rep.heartbeat.liveness", "5"}, lookup, &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if want := []string{"tcp://*:3", "tcp://*:4"}; !reflect.DeepEqual(binds, want) {
+		t.Errorf("binds %q, want the flag's %q", binds, want)
+	}
+	if drink != "coffee" || hb != (Heartbeat{Interval: time.Second, Liveness: 5}) || s.Replica != 1 || s.LogLevel != slog.LevelWarn {
+		t.Errorf("drink %q, heartbeat %+v, settings %+v", drink, hb, s)
+	}
+	if s, err := p.Parse([]string{"-v"}, lookup, &out); err != nil || s.LogLevel != slog.LevelDebug {
+		t.Errorf("-v: %+v, %v", s, err)
+	}
+}
+
+func TestParseUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"-rep.heartbeat.interval", "0s"}, nil, "must be positive"},
+		{[]string{"-rep.heartbeat.liveness", "x"}, nil, "not a whole number"},
+		{nil, map[string]string{"BAR_REP_HEARTBEAT_LIVENESS": "0"}, `invalid value "0" for $BAR_REP_HEARTBEAT_LIVENESS: must be at least 1`},
+		{[]string{"-replica", "2"}, nil, "-replica 2: want 0 to 1"},
+		{nil, map[string]string{"BAR_LOG_LEVEL": "loud"}, "$BAR_LOG_LEVEL"},
+	} {
+		var binds []string
+		drink, hb := "", Heartbeat{}
+		lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+		var out bytes.Buffer
+		_, err := testProgram(&binds, &drink, &hb).Parse(tt.args, lookup, &out)
+		if err == nil || !strings.Contains(out.String(), tt.want) || !strings.Contains(out.String(), "Usage: bar [flags]") {
+			t.Errorf("%q %v: %v, output:\n%s\nwant it to say %q, then the usage", tt.args, tt.env, err, out.String(), tt.want)
+		}
+	}
+}
+
+func TestHelpNamesEnvironmentVariables(t *testing.T) {
+	binds, drink, hb := []string(nil), "tea", Heartbeat{Interval: time.Second, Liveness: 3}
+	var out bytes.Buffer
+	if _, err := testProgram(&binds, &drink, &hb).Parse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{
+		"bar runs the node bar of the shop topology (shop.ztopo).",
+		"-drink string", "what the bar serves ($BAR_DRINK)", `(default "tea")`,
+		"-rep.heartbeat.interval duration", "(default 1s)",
+		"-rep.heartbeat.liveness intervals", "(default 3)",
+		"-replica int", "which of the 2 replicas this process is, from 0 ($BAR_REPLICA)",
+		"-log-level level", "$BAR_LOG_LEVEL", "-v\t",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not say %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestCommonFlags(t *testing.T) {
+	if got, want := CommonFlags(1), []string{"log-level", "v"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("CommonFlags(1) = %q, want %q", got, want)
+	}
+	if got, want := CommonFlags(3), []string{"replica", "log-level", "v"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("CommonFlags(3) = %q, want %q", got, want)
+	}
+}
+
+func TestRunStopsAtTheFirstTaskToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wait := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+	if err := Run(ctx, wait, func(context.Context) error { return nil }); err != nil {
+		t.Errorf("a task returning nil: Run = %v, want nil", err)
+	}
+	boom := errors.New("boom")
+	if err := Run(ctx, wait, func(context.Context) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("a failing task: Run = %v, want %v", err, boom)
+	}
+	done, stop := context.WithCancel(ctx)
+	stop()
+	if err := Run(done, wait); err != nil {
+		t.Errorf("ctx done: Run = %v, want nil", err)
+	}
+}
+
+func TestSplitEnvelope(t *testing.T) {
+	for _, tt := range []struct {
+		m         Msg
+		router    bool
+		env, body Msg
+	}{
+		{Msg{{'i'}, {}, {'b'}}, true, Msg{{'i'}, {}}, Msg{{'b'}}},
+		{Msg{{'i'}, {'b'}}, true, Msg{{'i'}}, Msg{{'b'}}},
+		{Msg{{'i'}, {'j'}, {}, {'b'}, {'c'}}, true, Msg{{'i'}, {'j'}, {}}, Msg{{'b'}, {'c'}}},
+		{Msg{{}, {'b'}}, false, Msg{{}}, Msg{{'b'}}},
+		{Msg{{'b'}}, false, nil, Msg{{'b'}}},
+	} {
+		env, body := SplitEnvelope(tt.m, tt.router)
+		if !reflect.DeepEqual(Msg(env), tt.env) || !reflect.DeepEqual(body, tt.body) {
+			t.Errorf("SplitEnvelope(%q, router=%v) = %q, %q; want %q, %q", tt.m, tt.router, env, body, tt.env, tt.body)
+		}
+	}
+}
