@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	goruntime "runtime"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dave/jennifer/jen"
@@ -53,24 +55,49 @@ func Generate(t *model.Topology, opts Options) ([]File, error) {
 	if g.opts.Source == "" {
 		g.opts.Source = t.Source
 	}
-	var files []File
+	files := make([]File, 1+len(t.Nodes))
 	f, err := g.render(g.topologyFile())
 	if err != nil {
 		return nil, fmt.Errorf("topology %s: %w", t.Name, err)
 	}
-	files = append(files, File{Path: t.Name + Suffix, Content: f})
-	for _, n := range t.Nodes {
-		nf, err := g.nodeFile(n)
+	files[0] = File{Path: t.Name + Suffix, Content: f}
+	// Node files are independent: render them on every CPU (go/format
+	// is most of the time). Each goes to its own slot, so the result does
+	// not depend on which finishes first.
+	errs := make([]error, len(t.Nodes))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(goruntime.GOMAXPROCS(0), len(t.Nodes)) {
+		wg.Go(func() {
+			for i := range next {
+				files[i+1], errs[i] = g.nodeOutput(t.Nodes[i])
+			}
+		})
+	}
+	for i := range t.Nodes {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+			return nil, err // the first node's, in declaration order
 		}
-		b, err := g.render(nf)
-		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", n.Name, err)
-		}
-		files = append(files, File{Path: path.Join(n.Name, n.Name+Suffix), Content: b})
 	}
 	return files, nil
+}
+
+// nodeOutput generates the program of node n.
+func (g *generator) nodeOutput(n *model.Node) (File, error) {
+	nf, err := g.nodeFile(n)
+	if err != nil {
+		return File{}, fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	b, err := g.render(nf)
+	if err != nil {
+		return File{}, fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	return File{Path: path.Join(n.Name, n.Name+Suffix), Content: b}, nil
 }
 
 // generator holds what every step needs.

@@ -82,3 +82,21 @@ func buildFails(t *testing.T, modPath string, files map[string][]byte) string {
 	}
 	return string(out)
 }
+
+// TestOldGeneratedCodeSaysRegenerate builds what code generated for the
+// runtime's version 1 references, and checks that the compiler's error
+// says to run zmqgen generate (runtime/version.go).
+func TestOldGeneratedCodeSaysRegenerate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module")
+	}
+	out := buildFails(t, "example.com/old", map[string][]byte{"old.go": []byte(`package old
+
+import "github.com/zmqgen/zmqgen/runtime"
+
+const _ = runtime.SupportPackageIsVersion1
+`)})
+	if want := "runtime.SupportPackageIsVersion1 (variable of struct type runtime.generatedCodeIsTooOld_RunZmqgenGenerate) is not constant"; !strings.Contains(out, want) {
+		t.Errorf("go build output does not say %q:\n%s", want, out)
+	}
+}
