@@ -11,8 +11,9 @@ package runtime
 // the Go compiler rejects the old generated code with a message saying
 // to regenerate it rather than a list of missing names:
 //
-//	runtime.SupportPackageIsVersion1 (variable of struct type
-//	runtime.generatedCodeIsTooOld_RunZmqgenGenerate) is not constant
+//	runtime.SupportPackageIsVersion1 (variable of struct type "github.com/
+//	zmqgen/zmqgen/runtime".generatedCodeIsTooOld_RunZmqgenGenerate) is not
+//	constant
 //
 // Code generated for a newer runtime than this one fails to compile with
 // "undefined: runtime.SupportPackageIsVersionN": then the runtime (the
