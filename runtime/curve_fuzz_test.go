@@ -15,16 +15,19 @@ package runtime
 // or invented). Seeds live in testdata/fuzz/FuzzCurve and run in go test;
 // run it longer with
 //
-//	go test ./runtime -run '^$' -fuzz FuzzCurve -fuzztime 10m
+//	go test ./runtime -run '^$' -fuzz FuzzCurve -fuzztime 10m -timeout 15m
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
 	"io"
+	"fmt"
 	"net"
+	goruntime "runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
@@ -79,6 +82,20 @@ func FuzzCurve(f *testing.F) {
 }
 
 func fuzzCurveRun(t *testing.T, server, client CurveKeyPair, ourServer, raw bool, script []byte) {
+	// A run takes milliseconds; one still going after 20 s is hung. Crash
+	// with every goroutine's stack, so the fuzzer keeps the input.
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		t := time.NewTimer(20 * time.Second)
+		defer t.Stop()
+		select {
+		case <-finished:
+		case <-t.C:
+			buf := make([]byte, 1<<20)
+			panic(fmt.Sprintf("FuzzCurve: run hung (raw %v, our server %v, script %x):\n%s", raw, ourServer, script, buf[:goruntime.Stack(buf, true)]))
+		}
+	}()
 	ourOpt := WithCurveServer(server)
 	peerCfg := &curveConfig{kp: client, serverKey: server.Public}
 	if !ourServer {
