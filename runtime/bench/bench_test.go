@@ -444,3 +444,30 @@ func BenchmarkZmq4PushPull16(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestCurveCells runs PUSH→PULL over CURVE between every pair of the C and
+// runtime peers (each side checks the other's keys), and the CURVE rows of
+// the table with the CURVE/NULL note.
+func TestCurveCells(t *testing.T) {
+	needC(t)
+	p := newTestPeers(t, implRuntime, implC)
+	for _, ends := range []pair{{implRuntime, implRuntime}, {implC, implC}, {implRuntime, implC}, {implC, implRuntime}} {
+		rate, _, _, err := p.pushPullModes(ends, 500, 1024, "curve")
+		if err != nil || rate <= 0 {
+			t.Errorf("%v over CURVE: %v msgs/s, %v", ends, rate, err)
+		}
+	}
+	if _, _, _, err := p.pushPullModes(pair{implZmq4, implZmq4}, 500, 16, "curve"); !errors.Is(err, errNA) {
+		t.Errorf("zmq4 over CURVE: %v, want n/a", err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"-impls", "runtime,c", "-scenarios", "push16,curve16", "-n", "300", "-runs", "1"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	for _, want := range []string{"| PUSH→PULL 16 B, CURVE | msgs/s |", "CURVE keeps"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

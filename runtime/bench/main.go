@@ -38,9 +38,10 @@ func main() {
 // usage is printed for -h and for a bad command line.
 const usage = `usage: go run ./runtime/bench [flags]
 
-Measures PUSH→PULL throughput (16 B, 1 KiB), PUB→SUB fan-out, REQ→REP round
-trips and a publisher's memory with a stalled subscriber, for the zmqgen
-runtime, zmq4, libzmq (C) and pyzmq, and prints a markdown table.
+Measures PUSH→PULL throughput (16 B, 1 KiB; also over CURVE, runtime and
+libzmq only), PUB→SUB fan-out, REQ→REP round trips and a publisher's memory
+with a stalled subscriber, for the zmqgen runtime, zmq4, libzmq (C) and
+pyzmq, and prints a markdown table.
 
 flags:
 `

@@ -85,12 +85,23 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 	}
 	payload := make([]byte, size)
 	var s goSocket
+	// The curve modes are pull and push over CURVE (curveEnv has the keys).
+	mode, curve := strings.CutPrefix(mode, "curve")
 	switch impl {
 	case "runtime":
 		// As a generated node's main does, so the runtime column measures
 		// what zmqgen's programs run with.
 		rt.TuneGC()
-		s, err1 = newRuntimeSocket(mode, payload)
+		var extra []rt.Option
+		if curve {
+			opt, err := curveOption(mode == "pull")
+			if err != nil {
+				fmt.Fprintf(stderr, "bench peer: %v\n", err)
+				return 2
+			}
+			extra = append(extra, opt)
+		}
+		s, err1 = newRuntimeSocket(mode, payload, extra...)
 	case "zmq4":
 		s, err1 = newZmq4Socket(mode, payload)
 	default:
@@ -320,10 +331,10 @@ type runtimeSocket struct {
 	empty   rt.Msg
 }
 
-func newRuntimeSocket(mode string, payload []byte) (goSocket, error) {
+func newRuntimeSocket(mode string, payload []byte, extra ...rt.Option) (goSocket, error) {
 	var typ rt.Type
 	// Drops are the point of the PUB scenarios: do not log each episode.
-	opts := []rt.Option{rt.WithName("bench." + mode), rt.WithLogger(quiet)}
+	opts := append([]rt.Option{rt.WithName("bench." + mode), rt.WithLogger(quiet)}, extra...)
 	switch mode {
 	case "pull":
 		typ = rt.PULL
@@ -478,3 +489,50 @@ func startProfile(dir, name string) (func(), error) {
 
 // isPeerProcess reports whether this process was started as a Go peer.
 func isPeerProcess() bool { return os.Getenv(peerEnv) == "1" }
+
+// curveEnv holds the CURVE keys of the curve modes, Z85: "SERVERPUBLIC
+// SERVERSECRET CLIENTPUBLIC CLIENTSECRET". The harness makes them once per
+// run and gives them to every peer, C and Go.
+const curveEnv = "ZMQGEN_BENCH_CURVE"
+
+// newCurveEnv returns a value for curveEnv with fresh keys.
+func newCurveEnv() (string, error) {
+	server, err := rt.GenerateCurveKeyPair()
+	if err != nil {
+		return "", err
+	}
+	client, err := rt.GenerateCurveKeyPair()
+	if err != nil {
+		return "", err
+	}
+	return strings.Join([]string{server.Public.String(), server.Secret.Z85(), client.Public.String(), client.Secret.Z85()}, " "), nil
+}
+
+// curveOption makes a runtime socket the CURVE server (the binding PULL)
+// or client of the keys in curveEnv.
+func curveOption(server bool) (rt.Option, error) {
+	f := strings.Fields(os.Getenv(curveEnv))
+	if len(f) != 4 {
+		return nil, fmt.Errorf("%s must hold four Z85 keys", curveEnv)
+	}
+	sp, err := rt.ParseCurvePublicKey(f[0])
+	if err != nil {
+		return nil, err
+	}
+	ss, err := rt.ParseCurveSecretKey(f[1])
+	if err != nil {
+		return nil, err
+	}
+	cp, err := rt.ParseCurvePublicKey(f[2])
+	if err != nil {
+		return nil, err
+	}
+	cs, err := rt.ParseCurveSecretKey(f[3])
+	if err != nil {
+		return nil, err
+	}
+	if server {
+		return rt.WithCurveServer(rt.CurveKeyPair{Public: sp, Secret: ss}), nil
+	}
+	return rt.WithCurveClient(rt.CurveKeyPair{Public: cp, Secret: cs}, sp), nil
+}

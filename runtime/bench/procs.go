@@ -71,6 +71,8 @@ type peers struct {
 	// lastCPU is the CPU time per message of each role of the last
 	// measurement, in µs (perMessage).
 	lastCPU map[string]float64
+	// curveKeys is curveEnv's value for the curve modes, made on first use.
+	curveKeys string
 }
 
 // newPeers prepares the peers of impls: builds the C peer with cc and
@@ -140,7 +142,27 @@ func writePyPeer(dir string) (string, error) {
 
 // command returns the command line of a peer of impl.
 func (p *peers) command(impl, mode, endpoint string, count int64, size int) (*exec.Cmd, error) {
+	cmd, err := p.command1(impl, mode, endpoint, count, size)
+	if err != nil || !strings.HasPrefix(mode, "curve") {
+		return cmd, err
+	}
+	if p.curveKeys == "" {
+		if p.curveKeys, err = newCurveEnv(); err != nil {
+			return nil, err
+		}
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, curveEnv+"="+p.curveKeys)
+	return cmd, nil
+}
+
+func (p *peers) command1(impl, mode, endpoint string, count int64, size int) (*exec.Cmd, error) {
 	args := []string{mode, endpoint, strconv.FormatInt(count, 10), strconv.Itoa(size)}
+	if strings.HasPrefix(mode, "curve") && impl != implC && impl != implRuntime && impl != implRuntimeOff {
+		return nil, fmt.Errorf("%w: no CURVE in this peer", errNA)
+	}
 	switch impl {
 	case implC:
 		if p.cpeer == "" {

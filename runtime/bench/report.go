@@ -43,6 +43,8 @@ func targets(sc string) []target {
 		return []target{{"≥ 1.0× C", atLeast(implC, 1.0)}, {"≥ 20× zmq4", atLeast(implZmq4, 20)}}
 	case scPush1K:
 		return []target{{"≥ 0.9× C", atLeast(implC, 0.9)}}
+	case scCurve16, scCurve1K:
+		return []target{{"≥ 1.0× C", atLeast(implC, 1.0)}}
 	case scPubSub:
 		return []target{{"≥ 0.8× C", atLeast(implC, 0.8)}}
 	case scReqRep:
@@ -126,6 +128,10 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 			cm, zm := r.cells[implC], r.cells[implZmq4]
 			if cm.err == nil && zm.err == nil && cm.value > 0 && zm.value > 0 {
 				notes = append(notes, fmt.Sprintf("%s: libzmq C / zmq4 = %.1f×", r.scenario, cm.value/zm.value))
+			}
+		case scCurve16, scCurve1K:
+			if n := curveCostNote(rep, c, sc); n != "" {
+				notes = append(notes, n)
 			}
 		case scMemory:
 			for _, impl := range c.impls {
@@ -292,4 +298,41 @@ func countersNote(r *row) string {
 	return fmt.Sprintf("%s, counters on vs off (median of %d runs): %s; throughput %s vs %s %s (target: ≤ +3%% CPU)",
 		r.scenario, len(on.runs), strings.Join(parts, "; "),
 		strings.TrimSpace(valueText(r, on)), strings.TrimSpace(valueText(r, off)), r.unit)
+}
+
+// curveCostNote compares a CURVE row with the same size's NULL row, when
+// both ran: the throughput CURVE keeps, for the runtime and for libzmq
+// (the target: CURVE costs the runtime no more than it costs
+// libzmq, i.e. runtime CURVE/NULL ≥ libzmq CURVE/NULL).
+func curveCostNote(rep *report, c *config, sc string) string {
+	null := map[string]string{scCurve16: scPush16, scCurve1K: scPush1K}[sc]
+	var cr, nr *row
+	for i, r := range rep.rows {
+		switch c.scenarios[i] {
+		case sc:
+			cr = r
+		case null:
+			nr = r
+		}
+	}
+	if cr == nil || nr == nil {
+		return ""
+	}
+	keep := func(impl string) (float64, bool) {
+		a, b := cr.cells[impl], nr.cells[impl]
+		if a.err != nil || b.err != nil || a.value == 0 || b.value == 0 {
+			return 0, false
+		}
+		return a.value / b.value, true
+	}
+	ours, ok1 := keep(implRuntime)
+	theirs, ok2 := keep(implC)
+	if !ok1 || !ok2 {
+		return ""
+	}
+	verdict := "PASS"
+	if ours < theirs {
+		verdict = "FAIL"
+	}
+	return fmt.Sprintf("%s: CURVE keeps %.0f%% of NULL's throughput in the runtime, %.0f%% in libzmq (target: runtime ≥ libzmq): %s", cr.scenario, ours*100, theirs*100, verdict)
 }

@@ -21,9 +21,12 @@ const (
 	scPubSub = "pubsub"
 	scReqRep = "reqrep"
 	scMemory = "mem"
+	// PUSH→PULL over CURVE: the PULL is the CURVE server.
+	scCurve16 = "curve16"
+	scCurve1K = "curve1k"
 )
 
-var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scMemory}
+var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scMemory, scCurve16, scCurve1K}
 
 // config is the parsed command line.
 type config struct {
@@ -256,6 +259,17 @@ func (b *bench) measureScenario(sc string) *row {
 		r.unit = "msgs/s"
 		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
 			return b.peers.pushPull(ends, n, size)
+		}
+	case scCurve16, scCurve1K:
+		size := 16
+		r.scenario = "PUSH→PULL 16 B, CURVE"
+		if sc == scCurve1K {
+			size = 1024
+			r.scenario = "PUSH→PULL 1 KiB, CURVE"
+		}
+		r.unit = "msgs/s"
+		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
+			return b.peers.pushPullModes(ends, n, size, "curve")
 		}
 	case scPubSub:
 		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", b.cfg.subs, b.cfg.pubSize)

@@ -36,7 +36,13 @@ func (p pair) String() string {
 // connects and sends count messages; the PULL times its first to its last
 // message. It returns messages per second.
 func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Duration, string, error) {
-	pull, err := p.start(ends.recv, "pull", bindEndpoint, count, size)
+	return p.pushPullModes(ends, count, size, "")
+}
+
+// pushPullModes is pushPull with a prefix to the peers' modes ("curve":
+// the PULL is the CURVE server, the PUSH its client).
+func (p *peers) pushPullModes(ends pair, count int64, size int, prefix string) (float64, time.Duration, string, error) {
+	pull, err := p.start(ends.recv, prefix+"pull", bindEndpoint, count, size)
 	if err != nil {
 		return 0, 0, "", err
 	}
@@ -45,7 +51,7 @@ func (p *peers) pushPull(ends pair, count int64, size int) (float64, time.Durati
 	if err != nil {
 		return 0, 0, "", err
 	}
-	push, err := p.start(ends.send, "push", ep, count, size)
+	push, err := p.start(ends.send, prefix+"push", ep, count, size)
 	if err != nil {
 		return 0, 0, "", err
 	}

@@ -9,6 +9,10 @@
  * usage: peer MODE ENDPOINT COUNT SIZE
  *
  *   pull   bind; receive COUNT messages; time first to last
+ *   curvepull, curvepush   pull and push over CURVE: the PULL is the CURVE
+ *          server, the PUSH its client, with the Z85 keys in the
+ *          environment variable ZMQGEN_BENCH_CURVE ("SERVERPUBLIC
+ *          SERVERSECRET CLIENTPUBLIC CLIENTSECRET")
  *   push   connect; send COUNT messages of SIZE bytes; flush and exit
  *   pub    bind; publish an empty probe every 10 ms until a "go" line on
  *          stdin; then publish COUNT messages, then empty end markers
@@ -55,6 +59,40 @@ static void fail(const char *what)
 	exit(1);
 }
 
+static void set_int(void *s, int opt, int v, const char *what)
+{
+	if (zmq_setsockopt(s, opt, &v, sizeof v) != 0)
+		fail(what);
+}
+
+/* curve is set for the curve modes: the binding socket is then the CURVE
+ * server and the connecting one its client. */
+static int curve;
+
+static void set_key(void *s, int opt, const char *z85, const char *what)
+{
+	if (zmq_setsockopt(s, opt, z85, strlen(z85) + 1) != 0)
+		fail(what);
+}
+
+static void curve_setup(void *s, int server)
+{
+	const char *env = getenv("ZMQGEN_BENCH_CURVE");
+	char sp[41], ss[41], cp[41], cs[41];
+	if (env == NULL || sscanf(env, "%40s %40s %40s %40s", sp, ss, cp, cs) != 4) {
+		fprintf(stderr, "cpeer: ZMQGEN_BENCH_CURVE must hold four Z85 keys\n");
+		exit(2);
+	}
+	if (server) {
+		set_int(s, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER");
+		set_key(s, ZMQ_CURVE_SECRETKEY, ss, "ZMQ_CURVE_SECRETKEY");
+	} else {
+		set_key(s, ZMQ_CURVE_SERVERKEY, sp, "ZMQ_CURVE_SERVERKEY");
+		set_key(s, ZMQ_CURVE_PUBLICKEY, cp, "ZMQ_CURVE_PUBLICKEY");
+		set_key(s, ZMQ_CURVE_SECRETKEY, cs, "ZMQ_CURVE_SECRETKEY");
+	}
+}
+
 /* open_socket binds or connects a socket of type typ to endpoint; a bound
  * socket announces its real endpoint on stdout. */
 static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
@@ -62,6 +100,8 @@ static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
 	void *s = zmq_socket(ctx, typ);
 	if (s == NULL)
 		fail("zmq_socket");
+	if (curve)
+		curve_setup(s, bind);
 	if (bind) {
 		char real[256];
 		size_t len = sizeof real;
@@ -75,12 +115,6 @@ static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
 		fail("zmq_connect");
 	}
 	return s;
-}
-
-static void set_int(void *s, int opt, int v, const char *what)
-{
-	if (zmq_setsockopt(s, opt, &v, sizeof v) != 0)
-		fail(what);
 }
 
 /* stdin_event waits up to ms milliseconds for a line or the end of
@@ -125,10 +159,14 @@ static void send_buf(void *s, const char *buf, size_t size)
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: peer pull|push|pub|sub|rep|req|flood|stall ENDPOINT COUNT SIZE\n");
+		fprintf(stderr, "usage: peer [curve]pull|[curve]push|pub|sub|rep|req|flood|stall ENDPOINT COUNT SIZE\n");
 		return 2;
 	}
 	const char *mode = argv[1], *endpoint = argv[2];
+	if (strncmp(mode, "curve", 5) == 0) {
+		curve = 1;
+		mode += 5;
+	}
 	long long count = atoll(argv[3]);
 	size_t size = (size_t)atoll(argv[4]);
 	char *buf = calloc(size > 0 ? size : 1, 1);
