@@ -385,8 +385,11 @@ func (a *Analysis) Rename(sym *Symbol, name string) ([]Range, []byte, error) {
 type Cursor struct {
 	// Block is "top", "node", "socket", "policy" or "fields".
 	Block string
-	// Stmt is the statement so far, up to the word being typed: its
-	// significant tokens as written ("connect", "server1", ".").
+	// Stmt is the statement the cursor is in, up to the word being
+	// typed: its significant tokens as written since the keyword that
+	// began it ("connect", "server1", "."). Between statements it is the
+	// one before the cursor, complete ("bind", "\"tcp://*:5000\""); it is
+	// empty right after a block's "{" or "}".
 	Stmt []string
 	// Word is the part of a name before the cursor, and WordStart its
 	// byte offset ("" and the cursor's offset between names).

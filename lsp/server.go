@@ -136,7 +136,7 @@ func (s *server) logf(format string, args ...any) {
 // checking, the slow part, runs on its own goroutine (see schedule).
 func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	_, isCall := req.(*jsonrpc2.Call)
-	result, err := s.dispatch(ctx, req)
+	result, err := s.safeDispatch(ctx, req)
 	if err == errNoMethod {
 		if !isCall {
 			return nil // an unknown notification is ignored, as the protocol says
@@ -147,6 +147,18 @@ func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 }
 
 var errNoMethod = fmt.Errorf("no such method")
+
+// safeDispatch is dispatch, with a panic (a bug in zmqgen) turned into an
+// error answer: the editor keeps its server, and the log says what broke.
+func (s *server) safeDispatch(ctx context.Context, req jsonrpc2.Request) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf("internal failure in %s: %v", req.Method(), r)
+			result, err = nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "internal failure in zmqgen lsp: %v", r)
+		}
+	}()
+	return s.dispatch(ctx, req)
+}
 
 // requestFailed is the protocol's RequestFailed error code.
 const requestFailed jsonrpc2.Code = -32803
@@ -395,6 +407,11 @@ func (s *server) schedule(d *document, delay time.Duration) {
 // publish checks the latest snapshot of d and sends its diagnostics,
 // unless a newer edit came in meanwhile (its own check will follow).
 func (s *server) publish(d *document) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf("internal failure checking %s: %v", d.uri, r)
+		}
+	}()
 	d.publishMu.Lock()
 	defer d.publishMu.Unlock()
 	d.mu.Lock()
