@@ -50,7 +50,7 @@ func (ms *msgSet) multi() bool { return ms.Alias != "" }
 
 // usesRequester says whether the socket is a REQ with a retry policy,
 // which the runtime's Requester runs (it opens and reopens REQ sockets).
-func (s *sock) usesRequester() bool { return s.Type == model.REQ && s.Retry != nil }
+func (s *sock) usesRequester() bool { return s.Type.Retryable() && s.Retry != nil }
 
 // hasIdentity says whether the socket's type sends a routing identity
 // that matters to its peers (libzmq's ZMQ_ROUTING_ID applies to these),

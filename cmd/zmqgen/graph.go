@@ -241,7 +241,7 @@ func flowEdge(e *model.Edge, from, to string) pictureEdge {
 		pe.lines = []string{msgLabel(e.To.Send)}
 	}
 	for _, s := range []*model.Socket{e.From, e.To} {
-		if s.Type != model.SUB {
+		if !s.Type.Subscribes() {
 			continue
 		}
 		for _, f := range s.Subscribe {
