@@ -74,16 +74,16 @@ type peer struct {
 	// refill q, so a peer holds at most twice the HWM (as libzmq holds the
 	// HWM in its pipe plus a batch in its encoder).
 	q        []outItem
-	inflight int  // messages the writer took and has not finished writing
-	idle     bool // the writer waits for p.wake
-	full     bool // a sender found the queue full: wake blocked senders when it drains
-	dead     bool // the connection is gone: queue nothing
-	linger   bool // the socket is closing: write what is queued, then stop
-	dropping int  // messages dropped since the queue became full (PUB), for logs
+	inflight int     // messages the writer took and has not finished writing
+	idle     bool    // the writer waits for p.wake
+	full     bool    // a sender found the queue full: wake blocked senders when it drains
+	dead     bool    // the connection is gone: queue nothing
+	linger   bool    // the socket is closing: write what is queued, then stop
+	drops    dropRun // PUB: messages dropped at the HWM, for logs
 	// ctlQueued has bit 1 set while a PING waits in q, bit 2 while a PONG
 	// does (sendCommand queues at most one of each).
 	ctlQueued uint8
-	subs      topicSet // PUB/XPUB: what this peer subscribed to
+	subs      topicTrie // PUB/XPUB: what this peer subscribed to
 
 	// Direct writes (REQ and REP): when the writer has flushed everything
 	// and sleeps, a sender writes its message to the socket itself instead

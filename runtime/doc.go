@@ -124,7 +124,18 @@
 // "[secret]").
 //
 // Connects and disconnects are logged at Debug, drops,
-// refused and oversized peers at Warn, with log/slog (WithLogger).
+// refused and oversized peers at Warn, with log/slog (WithLogger). What a
+// careless or hostile peer can repeat thousands of times a second is logged
+// when it starts and when it ends, with counts, and at most once per 10
+// seconds (logflood.go): a run of replies dropped by a ROUTER or REP, a
+// subscriber going in and out of its high-water mark, failed handshakes,
+// PLAIN refusals (one line each), messages that do not decode. A peer that
+// hangs up or resets before finishing its handshake (a port check, a
+// Kubernetes tcpSocket probe) is logged at Debug. The counters (Stats)
+// count every occurrence. A PUB matches messages against each peer's
+// subscriptions in a trie (trie.go), in time that depends on the length of
+// the message's prefix, not on the number of subscriptions; a SUB matches
+// its own likewise.
 //
 // With WithContract (contract.go), a socket sends the fingerprint of each
 // connection's contract (the socket types and what each end sends, from

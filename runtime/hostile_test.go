@@ -441,3 +441,307 @@ func TestHostilePingFlood(t *testing.T) {
 		t.Errorf("%d warnings, want none:\n%s", warns, logs.String())
 	}
 }
+
+// Issue 17, defect 4: a subscriber with 100,000 subscriptions made every
+// send of the PUB walk them all (1.3 k sends/s instead of 3.3 M). The
+// subscriptions now live in a trie (trie.go), where matching costs the
+// length of the message's prefix; the send rate is for runtime/bench
+// (scenarios topics1, topics1k, topics100k) to measure, not this test.
+// This test has a raw TCP peer subscribe to 100,000 topics and checks
+// that a well-behaved SUB still gets what it subscribed to, the
+// attacker only what matches its subscriptions, the live heap grows by
+// less than 64 MB, and nothing is logged.
+func TestHostileManySubscriptions(t *testing.T) {
+	ctx := testCtx(t)
+	log, logs := newTestLogger()
+	pub := newSock(t, PUB, WithLogger(log), WithSendHWM(100000))
+	ep := bindAny(t, pub)
+	before := liveHeap()
+
+	conn := rawDial(t, ep)
+	var subs []byte
+	subs = append(subs, nullGreeting()...)
+	subs = append(subs, readyCmd("SUB")...)
+	const n = 100000
+	for i := range n {
+		subs = append(subs, rawFrame(0, fmt.Appendf([]byte{1}, "topic-%07d", i))...)
+	}
+	subs = append(subs, rawFrame(0, []byte("\x01zz"))...)
+	if _, err := conn.Write(subs); err != nil {
+		t.Fatal(err)
+	}
+	sub := newSock(t, SUB, WithSubscribe("weather", "zz"))
+	mustConnect(t, sub, ep)
+	attacker := newFrameReader(conn)
+	skipHandshake(t, attacker)
+	frames := make(chan string, 4096)
+	go func() {
+		defer close(frames)
+		for {
+			if _, err := attacker.readByte(); err != nil {
+				return
+			}
+			size, err := attacker.readByte()
+			if err != nil {
+				return
+			}
+			b, err := attacker.next(int(size))
+			if err != nil {
+				return
+			}
+			frames <- string(b)
+		}
+	}()
+	subGot := make(chan []string, 4096)
+	go func() {
+		for {
+			m, err := sub.Recv(ctx)
+			if err != nil {
+				close(subGot)
+				return
+			}
+			subGot <- strs(m)
+		}
+	}()
+	// Publish probes until both have their subscriptions in: the SUB's
+	// and the attacker's last one ("zz"), which came after its 100,000
+	// topics.
+	for subIn, attackerIn := false, false; !subIn || !attackerIn; {
+		mustSend(t, ctx, pub, "zz probe")
+		select {
+		case <-subGot:
+			subIn = true
+		case <-frames:
+			attackerIn = true
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	grown := growth(before)
+	for i := range 1000 {
+		mustSend(t, ctx, pub, fmt.Sprint("weather ", i))
+		mustSend(t, ctx, pub, fmt.Sprintf("topic-%07d %d", i*97, i))
+	}
+	mustSend(t, ctx, pub, "zz end")
+	next := func(c chan []string) []string {
+		for {
+			select {
+			case m := <-c:
+				if !eq(m, "zz probe") {
+					return m
+				}
+			case <-ctx.Done():
+				t.Fatal(ctx.Err())
+			}
+		}
+	}
+	for i := range 1000 {
+		if m := next(subGot); !eq(m, fmt.Sprint("weather ", i)) {
+			t.Fatalf("SUB got %q, want weather %d", m, i)
+		}
+	}
+	if m := next(subGot); !eq(m, "zz end") {
+		t.Fatalf("SUB got %q, want the end", m)
+	}
+	attackerGot := make(chan []string, 4096)
+	go func() {
+		for f := range frames {
+			attackerGot <- []string{f}
+		}
+	}()
+	for i := range 1000 {
+		if m := next(attackerGot); !eq(m, fmt.Sprintf("topic-%07d %d", i*97, i)) {
+			t.Fatalf("attacker got %q", m)
+		}
+	}
+	if m := next(attackerGot); !eq(m, "zz end") {
+		t.Fatalf("attacker got %q, want the end", m)
+	}
+	t.Logf("%d subscriptions from one peer: live heap +%.1f MB", n, grown)
+	if grown > 64 {
+		t.Errorf("live heap grew by %.1f MB, want < 64 MB", grown)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("warnings logged:\n%s", logs.String())
+	}
+}
+
+// skipHandshake reads the other side's greeting and READY.
+func skipHandshake(t *testing.T, r *frameReader) {
+	t.Helper()
+	if _, err := r.next(64); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.readByte(); err != nil {
+		t.Fatal(err)
+	}
+	size, err := r.readByte()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.next(int(size)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// warnLines counts the WARN lines of a log.
+func warnLines(logs *logBuffer) int { return strings.Count(logs.String(), "level=WARN") }
+
+// Issue 17, defect 5: conditions a careless or hostile peer repeats
+// thousands of times a second are logged when they start and when they
+// end, with counts, at most one pair per logInterval. Before, each probe,
+// dropped reply and refusal was a warning of its own (10,000 probes made
+// 10,000 lines; a REQ that never reads made server1 write 180,858 in 2 s).
+func TestHostileLogFloods(t *testing.T) {
+	t.Run("probes that reset before the greeting", func(t *testing.T) {
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		rep := newSock(t, REP, WithLogger(log))
+		ep := bindAny(t, rep)
+		serveREP(ctx, rep)
+		const probes = 300
+		for range probes {
+			conn := rawDial(t, ep)
+			conn.(*net.TCPConn).SetLinger(0) // close with a reset
+			conn.Close()
+		}
+		waitStats(t, "failed handshakes", rep.Stats, func(st SocketStats) bool {
+			n := uint64(0)
+			for _, v := range st.HandshakeFailures {
+				n += v
+			}
+			return n >= probes
+		})
+		req := newSock(t, REQ)
+		mustConnect(t, req, ep)
+		goodRequests(t, ctx, req, 3)
+		t.Logf("%d probes: %d warnings", probes, warnLines(logs))
+		if n := warnLines(logs); n > 0 {
+			t.Errorf("%d warnings for %d probes, want none:\n%.2000s", n, probes, logs.String())
+		}
+	})
+
+	t.Run("replies to a requester that never reads", func(t *testing.T) {
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		rep := newSock(t, REP, WithLogger(log), WithSendHWM(10))
+		ep := bindAny(t, rep)
+		big := make([]byte, 64<<10) // a few replies fill the kernel's buffers
+		last := make(chan struct{})
+		go func() {
+			for {
+				m, err := rep.Recv(ctx)
+				if err != nil {
+					return
+				}
+				if string(m[0]) == "last" {
+					close(last)
+				}
+				if rep.Send(ctx, Msg{big}) != nil {
+					return
+				}
+			}
+		}()
+		start := time.Now()
+		conn := rawDial(t, ep)
+		conn.Write(append(nullGreeting(), readyCmd("DEALER")...))
+		const n = 2000
+		req := append(rawFrame(flagMore, nil), rawFrame(0, []byte("x"))...)
+		flood(conn, req, n)
+		conn.Write(append(rawFrame(flagMore, nil), rawFrame(0, []byte("last"))...))
+		<-last
+		good := newSock(t, REQ)
+		mustConnect(t, good, ep)
+		for range 3 {
+			mustSend(t, ctx, good, "ok")
+			mustRecv(t, ctx, good)
+		}
+		drops := rep.Stats().Drops
+		total := uint64(0)
+		for _, v := range drops {
+			total += v
+		}
+		t.Logf("%d requests never read: %d replies dropped, %d warnings", n, total, warnLines(logs))
+		if total < n/2 {
+			t.Fatalf("only %d replies dropped: the test did not fill the requester's queue", total)
+		}
+		if w := warnLines(logs); w > allowedRuns(start) {
+			t.Errorf("%d warnings, want at most %d (a run's start and end per %v):\n%.2000s", w, allowedRuns(start), logInterval, logs.String())
+		}
+	})
+
+	t.Run("PLAIN clients with a wrong password", func(t *testing.T) {
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		rep := newSock(t, REP, WithLogger(log), WithPlainServer(func(u, p string) bool { return u == "admin" && p == "secret" }))
+		ep := bindAny(t, rep)
+		serveREP(ctx, rep)
+		for range 5 {
+			bad := newSock(t, REQ, WithPlainClient("admin", "guess"), WithReconnect(Backoff{Initial: time.Millisecond}))
+			mustConnect(t, bad, ep)
+		}
+		const refusals = 100
+		waitStats(t, "refusals", rep.Stats, func(st SocketStats) bool {
+			n := uint64(0)
+			for _, v := range st.HandshakeFailures {
+				n += v
+			}
+			return n >= refusals
+		})
+		good := newSock(t, REQ, WithPlainClient("admin", "secret"))
+		mustConnect(t, good, ep)
+		goodRequests(t, ctx, good, 3)
+		lines := strings.Count(logs.String(), "PLAIN authentication failed")
+		t.Logf("%d+ refusals: %d warnings, %d lines naming the refusal", refusals, warnLines(logs), lines)
+		if w := warnLines(logs); w > 2 || lines < 1 {
+			t.Errorf("%d warnings (%d refusal lines), want 1 or 2 (a refusal, and one more per %v):\n%.2000s", w, lines, logInterval, logs.String())
+		}
+		if strings.Contains(logs.String(), "guess") {
+			t.Error("the password was logged")
+		}
+	})
+
+	t.Run("a subscriber at the edge of its high-water mark", func(t *testing.T) {
+		ctx := testCtx(t)
+		log, logs := newTestLogger()
+		pub := newSock(t, PUB, WithLogger(log), WithSendHWM(5))
+		ep := bindAny(t, pub)
+		sub := newSock(t, SUB, WithSubscribe(""), WithRecvHWM(5))
+		mustConnect(t, sub, ep)
+		got := make(chan struct{})
+		go func() {
+			for {
+				if _, err := sub.Recv(ctx); err != nil {
+					return
+				}
+				select {
+				case got <- struct{}{}:
+				default:
+				}
+			}
+		}()
+		for waiting := true; waiting; {
+			mustSend(t, ctx, pub, "probe")
+			select {
+			case <-got:
+				waiting = false
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		start := time.Now()
+		const n = 200000
+		for range n {
+			mustSend(t, ctx, pub, "tick")
+		}
+		st := pub.Stats()
+		t.Logf("%d messages published, %d dropped for the subscriber: %d warnings", n, st.Drops[DropSubscriberFull], warnLines(logs))
+		if w := warnLines(logs); w > allowedRuns(start) {
+			t.Errorf("%d warnings, want at most %d (a run's start and end per %v):\n%.2000s", w, allowedRuns(start), logInterval, logs.String())
+		}
+	})
+}
+
+// allowedRuns is the most lines a run of drops may log since start: its
+// start and its end, once per logInterval begun.
+func allowedRuns(start time.Time) int {
+	return 2 * (1 + int(time.Since(start)/logInterval))
+}

@@ -91,7 +91,7 @@ func (*nullAddrSecurity) Decrypt(w io.Writer, data []byte) (int, error) { return
 func plainSecurityFor(o *options) *plainSecurity {
 	switch {
 	case o.plainServer != nil:
-		return &plainSecurity{check: o.plainServer, name: o.name, log: loggerOf(o)}
+		return &plainSecurity{check: o.plainServer, name: o.name, log: loggerOf(o), refusals: o.refusals}
 	case o.plainUser != "" || o.plainPass != "":
 		return &plainSecurity{user: o.plainUser, pass: o.plainPass, name: o.name, log: loggerOf(o)}
 	}
@@ -131,6 +131,7 @@ type plainSecurity struct {
 	log        *slog.Logger
 	auth       *authorizer // the server's address allow-list (WithAllowAddrs)
 	remote     net.Addr
+	refusals   *logLimiter // the socket's refusals, for logs (server)
 }
 
 var _ zmq4.Security = (*plainSecurity)(nil)
@@ -200,8 +201,17 @@ func (p *plainSecurity) serve(conn *zmq4.Conn) error {
 	if !p.check(user, pass) {
 		// Never log the password, even a wrong one: it is often a real
 		// password with a typo.
-		p.log.Warn("zmq: PLAIN authentication failed, connection refused",
-			"socket", p.name, "user", user)
+		// One line per refusal, and at most one per logInterval: a
+		// client retrying a wrong password must not flood the log.
+		if p.refusals == nil {
+			p.log.Warn("zmq: PLAIN authentication failed, connection refused", "socket", p.name, "user", user)
+		} else if ok, hidden := p.refusals.note(); ok {
+			args := []any{"socket", p.name, "user", user}
+			if hidden > 0 {
+				args = append(args, "not_logged", hidden)
+			}
+			p.log.Warn("zmq: PLAIN authentication failed, connection refused", args...)
+		}
 		sendError(conn, plainRefusedStatus)
 		return fmt.Errorf("zmq: PLAIN: user %q: %w", user, errPlainRefused)
 	}

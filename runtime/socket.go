@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -119,64 +120,6 @@ func (b *broadcaster) fire() {
 	}
 }
 
-// topicSet is a set of subscription prefixes.
-type topicSet struct {
-	all bool // "" is subscribed: everything matches
-	m   map[string]struct{}
-}
-
-func (t *topicSet) add(topic string) bool {
-	if topic == "" {
-		was := t.all
-		t.all = true
-		return !was
-	}
-	if t.m == nil {
-		t.m = make(map[string]struct{})
-	}
-	if _, ok := t.m[topic]; ok {
-		return false
-	}
-	t.m[topic] = struct{}{}
-	return true
-}
-
-func (t *topicSet) remove(topic string) bool {
-	if topic == "" {
-		was := t.all
-		t.all = false
-		return was
-	}
-	if _, ok := t.m[topic]; !ok {
-		return false
-	}
-	delete(t.m, topic)
-	return true
-}
-
-func (t *topicSet) match(b []byte) bool {
-	if t.all {
-		return true
-	}
-	for k := range t.m {
-		if len(b) >= len(k) && string(b[:len(k)]) == k {
-			return true
-		}
-	}
-	return false
-}
-
-func (t *topicSet) list() []string {
-	var l []string
-	if t.all {
-		l = append(l, "")
-	}
-	for k := range t.m {
-		l = append(l, k)
-	}
-	return l
-}
-
 // core is a socket's engine.
 type core struct {
 	typ Type
@@ -206,15 +149,18 @@ type core struct {
 	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
 	reqLast   *pipe                 // REQ: where the request whose reply Recv returned went
 
-	badMsgs logLimiter // RecvValue's messages that do not decode
+	badMsgs    logLimiter   // RecvValue's messages that do not decode
+	hsFails    logLimiter   // failed handshakes of accepted connections
+	replyDrops replyDropRun // ROUTER, REP: replies dropped
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
 	dropped atomic.Int64 // messages dropped for full or unknown peers
 
 	observed // counters and events (metrics.go, events.go)
 
-	subMu sync.RWMutex
-	subs  map[string]int // SUB, XSUB: own subscriptions, with counts
+	subMu   sync.RWMutex
+	subs    map[string]int // SUB, XSUB: own subscriptions, with counts
+	subTrie topicTrie      // SUB, XSUB: the prefixes of subs, for matching
 
 	in inQueue
 
@@ -286,13 +232,14 @@ func newCore(s *Socket) *core {
 	c.initObserved(name)
 	c.dialCtx, c.cancel = context.WithCancel(context.Background())
 	c.in.hwm = s.opts.recvHWM
+	s.opts.refusals = new(logLimiter)
 	var b [4]byte
 	rand.Read(b[:])
 	c.nextID = binary.BigEndian.Uint32(b[:])
 	if c.typ == SUB || c.typ == XSUB {
 		c.subs = make(map[string]int)
 		for _, t := range s.opts.subscribe {
-			c.subs[t]++
+			c.ownSub(true, t)
 		}
 	}
 	return c
@@ -383,13 +330,7 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 				if c.isClosing() {
 					return
 				}
-				// A peer that hangs up before its greeting (a port
-				// check, a health probe) is not worth a warning.
-				level := slog.LevelWarn
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					level = slog.LevelDebug
-				}
-				c.log.Log(context.Background(), level, "zmq: handshake failed", "endpoint", addr, "remote", remoteAddr(conn), "err", err)
+				c.logHandshakeFailure(addr, remoteAddr(conn), err)
 				c.handshakeFailed(addr, remoteAddr(conn), err)
 				return
 			}
@@ -678,7 +619,7 @@ func (c *core) detach(p *peer) {
 	if c.typ == XPUB || c.typ == PUB {
 		p.mu.Lock()
 		topics := p.subs.list()
-		p.subs = topicSet{}
+		p.subs = topicTrie{}
 		p.mu.Unlock()
 		for _, t := range topics {
 			if c.xsubs[t]--; c.xsubs[t] <= 0 {
@@ -762,7 +703,7 @@ func (c *core) incoming(p *peer, m *Msg) bool {
 		return c.typ == XPUB // libzmq's XPUB passes other messages up
 	case SUB, XSUB:
 		c.subMu.RLock()
-		ok := matchSubs(c.subs, (*m)[0])
+		ok := c.subTrie.match((*m)[0])
 		c.subMu.RUnlock()
 		return ok
 	case REQ:
@@ -785,18 +726,28 @@ func (c *core) incoming(p *peer, m *Msg) bool {
 	return true
 }
 
-func matchSubs(subs map[string]int, b []byte) bool {
-	if subs[""] > 0 {
-		// Subscribed to everything, the common case: one lookup instead
-		// of a map iteration per message.
+// ownSub counts a subscription (on) or cancellation of the socket's own
+// (SUB, XSUB), keeping subTrie in step, and reports whether it goes to the
+// peers: every subscription does, as in libzmq, and a cancellation when it
+// cancels the topic's last subscription. c.subMu is held for writing.
+func (c *core) ownSub(on bool, t string) bool {
+	if on {
+		if c.subs[t]++; c.subs[t] == 1 {
+			c.subTrie.add(t)
+		}
 		return true
 	}
-	for k := range subs {
-		if len(b) >= len(k) && string(b[:len(k)]) == k {
-			return true
-		}
+	switch c.subs[t] {
+	case 0:
+		return false
+	case 1:
+		delete(c.subs, t)
+		c.subTrie.remove(t)
+		return true
+	default:
+		c.subs[t]--
+		return false
 	}
-	return false
 }
 
 // deliver appends a reader's batch to its peer's incoming queue, waiting
@@ -978,7 +929,9 @@ func (c *core) sendRouter(m Msg) error {
 	if !p.enqueue(m[1:], c.o.sendHWM) {
 		c.dropped.Add(1)
 		c.stats.drop(DropHWM, 1)
-		c.log.Warn("zmq: ROUTER dropped a message for a peer at its high-water mark", "remote", p.remote)
+		c.replyDropped(p, "zmq: ROUTER dropping messages for peers at their high-water mark")
+	} else if c.replyDrops.on.Load() {
+		c.replyDelivered("zmq: ROUTER delivering again")
 	}
 	return nil
 }
@@ -1001,16 +954,18 @@ func (c *core) sendPub(m Msg) error {
 		if hwm > 0 && len(p.q) >= hwm {
 			c.dropped.Add(1)
 			c.stats.drop(DropSubscriberFull, 1)
-			p.dropping++
-			first := p.dropping == 1
+			start := p.drops.drop()
 			p.mu.Unlock()
-			if first {
+			if start {
 				c.log.Warn("zmq: subscriber at its high-water mark, dropping messages", "remote", p.remote)
 			}
 			continue
 		}
-		dropped := p.dropping
-		p.dropping = 0
+		var ended bool
+		var dropped, runs int64
+		if p.drops.on {
+			ended, dropped, runs = p.drops.end()
+		}
 		p.q = append(p.q, outItem{m: m})
 		wake := p.idle
 		p.idle = false
@@ -1018,8 +973,11 @@ func (c *core) sendPub(m Msg) error {
 		if wake {
 			p.signal()
 		}
-		if dropped > 0 {
-			c.log.Warn("zmq: subscriber caught up", "remote", p.remote, "dropped", dropped)
+		if ended {
+			// A subscriber at the edge of its high-water mark goes in and
+			// out of it many times a second: runs not logged (at most one
+			// pair of lines per logInterval) are counted here.
+			c.log.Warn("zmq: subscriber caught up", "remote", p.remote, "dropped", dropped, "runs", runs)
 		}
 	}
 	return nil
@@ -1036,19 +994,7 @@ func (c *core) sendXSub(m Msg) error {
 	if len(m) == 1 && len(m[0]) > 0 && m[0][0] <= 1 {
 		t := string(m[0][1:])
 		c.subMu.Lock()
-		send := true
-		if m[0][0] == 1 {
-			c.subs[t]++
-		} else if c.subs[t] > 0 {
-			c.subs[t]--
-			if c.subs[t] == 0 {
-				delete(c.subs, t)
-			} else {
-				send = false
-			}
-		} else {
-			send = false
-		}
+		send := c.ownSub(m[0][0] == 1, t)
 		c.subMu.Unlock()
 		if send {
 			for _, p := range c.peers {
@@ -1084,7 +1030,9 @@ func (c *core) sendReply(m Msg) error {
 	if !p.sendDirect(r, c.o.sendHWM) {
 		c.dropped.Add(1)
 		c.stats.drop(replyDrop(p), 1)
-		c.log.Warn("zmq: REP dropped a reply: requester gone or at its high-water mark", "remote", p.remote)
+		c.replyDropped(p, "zmq: REP dropping replies: requester gone or at its high-water mark")
+	} else if c.replyDrops.on.Load() {
+		c.replyDelivered("zmq: REP delivering replies again")
 	}
 	return nil
 }
@@ -1100,20 +1048,7 @@ func (c *core) subscribe(on bool, prefix string) error {
 		return ErrClosed
 	}
 	c.subMu.Lock()
-	send := true
-	if on {
-		c.subs[prefix]++
-	} else {
-		switch c.subs[prefix] {
-		case 0:
-			send = false
-		case 1:
-			delete(c.subs, prefix)
-		default:
-			c.subs[prefix]--
-			send = false
-		}
-	}
+	send := c.ownSub(on, prefix)
 	c.subMu.Unlock()
 	if send {
 		for _, p := range c.peers {
@@ -1326,6 +1261,64 @@ func (c *core) forget() {
 			c.reqState = reqWaiting
 		}
 		c.mu.Unlock()
+	}
+}
+
+// logHandshakeFailure logs a failed handshake of an accepted connection.
+// A peer that hangs up or resets before finishing the handshake (a port
+// check, a Kubernetes tcpSocket probe) is logged at Debug; a refused PLAIN
+// or CURVE client was logged by the mechanism; other failures are warnings, at most
+// one per logInterval, with the number not logged.
+func (c *core) logHandshakeFailure(addr, remote string, err error) {
+	args := []any{"endpoint", addr, "remote", remote, "err", err}
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		c.log.Debug("zmq: handshake failed", args...)
+	case errors.Is(err, errPlainRefused) || errors.Is(err, errCurveRefused):
+		// The mechanism logged the refusal, once.
+	default:
+		ok, hidden := c.hsFails.note()
+		if !ok {
+			c.log.Debug("zmq: handshake failed", args...)
+			return
+		}
+		if hidden > 0 {
+			args = append(args, "not_logged", hidden)
+		}
+		c.log.Warn("zmq: handshake failed", args...)
+	}
+}
+
+// replyDropRun is a ROUTER's or REP's run of dropped replies (see dropRun),
+// for the whole socket: a peer that never reads, or many that come and
+// go, make one pair of lines per logInterval at most.
+type replyDropRun struct {
+	on  atomic.Bool // a run is going on: a delivery must end it
+	mu  sync.Mutex
+	run dropRun
+}
+
+// replyDropped logs the start of a run of dropped replies.
+func (c *core) replyDropped(p *peer, msg string) {
+	r := &c.replyDrops
+	r.mu.Lock()
+	start := r.run.drop()
+	r.on.Store(true)
+	r.mu.Unlock()
+	if start {
+		c.log.Warn(msg, "remote", p.remote)
+	}
+}
+
+// replyDelivered ends a run of dropped replies, logging it with its count.
+func (c *core) replyDelivered(msg string) {
+	r := &c.replyDrops
+	r.mu.Lock()
+	log, dropped, runs := r.run.end()
+	r.on.Store(false)
+	r.mu.Unlock()
+	if log {
+		c.log.Warn(msg, "dropped", dropped, "runs", runs)
 	}
 }
 

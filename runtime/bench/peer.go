@@ -229,6 +229,10 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 		if err := ready(false); err != nil {
 			return err
 		}
+		marker := 0
+		if benchTopics() > 0 {
+			marker = 1
+		}
 		// The clock is read every subSample messages only: reading it
 		// per message would cost a subscriber a good share of its time.
 		var n, n1 int64
@@ -239,7 +243,7 @@ func peerLoop(s goSocket, mode, endpoint string, count int64, stdin io.Reader, s
 			if err != nil {
 				return err
 			}
-			if l == 0 {
+			if l == marker {
 				if n > 0 {
 					break
 				}
@@ -346,7 +350,15 @@ func newRuntimeSocket(mode string, payload []byte, extra ...rt.Option) (goSocket
 		typ = rt.PUB
 	case "sub", "stall":
 		typ = rt.SUB
-		opts = append(opts, rt.WithSubscribe(""))
+		if n := benchTopics(); n > 0 && mode == "sub" {
+			topics := make([]string, 0, n)
+			for i := range n - 1 {
+				topics = append(topics, fmt.Sprintf("topic-%07d", i))
+			}
+			opts = append(opts, rt.WithSubscribe(append(topics, "\x00")...))
+		} else {
+			opts = append(opts, rt.WithSubscribe(""))
+		}
 	case "req":
 		typ = rt.REQ
 	case "rep":
@@ -358,7 +370,7 @@ func newRuntimeSocket(mode string, payload []byte, extra ...rt.Option) (goSocket
 		s:       rt.NewSocket(typ, opts...),
 		ctx:     context.Background(),
 		payload: rt.Msg{payload},
-		empty:   rt.Msg{{}},
+		empty:   rt.Msg{make([]byte, min(benchTopics(), 1))},
 	}, nil
 }
 
@@ -485,6 +497,17 @@ func startProfile(dir, name string) (func(), error) {
 		os.Exit(0)
 	}()
 	return stop, nil
+}
+
+// topicsEnv, set to N, makes the subscriber subscribe to N prefixes, of
+// which only the last, one zero byte, matches what the publisher sends
+// (zero bytes), and the probes and end markers that one byte (the
+// subscriptions scenarios; the C peer reads it too).
+const topicsEnv = "ZMQGEN_BENCH_TOPICS"
+
+func benchTopics() int {
+	n, _ := strconv.Atoi(os.Getenv(topicsEnv))
+	return n
 }
 
 // isPeerProcess reports whether this process was started as a Go peer.

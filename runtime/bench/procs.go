@@ -73,6 +73,9 @@ type peers struct {
 	lastCPU map[string]float64
 	// curveKeys is curveEnv's value for the curve modes, made on first use.
 	curveKeys string
+	// topics, when not 0, is passed to the peers as topicsEnv (the
+	// subscriptions scenarios).
+	topics int
 }
 
 // newPeers prepares the peers of impls: builds the C peer with cc and
@@ -143,6 +146,12 @@ func writePyPeer(dir string) (string, error) {
 // command returns the command line of a peer of impl.
 func (p *peers) command(impl, mode, endpoint string, count int64, size int) (*exec.Cmd, error) {
 	cmd, err := p.command1(impl, mode, endpoint, count, size)
+	if err == nil && p.topics > 0 {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", topicsEnv, p.topics))
+	}
 	if err != nil || !strings.HasPrefix(mode, "curve") {
 		return cmd, err
 	}

@@ -24,9 +24,19 @@ const (
 	// PUSH→PULL over CURVE: the PULL is the CURVE server.
 	scCurve16 = "curve16"
 	scCurve1K = "curve1k"
+	// PUB→SUB with one subscriber holding 1, 1,000 or 100,000
+	// subscriptions, one of which matches (issue 17: a PUB's send cost
+	// must not grow with the number of subscriptions).
+	scTopics1    = "topics1"
+	scTopics1K   = "topics1k"
+	scTopics100K = "topics100k"
 )
 
-var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scMemory, scCurve16, scCurve1K}
+var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scTopics1, scTopics1K, scTopics100K, scMemory, scCurve16, scCurve1K}
+
+// topicsScenarios gives the number of subscriptions of each subscriptions
+// scenario.
+var topicsScenarios = map[string]int{scTopics1: 1, scTopics1K: 1000, scTopics100K: 100000}
 
 // config is the parsed command line.
 type config struct {
@@ -287,6 +297,24 @@ func (b *bench) measureScenario(sc string) *row {
 			rtt, d, sys, err := b.peers.reqRep(ends, n, b.cfg.rttSize)
 			return float64(rtt.Nanoseconds()) / 1000, d, sys, err
 		}
+	case scTopics1, scTopics1K, scTopics100K:
+		topics := topicsScenarios[sc]
+		r.scenario = fmt.Sprintf("PUB %d B, a SUB with %d subscription(s)", b.cfg.pubSize, topics)
+		// What the subscriptions cost is the publisher's matching: its
+		// CPU per message published, the SUB's rate being bounded by the
+		// SUB (the PUB drops what it cannot take).
+		r.unit = "ns PUB CPU/msg"
+		r.lowerIsBetter = true
+		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
+			b.peers.topics = topics
+			defer func() { b.peers.topics = 0 }()
+			rate, deliv, d, sys, err := b.peers.pubSub(ends, 1, n, b.cfg.pubSize)
+			cpu := b.peers.lastCPU["PUB"] * 1000 // µs → ns
+			if err == nil && cpu <= 0 {
+				err = fmt.Errorf("no PUB CPU time measured")
+			}
+			return cpu, d, joinNotes(fmt.Sprintf("SUB received %.3g msgs/s, %.0f%% delivered", rate, deliv*100), sys), err
+		}
 	case scMemory:
 		b.measureMemory(r)
 		return r
@@ -302,9 +330,14 @@ func (b *bench) measureScenario(sc string) *row {
 	}
 	var jobs []*job
 	for _, impl := range b.cfg.impls {
+		if topicsScenarios[sc] > 0 && impl != implRuntime && impl != implC {
+			// Only the runtime and libzmq peers subscribe to many topics.
+			r.cells[impl] = measurement{err: fmt.Errorf("%w: subscriptions scenarios compare the runtime with libzmq only", errNA)}
+			continue
+		}
 		jobs = append(jobs, &job{ends: pair{impl, impl}})
 	}
-	if b.cfg.mixed && sc != scPubSub {
+	if b.cfg.mixed && sc != scPubSub && topicsScenarios[sc] == 0 {
 		jobs = append(jobs, &job{ends: pair{implRuntime, implC}}, &job{ends: pair{implC, implRuntime}})
 	}
 	for _, j := range jobs {

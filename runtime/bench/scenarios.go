@@ -162,7 +162,10 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	if err := subs[0].wait(runTimeout); err != nil {
 		return 0, 0, 0, "", err
 	}
-	note = p.perMessage(count, map[string]*proc{"PUB": pub}) + "; " + p.perMessage(n0, map[string]*proc{"SUB": subs[0]})
+	note = p.perMessage(count, map[string]*proc{"PUB": pub})
+	pubCPU := p.lastCPU["PUB"]
+	note += "; " + p.perMessage(n0, map[string]*proc{"SUB": subs[0]})
+	p.lastCPU["PUB"] = pubCPU // both ends
 	return rate, delivered, maxD, note, nil
 }
 

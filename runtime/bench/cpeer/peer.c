@@ -168,6 +168,12 @@ int main(int argc, char **argv)
 		mode += 5;
 	}
 	long long count = atoll(argv[3]);
+	/* ZMQGEN_BENCH_TOPICS=N: the subscriber subscribes to N prefixes, of
+	 * which only the last, one zero byte, matches what the publisher
+	 * sends (zero bytes); the probes and end markers are that one byte. */
+	const char *topics_env = getenv("ZMQGEN_BENCH_TOPICS");
+	long topics = topics_env ? atol(topics_env) : 0;
+	size_t marker = topics > 0 ? 1 : 0;
 	size_t size = (size_t)atoll(argv[4]);
 	char *buf = calloc(size > 0 ? size : 1, 1);
 	void *ctx = zmq_ctx_new();
@@ -194,7 +200,7 @@ int main(int argc, char **argv)
 		 * gets, so the harness starts when every subscription is in. */
 		int ev;
 		while ((ev = stdin_event(10)) == 0)
-			send_buf(s, buf, 0);
+			send_buf(s, buf, marker);
 		if (ev < 0) {
 			fprintf(stderr, "cpeer: stdin closed before go\n");
 			exit(1);
@@ -204,12 +210,32 @@ int main(int argc, char **argv)
 		/* End markers go out repeatedly: a subscriber whose queue was
 		 * full when one was published never saw it. */
 		while (stdin_event(10) >= 0)
-			send_buf(s, buf, 0);
+			send_buf(s, buf, marker);
 		zmq_close(s);
 	} else if (strcmp(mode, "sub") == 0) {
-		void *s = open_socket(ctx, ZMQ_SUB, endpoint, 0);
-		if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0)
-			fail("ZMQ_SUBSCRIBE");
+		void *s;
+		if (topics > 0) {
+			/* Subscribed before connecting, with no send HWM: libzmq
+			 * sends every subscription when the pipe attaches, where
+			 * subscribing on a connected pipe drops those past the HWM. */
+			char t[32];
+			if ((s = zmq_socket(ctx, ZMQ_SUB)) == NULL)
+				fail("zmq_socket");
+			set_int(s, ZMQ_SNDHWM, 0, "ZMQ_SNDHWM");
+			for (long i = 0; i < topics - 1; i++) {
+				int n = snprintf(t, sizeof t, "topic-%07ld", i);
+				if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, t, (size_t)n) != 0)
+					fail("ZMQ_SUBSCRIBE");
+			}
+			if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 1) != 0)
+				fail("ZMQ_SUBSCRIBE");
+			if (zmq_connect(s, endpoint) != 0)
+				fail("zmq_connect");
+		} else {
+			s = open_socket(ctx, ZMQ_SUB, endpoint, 0);
+			if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0)
+				fail("ZMQ_SUBSCRIBE");
+		}
 		printf("READY %s\n", endpoint);
 		fflush(stdout);
 		/* The clock is read every SAMPLE messages only: reading it per
@@ -218,7 +244,7 @@ int main(int argc, char **argv)
 		int subscribed = 0;
 		for (;;) {
 			recv_msg(s, &m);
-			if (zmq_msg_size(&m) == 0) {
+			if (zmq_msg_size(&m) == marker) {
 				if (n > 0)
 					break;
 				if (!subscribed) {

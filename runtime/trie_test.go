@@ -1,0 +1,113 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// naiveMatch is what topicTrie.match must agree with.
+func naiveMatch(set map[string]bool, b []byte) bool {
+	for k := range set {
+		if strings.HasPrefix(string(b), k) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkShape fails unless every node below the root ends a prefix or
+// branches: what remove's pruning and merging promise.
+func checkShape(t *testing.T, n *trieNode, root bool) int {
+	t.Helper()
+	if !root && !n.end && len(n.edges) < 2 {
+		t.Fatalf("node with end=false and %d edges", len(n.edges))
+	}
+	count := 0
+	if n.end {
+		count++
+	}
+	for i, e := range n.edges {
+		if e.label == "" || i > 0 && n.edges[i-1].label[0] >= e.label[0] {
+			t.Fatalf("edge %d of %d out of order or empty: %q", i, len(n.edges), e.label)
+		}
+		count += checkShape(t, e.node, false)
+	}
+	return count
+}
+
+func TestTopicTrieAgainstMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	// A small alphabet, so that prefixes share a lot.
+	word := func() string {
+		b := make([]byte, r.IntN(6))
+		for i := range b {
+			b[i] = "ab\x00\xff"[r.IntN(4)]
+		}
+		return string(b)
+	}
+	var tr topicTrie
+	set := map[string]bool{}
+	for i := range 20000 {
+		w := word()
+		if r.IntN(3) == 0 {
+			if got, want := tr.remove(w), set[w]; got != want {
+				t.Fatalf("op %d: remove(%q) = %v, want %v", i, w, got, want)
+			}
+			delete(set, w)
+		} else {
+			if got, want := tr.add(w), !set[w]; got != want {
+				t.Fatalf("op %d: add(%q) = %v, want %v", i, w, got, want)
+			}
+			set[w] = true
+		}
+		m := []byte(word() + word())
+		if got, want := tr.match(m), naiveMatch(set, m); got != want {
+			t.Fatalf("op %d: match(%q) = %v, want %v (set %q)", i, m, got, want, tr.list())
+		}
+		if tr.len() != len(set) || tr.all() != set[""] {
+			t.Fatalf("op %d: len %d all %v, want %d %v", i, tr.len(), tr.all(), len(set), set[""])
+		}
+		if i%500 == 0 {
+			if n := checkShape(t, &tr.root, true); n != len(set) {
+				t.Fatalf("op %d: %d prefixes in the nodes, want %d", i, n, len(set))
+			}
+			want := make([]string, 0, len(set))
+			for k := range set {
+				want = append(want, k)
+			}
+			slices.Sort(want)
+			if got := tr.list(); !slices.Equal(got, want) {
+				t.Fatalf("op %d: list = %q, want %q", i, got, want)
+			}
+		}
+	}
+	for k := range set {
+		tr.remove(k)
+	}
+	if len(tr.root.edges) != 0 || tr.root.end || tr.len() != 0 {
+		t.Fatalf("emptied trie keeps %d edges", len(tr.root.edges))
+	}
+}
+
+// BenchmarkTopicTrieMatch: the cost of matching a message does not grow
+// with the number of subscriptions that do not match it.
+func BenchmarkTopicTrieMatch(b *testing.B) {
+	for _, n := range []int{1, 1000, 100000} {
+		var tr topicTrie
+		for i := range n - 1 {
+			tr.add(fmt.Sprintf("topic-%07d", i))
+		}
+		tr.add("weather.")
+		msg := []byte("weather.10001 23 45")
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if !tr.match(msg) {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}
