@@ -203,8 +203,10 @@ func splitAddr(a string) (transport, host, port string) {
 	return transport, rest, ""
 }
 
-// checkTypes reports a socket whose type changed on a connection between
-// an old and a new socket.
+// checkTypes reports a socket whose type changed, on a connection between
+// an old and a new socket: as WIRE when the two no longer pair (the
+// handshake fails), as CODE when they still do (the generated handle
+// changes, and with it what handlers must do, such as envelopes).
 func (c *comparison) checkTypes(p pair, from, to *model.Socket) {
 	for _, s := range []*model.Socket{from, to} {
 		if !c.versions[s] {
@@ -218,12 +220,25 @@ func (c *comparison) checkTypes(p pair, from, to *model.Socket) {
 		if s == to {
 			other = from
 		}
-		how := "the pattern on the wire changes"
 		if !s.Type.CanPair(other.Type) {
-			how = fmt.Sprintf("%s does not pair with %s, so the handshake fails", s.Type, other.Type)
+			c.report(SocketTypeChanged, c.new.stmtAt(s, "type", ""), c.was(c.old.stmtAt(old, "type", ""), "was here"),
+				"socket %s changed from %s to %s, which does not pair with old %s (%s), so they never connect",
+				sockName(s), old.Type, s.Type, sockName(other), other.Type)
+			continue
 		}
-		c.report(SocketTypeChanged, c.new.stmtAt(s, "type", ""), c.was(c.old.stmtAt(old, "type", ""), "was here"),
-			"socket %s changed from %s to %s; with old %s %s", sockName(s), old.Type, s.Type, sockName(other), how)
+		// Pairs that connect but cannot talk: a ROUTER does not know a
+		// peer until it hears from it, and REP and ROUTER peers never
+		// speak first; a REP answers one request at a time, which a
+		// DEALER peer does not wait for.
+		if s.Type == model.ROUTER && (other.Type == model.REP || other.Type == model.ROUTER) ||
+			s.Type == model.REP && other.Type == model.DEALER && !other.Type.Lockstep() && old.Type != model.REQ {
+			c.report(SocketTypeChanged, c.new.stmtAt(s, "type", ""), c.was(c.old.stmtAt(old, "type", ""), "was here"),
+				"socket %s changed from %s to %s; with old %s (%s) %s", sockName(s), old.Type, s.Type, sockName(other), other.Type,
+				map[bool]string{true: "neither side speaks first", false: "a REP cannot keep up with a DEALER that does not wait for answers"}[s.Type == model.ROUTER])
+			continue
+		}
+		c.report(SocketTypeCode, c.new.stmtAt(s, "type", ""), c.was(c.old.stmtAt(old, "type", ""), "was here"),
+			"socket %s changed from %s to %s; its generated handle changes, and handlers with it", sockName(s), old.Type, s.Type)
 	}
 }
 
@@ -246,6 +261,11 @@ func (c *comparison) checkFlow(snd, rcv *model.Socket) {
 		newSide = snd
 	}
 	for _, m := range snd.Send {
+		// A constant the subscriber filters out is not received by
+		// either version.
+		if rcv.Type.Subscribes() && m.Kind == model.Const && !matchesAny(rcv.Subscribe, m) && !matchesAny(c.same(rcv).Subscribe, m) {
+			continue
+		}
 		if m.Kind == model.Const {
 			c.checkConst(snd, rcv, m)
 		} else {

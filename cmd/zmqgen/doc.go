@@ -82,14 +82,16 @@
 // deployed and upgraded one at a time. WIRE rules find messages lost or
 // misread between an old and a new node: nodes, sockets and connections
 // removed, bind and connect swapped, a bind address changed, a socket type
-// changed, a message type one side sends that the other side's version
+// changed so that old and new peers cannot talk, a message type one side
+// sends that the other side's version
 // does not receive, a message's kind, frames (count, order, types),
 // constant bytes or JSON fields (removed, renamed, retyped, list against
 // single value) changed, a SUB prefix that no longer matches what is
 // published, a max_msg_size lowered, heartbeats slower than the peer's
 // liveness, a retry that gives up sooner. CODE rules find changes to the
 // generated Go API that handlers use: a topology, node, socket, message,
-// frame or param renamed or removed, a send removed. Adding an optional
+// frame or param renamed or removed, a send removed, a socket type changed
+// to one its peers still talk to. Adding an optional
 // JSON field, a node, a param, or a message type on a new socket, and
 // changing comments, layout, replicas, high-water marks, linger or
 // reconnect backoff, are not reported. Every rule is listed, with a case,
