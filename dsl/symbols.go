@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -106,8 +107,9 @@ type Analysis struct {
 	// Refs are the uses of names, in source order.
 	Refs []*Reference
 
-	f       *syntax.File
-	partial *model.Topology
+	f           *syntax.File
+	partialOnce sync.Once
+	partial     *model.Topology
 }
 
 // Analyze compiles src as Compile does and indexes its names.
@@ -126,18 +128,17 @@ func Analyze(filename string, src []byte) *Analysis {
 // did not resolve is missing or zero (a socket of an unknown type has
 // Type 0, an unknown message is not in Send). It is nil when the file
 // does not parse. It is for showing what is known while the file has
-// mistakes, never for generating code.
+// mistakes, never for generating code. It may be called from several
+// goroutines.
 func (a *Analysis) Partial() *model.Topology {
 	if a.Topology != nil || a.f == nil {
 		return a.Topology
 	}
-	if a.partial == nil {
-		func() {
-			defer func() { recover() }()
-			check := newChecker(a.File, a.Src, syntax.NewComments(syntax.Tokens(a.File, a.Src)))
-			a.partial = check.checkFile(a.f)
-		}()
-	}
+	a.partialOnce.Do(func() {
+		defer func() { recover() }() // a checker bug leaves it nil
+		check := newChecker(a.File, a.Src, syntax.NewComments(syntax.Tokens(a.File, a.Src)))
+		a.partial = check.checkFile(a.f)
+	})
 	return a.partial
 }
 
@@ -298,20 +299,6 @@ func (a *Analysis) At(offset int) (sym *Symbol, ref *Reference) {
 		}
 	}
 	return nil, nil
-}
-
-// Lookup returns the first declaration of a node, message or topology
-// name, or of node.socket or node.param for a socket or param.
-func (a *Analysis) Lookup(kind SymbolKind, name string) *Symbol {
-	for _, s := range a.AllSymbols() {
-		if s.Kind == kind && s.Ref() == name && !s.Dup {
-			return s
-		}
-		if s.Kind == ParamSymbol && kind == ParamSymbol && s.Node+"."+s.Name == name && !s.Dup {
-			return s
-		}
-	}
-	return nil
 }
 
 // References returns the uses of sym, in source order.

@@ -378,20 +378,12 @@ func (s *server) hover(sn *snapshot, p *protocol.HoverParams) (any, error) {
 		return nil, nil
 	}
 	topo := a.Partial()
-	var text string
-	var at dsl.Range
-	switch {
-	case ref != nil && ref.Kind == dsl.SocketSymbol || ref != nil && ref.Kind == dsl.NodeSymbol && ref.Connect.Start.IsValid():
+	text, at := hoverSymbol(topo, sym), sym.NameRange
+	if ref != nil {
+		at = ref.Range
 		if ref.Kind == dsl.SocketSymbol {
 			text = hoverConnect(topo, ref)
-		} else {
-			text = hoverNode(topo, sym)
 		}
-		at = ref.Range
-	case ref != nil:
-		text, at = hoverSymbol(topo, sym), ref.Range
-	default:
-		text, at = hoverSymbol(topo, sym), sym.NameRange
 	}
 	if text == "" {
 		return nil, nil
