@@ -20,12 +20,13 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Fatal(diags.Err())
 		}
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			start := testtopo.CPUTime()
 			for b.Loop() {
 				if _, err := codegen.Generate(topo, codegen.Options{ImportPath: "example.com/big"}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n+1), "µs/node")
+			testtopo.ReportPerNode(b, n, testtopo.CPUTime()-start)
 		})
 	}
 }
