@@ -102,16 +102,21 @@ func Request[T any](ctx context.Context, s *Socket, req Marshaler, decode func(M
 }
 
 // RequestRetry sends req through h's Requester, as its retry policy says,
-// and decodes the reply with decode.
+// and decodes the reply with decode. A reply that does not decode is
+// logged and dropped and counts as no reply: the try waits on for one that
+// does, and when it times out the retry policy resends.
 func RequestRetry[T any](ctx context.Context, h *RequestHandle, req Marshaler, decode func(Msg) (T, error)) (T, error) {
-	var zero T
+	var v T
 	m, err := req.MarshalZMQ()
 	if err != nil {
-		return zero, err
+		return v, err
 	}
-	m, err = h.Request(ctx, m)
-	if err != nil {
-		return zero, err
-	}
-	return decode(m)
+	_, err = h.req.requestAccepting(ctx, m, func(reply Msg) error {
+		w, err := decode(reply)
+		if err == nil {
+			v = w
+		}
+		return err
+	})
+	return v, err
 }

@@ -185,3 +185,46 @@ func TestNoServer(t *testing.T) {
 		t.Errorf("client printed:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+// carelessServer is a libzmq REP that answers the first request with two
+// frames, where the client expects one, and echoes every later request.
+const carelessServer = `
+import sys, zmq
+s = zmq.Context().socket(zmq.REP)
+s.linger = 0
+s.bind(sys.argv[1])
+print("READY", flush=True)
+first = True
+while True:
+    m = s.recv_multipart()
+    s.send_multipart([m[-1], b"and cake"] if first else [m[-1]])
+    first = False
+`
+
+// TestCarelessServer is issue 17's first defect for a client with a retry
+// policy: a reply that does not decode used to end the generated client
+// with an error. It now counts as no reply: the try times out, the request
+// is resent and answered, and the client logs one warning for the reply.
+func TestCarelessServer(t *testing.T) {
+	t.Parallel()
+	port := e2e.Port(t)
+	server := e2e.Start(t, "careless", append(e2e.Python(t), "-c", carelessServer, e2e.Bind(port))...)
+	server.WaitLines(1)
+	client := startClient(t, e2e.Go, port, 2, 0)
+	client.WaitOK()
+	want := []string{
+		"I: Connecting to server…",
+		"I: Sending (b'1')",
+		"W: No response from server, retrying…",
+		"I: Reconnecting and resending (b'1')",
+		"I: Server replied OK (b'1')",
+		"I: Sending (b'2')",
+		"I: Server replied OK (b'2')",
+	}
+	if got := strings.Join(e2e.Lines(client.Stdout()), "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("client printed:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if n := strings.Count(client.Stderr(), "dropped a reply that does not decode"); n != 1 {
+		t.Errorf("client logged %d undecodable replies, want 1:\n%s", n, client.Stderr())
+	}
+}
