@@ -25,10 +25,13 @@
 //     bind statements of that socket.
 //   - References of nodes, sockets, messages and params.
 //   - Document symbols: the topology, messages and nodes, with each
-//     node's params and sockets under it.
+//     node's params and sockets under it (none while the file does not
+//     parse).
 //   - Rename of a node, socket, message or param in its declaration and
 //     every use, refused with the checker's own message when the new name
-//     would add an error (a clash, a builtin type, a Go keyword).
+//     would add an error (a clash, a builtin type, a name the generated
+//     Go cannot take); prepareRename tells the editor which names can be
+//     renamed.
 //   - Completion of what may stand at the cursor, worked out from the
 //     tokens so that it works in a file that does not parse: statement
 //     keywords of the block, socket types, message kinds, param and field

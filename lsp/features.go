@@ -54,12 +54,8 @@ func (s *server) references(sn *snapshot, p *protocol.ReferenceParams) (any, err
 // ---- outline ----
 
 func (s *server) documentSymbols(sn *snapshot, p *protocol.DocumentSymbolParams) (any, error) {
+	// A file that does not parse has no outline until it parses again.
 	a := sn.analysis()
-	if a.Symbols == nil {
-		if a = sn.doc.lastGoodFor(sn); a == nil {
-			return []protocol.DocumentSymbol{}, nil
-		}
-	}
 	var conv func(sym *dsl.Symbol) protocol.DocumentSymbol
 	conv = func(sym *dsl.Symbol) protocol.DocumentSymbol {
 		ds := protocol.DocumentSymbol{
@@ -82,17 +78,6 @@ func (s *server) documentSymbols(sn *snapshot, p *protocol.DocumentSymbolParams)
 		out = append(out, conv(sym))
 	}
 	return out, nil
-}
-
-// lastGoodFor returns the latest analysis of d that parsed, when it is
-// of sn's text (and so its positions hold), or nil.
-func (d *document) lastGoodFor(sn *snapshot) *dsl.Analysis {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.lastGood != nil && bytes.Equal(d.lastGood.Src, sn.text) {
-		return d.lastGood
-	}
-	return nil
 }
 
 var symbolKinds = map[dsl.SymbolKind]protocol.SymbolKind{
