@@ -199,13 +199,20 @@ func (s *server) completion(sn *snapshot, p *protocol.CompletionParams) (any, er
 	if c.InString || c.InComment {
 		return list, nil
 	}
-	a := sn.analysis()
-	if a.Symbols == nil {
+	// Completion needs the names of the file, not their positions: the
+	// latest analysis that parsed has them, so an editor asking at every
+	// keystroke of a large file never waits for a check of the newest text.
+	a := sn.analysisIfDone()
+	if a == nil || a.Symbols == nil {
 		sn.doc.mu.Lock()
-		if sn.doc.lastGood != nil {
-			a = sn.doc.lastGood
-		}
+		last := sn.doc.lastGood
 		sn.doc.mu.Unlock()
+		switch {
+		case last != nil:
+			a = last
+		case a == nil:
+			a = sn.analysis()
+		}
 	}
 	edit := protocol.Range{Start: sn.lines.position(c.WordStart), End: sn.lines.position(off)}
 	add := func(kind protocol.CompletionItemKind, detail string, labels ...string) {

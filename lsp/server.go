@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -109,10 +110,21 @@ type snapshot struct {
 
 	once sync.Once
 	a    *dsl.Analysis
+	done atomic.Bool // a is set
+}
+
+// analysisIfDone returns the snapshot's analysis when it has been made,
+// and nil otherwise, without waiting for one.
+func (sn *snapshot) analysisIfDone() *dsl.Analysis {
+	if sn.done.Load() {
+		return sn.a
+	}
+	return nil
 }
 
 func (sn *snapshot) analysis() *dsl.Analysis {
 	sn.once.Do(func() {
+		defer sn.done.Store(true)
 		sn.a = dsl.Analyze(sn.doc.name, sn.text)
 		if sn.a.Symbols != nil {
 			sn.doc.mu.Lock()
