@@ -257,11 +257,6 @@ func intLit(n int64) *jen.Statement { return jen.Op(strconv.FormatInt(n, 10)) }
 // durationText writes d for docs: "2.5s", "1m30s".
 func durationText(d time.Duration) string { return d.String() }
 
-// multiCall renders a call with one argument per line.
-func multiCall(fn *jen.Statement, args ...jen.Code) *jen.Statement {
-	return fn.Custom(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, args...)
-}
-
 // oneLine joins the lines of a doc comment into one, for flag help.
 func oneLine(text string) string {
 	return strings.Join(strings.Fields(text), " ")
