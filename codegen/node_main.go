@@ -82,7 +82,7 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 			}
 			if r := s.Retry; s.usesRequester() {
 				b.Add(sc.Clone()).Dot("Retry").Op("=").Qual(RuntimePath, "Retry").Values(
-					jen.Id("Timeout").Op(":").Add(durationLit(r.Timeout)), jen.Id("Attempts").Op(":").Lit(r.Tries), jen.Id("Reopen").Op(":").Lit(r.Reopen))
+					jen.Id("Timeout").Op(":").Add(durationLit(r.Timeout)), jen.Id("Tries").Op(":").Lit(r.Tries), jen.Id("Reopen").Op(":").Lit(r.Reopen))
 			}
 			if r := s.Reconnect; r != nil {
 				b.Add(sc.Clone()).Dot("Reconnect").Op("=").Qual(RuntimePath, "Backoff").Values(
@@ -297,7 +297,7 @@ func (ng *nodeGen) socketFlags(s *sock) []flagDef {
 	}
 	if s.usesRequester() {
 		add("retry.timeout", "DurationFlag", "Retry.Timeout", fmt.Sprintf("how long socket %s waits for each reply, a positive `duration`", s.Name))
-		add("retry.tries", "CountFlag", "Retry.Attempts", fmt.Sprintf("how many `tries` socket %s makes in all before it gives up on a request, at least 1", s.Name))
+		add("retry.tries", "CountFlag", "Retry.Tries", fmt.Sprintf("how many `tries` socket %s makes in all before it gives up on a request, at least 1", s.Name))
 	}
 	if s.Reconnect != nil {
 		add("reconnect.initial", "DurationFlag", "Reconnect.Initial", fmt.Sprintf("how long socket %s waits before its first reconnect, a positive `duration`; each failure doubles the wait", s.Name))

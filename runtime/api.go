@@ -285,15 +285,15 @@ func RecvValue[T any, PT interface {
 }
 
 // Retry is a Lazy Pirate policy for a REQ socket: wait Timeout for a reply;
-// try Attempts times in all; with Reopen, close the socket and open a new
+// make Tries tries in all; with Reopen, close the socket and open a new
 // one before each new try (libzmq's REQ cannot resend otherwise). Without
 // Reopen, tries are resent on one socket with a request-id frame the server
 // echoes in the envelope, as libzmq's ZMQ_REQ_RELAXED and ZMQ_REQ_CORRELATE
 // do (REP servers echo it; see requester.go).
 type Retry struct {
-	Timeout  time.Duration
-	Attempts int
-	Reopen   bool
+	Timeout time.Duration
+	Tries   int
+	Reopen  bool
 	// OnRetry, if not nil, is called after each try that timed out, with
 	// the number of tries left (0 when the request is abandoned).
 	OnRetry func(left int)

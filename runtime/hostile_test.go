@@ -201,7 +201,7 @@ func TestHostileRequesterRetriesAfterUndecodableReply(t *testing.T) {
 	router := pyzmqtest.Start(t, "ROUTER", "--bind", "tcp://127.0.0.1:0")
 	retries := make(chan int, 16)
 	r, err := NewRequester([]string{router.Endpoint()},
-		Retry{Timeout: 300 * time.Millisecond, Attempts: 20, Reopen: true, OnRetry: func(left int) { retries <- left }},
+		Retry{Timeout: 300 * time.Millisecond, Tries: 20, Reopen: true, OnRetry: func(left int) { retries <- left }},
 		WithLogger(log), WithName("client"))
 	if err != nil {
 		t.Fatal(err)

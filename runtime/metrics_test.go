@@ -310,7 +310,7 @@ func TestRequesterCountersDeadServer(t *testing.T) {
 			// A REP that accepts connections and never answers: dead.
 			dead := newSock(t, REP)
 			ep := bindAny(t, dead)
-			r, err := NewRequester([]string{ep}, Retry{Timeout: 30 * time.Millisecond, Attempts: 3, Reopen: reopen},
+			r, err := NewRequester([]string{ep}, Retry{Timeout: 30 * time.Millisecond, Tries: 3, Reopen: reopen},
 				WithName(uniqueName(t, "client")), WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)
@@ -338,7 +338,7 @@ func TestRequesterCountersDeadServer(t *testing.T) {
 					live.Send(context.Background(), m)
 				}
 			}()
-			r2, err := NewRequester([]string{lep}, Retry{Timeout: testTimeout, Attempts: 1, Reopen: reopen},
+			r2, err := NewRequester([]string{lep}, Retry{Timeout: testTimeout, Tries: 1, Reopen: reopen},
 				WithName(uniqueName(t, "client")), WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)

@@ -56,7 +56,7 @@ type SocketConfig struct {
 	Identity string
 	// Subscribe are the prefix filters of a SUB socket.
 	Subscribe []string
-	// Retry, when its Attempts is not 0, makes the socket, a REQ, a
+	// Retry, when its Tries is not 0, makes the socket, a REQ, a
 	// Requester with that policy, which connects to Connect.
 	Retry Retry
 	// Reconnect and Heartbeat, when not zero, are the socket's policies.
@@ -212,7 +212,7 @@ func (p *Program) open(c *SocketConfig, log *slog.Logger) (openSocket, error) {
 	if c.Heartbeat != (Heartbeat{}) {
 		opts = append(opts, WithHeartbeat(c.Heartbeat))
 	}
-	if c.Retry.Attempts != 0 {
+	if c.Retry.Tries != 0 {
 		o.req = &RequestHandle{retry: c.Retry}
 		retry := c.Retry
 		retry.OnRetry = o.req.retried

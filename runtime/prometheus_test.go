@@ -89,7 +89,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	ep := bindAny(t, pull)
 	push := newSock(t, PUSH, WithName(node+".out"))
 	mustConnect(t, push, ep)
-	req, err := NewRequester([]string{bindAny(t, newSock(t, REP))}, Retry{Timeout: 20 * time.Millisecond, Attempts: 2},
+	req, err := NewRequester([]string{bindAny(t, newSock(t, REP))}, Retry{Timeout: 20 * time.Millisecond, Tries: 2},
 		WithName(node+".ask"), WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)

@@ -77,8 +77,8 @@ func newRequester(endpoints []string, retry Retry, opts []Option) (*Requester, e
 	if r.name == "" {
 		r.name = "REQ" // as the engine names an unnamed socket in its logs
 	}
-	if r.retry.Attempts < 1 {
-		r.retry.Attempts = 1
+	if r.retry.Tries < 1 {
+		r.retry.Tries = 1
 	}
 	s, err := r.open()
 	if err != nil {
@@ -171,7 +171,7 @@ func (r *requester) requestAccepting(ctx context.Context, req Msg, accept func(M
 		if !errors.Is(err, errTryTimedOut) {
 			return nil, err
 		}
-		left := r.retry.Attempts - try
+		left := r.retry.Tries - try
 		if left > 0 {
 			r.stats.retries.Add(1)
 		} else {

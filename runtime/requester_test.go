@@ -84,7 +84,7 @@ func TestRequesterRetriesAgainstGoREP(t *testing.T) {
 			srv := startFlakyREP(t, 2)
 			var rs retries
 			log, logs := newTestLogger()
-			r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 3, Reopen: reopen, OnRetry: rs.on},
+			r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Tries: 3, Reopen: reopen, OnRetry: rs.on},
 				WithName("client.server"), WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
@@ -123,7 +123,7 @@ func TestRequesterAbandons(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 2)
 	var rs retries
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 2, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Tries: 2, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestRequesterDiscardsStaleReply(t *testing.T) {
 		}
 	}()
 
-	r, err := NewRequester([]string{s.Addrs()[0]}, Retry{Timeout: tryTimeout, Attempts: 1}, WithLogger(quietLogger()))
+	r, err := NewRequester([]string{s.Addrs()[0]}, Retry{Timeout: tryTimeout, Tries: 1}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRequesterDiscardsStaleReply(t *testing.T) {
 func TestRequesterCloseInterruptsRequest(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 1<<30) // never answers
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true}, WithLogger(quietLogger()))
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Tries: 3, Reopen: true}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestRequesterContextCancel(t *testing.T) {
 	t.Parallel()
 	srv := startFlakyREP(t, 1)
 	var rs retries
-	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Attempts: 3, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
+	r, err := NewRequester([]string{srv.addr}, Retry{Timeout: time.Minute, Tries: 3, Reopen: true, OnRetry: rs.on}, WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestRequesterRetriesAgainstLibzmqREP(t *testing.T) {
 			t.Parallel()
 			peer := pyzmqtest.Start(t, "REP", "--bind", "tcp://127.0.0.1:0", "--echo", "re:", "--drop", "2")
 			var rs retries
-			r, err := NewRequester([]string{peer.Endpoint()}, Retry{Timeout: tryTimeout, Attempts: 3, Reopen: reopen, OnRetry: rs.on}, WithLogger(quietLogger()))
+			r, err := NewRequester([]string{peer.Endpoint()}, Retry{Timeout: tryTimeout, Tries: 3, Reopen: reopen, OnRetry: rs.on}, WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +303,7 @@ func TestRequesterLeavesNoGoroutines(t *testing.T) {
 	func() {
 		srv := startFlakyREP(t, 1)
 		for _, reopen := range []bool{true, false} {
-			r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Attempts: 2, Reopen: reopen}, WithLogger(quietLogger()))
+			r, err := NewRequester([]string{srv.addr}, Retry{Timeout: tryTimeout, Tries: 2, Reopen: reopen}, WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -102,7 +102,7 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Client.Options = []runtime.Option{
 		runtime.WithLinger(0),
 	}
-	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Attempts: 3, Reopen: true}
+	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Tries: 3, Reopen: true}
 	return c
 }
 
@@ -124,7 +124,7 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "client.connect", Env: "CLIENT_CLIENT_CONNECT", Value: runtime.EndpointsFlag(&c.Client.Connect), Usage: "endpoints socket client connects to, comma-separated; there is no -client.bind: a REQ socket with a retry policy connects to its servers, and reopening it between tries would drop the connections a bound socket had"},
 			{Name: "client.identity", Env: "CLIENT_CLIENT_IDENTITY", Value: runtime.IdentityFlag(&c.Client.Identity), Usage: "routing `identity` socket client gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
 			{Name: "client.retry.timeout", Env: "CLIENT_CLIENT_RETRY_TIMEOUT", Value: runtime.DurationFlag(&c.Client.Retry.Timeout), Usage: "how long socket client waits for each reply, a positive `duration`"},
-			{Name: "client.retry.tries", Env: "CLIENT_CLIENT_RETRY_TRIES", Value: runtime.CountFlag(&c.Client.Retry.Attempts), Usage: "how many `tries` socket client makes in all before it gives up on a request, at least 1"},
+			{Name: "client.retry.tries", Env: "CLIENT_CLIENT_RETRY_TRIES", Value: runtime.CountFlag(&c.Client.Retry.Tries), Usage: "how many `tries` socket client makes in all before it gives up on a request, at least 1"},
 			{Name: "requests", Env: "CLIENT_REQUESTS", Value: &c.Params.Requests, Usage: "Stop after this many answered requests; 0 keeps going until the queue seems to be offline."},
 		},
 	}

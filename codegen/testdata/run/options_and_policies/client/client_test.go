@@ -25,12 +25,12 @@ func TestRetryPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (runtime.Retry{Timeout: 20 * time.Millisecond, Attempts: 3, Reopen: true}); c.Lazy.Retry.Timeout != want.Timeout ||
-		c.Lazy.Retry.Attempts != want.Attempts || c.Lazy.Retry.Reopen != want.Reopen {
+	if want := (runtime.Retry{Timeout: 20 * time.Millisecond, Tries: 3, Reopen: true}); c.Lazy.Retry.Timeout != want.Timeout ||
+		c.Lazy.Retry.Tries != want.Tries || c.Lazy.Retry.Reopen != want.Reopen {
 		t.Errorf("lazy: %+v, want %+v", c.Lazy.Retry, want)
 	}
-	if want := (runtime.Retry{Timeout: time.Second, Attempts: 2}); c.Patient.Retry.Timeout != want.Timeout ||
-		c.Patient.Retry.Attempts != want.Attempts || c.Patient.Retry.Reopen {
+	if want := (runtime.Retry{Timeout: time.Second, Tries: 2}); c.Patient.Retry.Timeout != want.Timeout ||
+		c.Patient.Retry.Tries != want.Tries || c.Patient.Retry.Reopen {
 		t.Errorf("patient: %+v, want %+v", c.Patient.Retry, want)
 	}
 
@@ -48,7 +48,7 @@ func TestRetryPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeNode()
-	if r := n.Lazy.Retry(); r.Timeout != 20*time.Millisecond || r.Attempts != 3 || !r.Reopen || r.OnRetry != nil {
+	if r := n.Lazy.Retry(); r.Timeout != 20*time.Millisecond || r.Tries != 3 || !r.Reopen || r.OnRetry != nil {
 		t.Errorf("Lazy.Retry() = %+v", r)
 	}
 	var lefts []int
