@@ -50,6 +50,7 @@ type options struct {
 	linger      time.Duration
 	identity    []byte
 	maxMsgSize  int64
+	maxFrames   int // < 0: no bound
 	sendTimeout time.Duration
 	recvTimeout time.Duration
 	subscribe   []string
@@ -88,6 +89,13 @@ func WithIdentity(id []byte) Option { return func(o *options) { o.identity = id 
 // WithMaxMsgSize sets the largest message accepted from a peer, in bytes;
 // a peer announcing a larger frame is disconnected.
 func WithMaxMsgSize(n int64) Option { return func(o *options) { o.maxMsgSize = n } }
+
+// WithMaxFrames sets the most frames a message from a peer may have (1024
+// by default; a negative n sets no bound); a peer sending a message with
+// more is disconnected at the first frame too many. libzmq has no such
+// bound: a message of empty frames costs it, as it would cost us, about 30
+// times the bytes sent.
+func WithMaxFrames(n int) Option { return func(o *options) { o.maxFrames = n } }
 
 // WithSendTimeout bounds how long Send waits when no peer can take a message.
 func WithSendTimeout(d time.Duration) Option { return func(o *options) { o.sendTimeout = d } }

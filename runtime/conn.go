@@ -544,11 +544,17 @@ func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 		frames = append(frames, p.id[:len(p.id):len(p.id)])
 	}
 	max := p.c.o.maxMsgSize
+	maxFrames := p.c.o.maxFrames
 	var total int64
-	for {
+	for nf := 1; ; nf++ {
 		fl, err := r.readByte()
 		if err != nil {
 			return nil, false, err
+		}
+		if nf > maxFrames && maxFrames > 0 {
+			// Checked at the frame's first byte: each frame costs a slice
+			// header (24 bytes) however short it is on the wire (2 bytes).
+			return nil, false, fmt.Errorf("%w (more than %d frames)", errTooBig, maxFrames)
 		}
 		if fl&^(flagMore|flagLong|flagCommand) != 0 {
 			return nil, false, fmt.Errorf("zmq: invalid frame flags %#x", fl)

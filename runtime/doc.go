@@ -73,11 +73,28 @@
 // Send returns, so the caller must not modify them afterwards. Frames
 // returned by Recv belong to the caller.
 //
-// A peer that announces a message larger than WithMaxMsgSize is
-// disconnected before anything is allocated for it, and logged; the socket
-// goes on serving its other peers. Frames are read as they arrive, so even
-// without a maximum a peer cannot make the socket allocate more than it
-// actually sends.
+// A peer that announces a message larger than WithMaxMsgSize, or with more
+// frames than WithMaxFrames (1024 by default), is disconnected and logged;
+// the socket goes on serving its other peers. "Before anything is
+// allocated" means exactly this: each frame's header is checked (its size
+// against what is left of the maximum, its place against the frame bound)
+// before the frame's body is allocated or read and before it takes a slot
+// in the message; the frames of that message already read stay allocated
+// until the connection is dropped, and they are within both bounds. What a
+// peer costs otherwise is bounded as follows. The read buffer is 128 KiB
+// per connection; frame bodies up to 8 KiB are slices of it, larger ones
+// get an allocation of their own that grows as bytes arrive, so even
+// without a maximum a frame never costs more than twice what the peer
+// actually sent. Each frame costs a 24-byte slice header besides its body
+// (2 bytes of an empty frame on the wire: hence the frame bound). Messages
+// wait in the peer's incoming queue, at most the receive high-water mark
+// plus one read batch of 256. The handshake is bounded as a whole: 64 KiB
+// and 8 commands after the 64-byte greeting, each command at most 64 KiB
+// and never with MORE set, all checked at each frame's header before zmq4
+// allocates anything. A command in the data phase is at most 1 MiB (or the
+// maximum message size); at most one PING and one PONG wait in a peer's
+// outgoing queue, so control traffic the peer never reads costs nothing
+// more.
 //
 // Send and Recv return ctx.Err() when ctx is done, ErrTimeout (which
 // matches context.DeadlineExceeded with errors.Is) when the send or

@@ -745,3 +745,57 @@ func TestHostileLogFloods(t *testing.T) {
 func allowedRuns(start time.Time) int {
 	return 2 * (1 + int(time.Since(start)/logInterval))
 }
+
+// Issue 17, "also": the maximum message size counted bytes, not frames,
+// so one message of millions of empty frames (2 bytes each on the wire)
+// cost about 30 times what was sent. Messages now have at most 1024 frames
+// by default (WithMaxFrames): the peer is disconnected at the first frame
+// too many. Bounds: the live heap grows by less than 16 MB while 4 M empty
+// frames (8 MB) are sent; one warning; a well-behaved PUSH is served.
+// Not parallel: it measures the heap.
+func TestHostileManyFrames(t *testing.T) {
+	ctx := testCtx(t)
+	log, logs := newTestLogger()
+	pull := newSock(t, PULL, WithLogger(log))
+	ep := bindAny(t, pull)
+	push := newSock(t, PUSH)
+	mustConnect(t, push, ep)
+	mustSend(t, ctx, push, "before")
+	if m := mustRecv(t, ctx, pull); !eq(m, "before") {
+		t.Fatalf("got %q", m)
+	}
+	before := liveHeap()
+	conn := rawDial(t, ep)
+	conn.Write(append(nullGreeting(), readyCmd("PUSH")...))
+	const n = 4 << 20
+	sent := flood(conn, []byte{flagMore, 0}, n)
+	conn.Write(rawFrame(0, []byte("end"))) // fails once the PULL has hung up
+	// Without the bound the message is whole now, and may come first.
+	mustSend(t, ctx, push, "after")
+	var frames int
+	var grown float64
+	for {
+		m := mustRecv(t, ctx, pull)
+		if eq(m, "after") {
+			break
+		}
+		frames = len(m)
+		grown = growth(before)
+		goruntime.KeepAlive(m)
+	}
+	if frames == 0 {
+		grown = growth(before)
+	}
+	closed := waitClosed(conn, testTimeout/2)
+	t.Logf("%d empty frames in one message: %.1f MB sent, live heap +%.1f MB, delivered with %d frames, closed: %v, %d warnings",
+		n, float64(sent)/(1<<20), grown, frames, closed, warnLines(logs))
+	if !closed {
+		t.Error("the connection is still open")
+	}
+	if grown > 16 {
+		t.Errorf("live heap grew by %.1f MB, want < 16 MB", grown)
+	}
+	if w := warnLines(logs); w != 1 || !strings.Contains(logs.String(), "more than 1024 frames") {
+		t.Errorf("%d warnings, want 1 about the frames:\n%s", w, logs.String())
+	}
+}

@@ -50,11 +50,13 @@ const (
 	defaultHWM       = 1000
 	defaultLinger    = time.Second // libzmq's is infinite; a generated node must stop
 	defaultReconnect = 100 * time.Millisecond
+	defaultMaxFrames = 1024 // libzmq has no bound
 )
 
 func defaultOptions() options {
 	return options{
 		sendHWM:   defaultHWM,
+		maxFrames: defaultMaxFrames,
 		recvHWM:   defaultHWM,
 		linger:    defaultLinger,
 		reconnect: Backoff{Initial: defaultReconnect},
