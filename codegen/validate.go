@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/zmqgen/zmqgen/dsl/model"
+	"github.com/zmqgen/zmqgen/runtime"
 )
 
 // A Clash is a name of a topology that generated code cannot use: two
@@ -189,15 +190,15 @@ func nodeClashes(n *model.Node, report func(Clash)) {
 	if !token.IsIdentifier(n.Name) {
 		report(Clash{Thing: n, What: node, Verb: "become", As: "a directory and a Go identifier", Reason: strconv.Quote(n.Name) + " is a Go keyword"})
 	}
-	// The program's own flags; -h and -help are the flag package's.
+	// The program's own flags, the runtime's (-log-level, -v, and
+	// -replica with replicas), and -h and -help, the flag package's.
 	flags := newNamespace("become", "the flag", report)
 	envs := newNamespace("read", "", report)
-	for _, f := range []string{"v", "log-level", "h", "help"} {
+	for _, f := range append(runtime.CommonFlags(n.Replicas), "h", "help") {
 		flags.keep("-"+f, "the program has its own -"+f)
 	}
 	envs.keep("$"+envName(n.Name, "log", "level"), "the -log-level flag reads it")
 	if n.Replicas > 1 {
-		flags.keep("-replica", "a node with replicas has its own -replica")
 		envs.keep("$"+envName(n.Name, "replica"), "the -replica flag reads it")
 	}
 	fields := newNamespace("become", "the Go field", report)
