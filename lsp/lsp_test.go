@@ -822,6 +822,7 @@ func TestCompletionAndFixesEverywhere(t *testing.T) {
 		a := dsl.Analyze(file, src)
 		u := c.open(t, file, nil)
 		c.waitDiags(t, u, 1)
+		fixed := map[string]bool{}
 		for _, r := range a.Refs {
 			switch {
 			case r.Kind == dsl.SocketSymbol:
@@ -840,7 +841,10 @@ func TestCompletionAndFixesEverywhere(t *testing.T) {
 						t.Errorf("%s: %s is offered to %s", file, g, r.From.Ref())
 					}
 				}
-			case r.Kind == dsl.MessageSymbol && len(r.Name) >= 4 && r.Name[len(r.Name)-1] != r.Name[len(r.Name)-2]:
+			case r.Kind == dsl.MessageSymbol && len(r.Name) >= 4 && r.Name[len(r.Name)-1] != r.Name[len(r.Name)-2] && !fixed[r.Name]:
+				// One use of each message per file: each try is a check,
+				// and checks are slow under the race detector.
+				fixed[r.Name] = true
 				fixes++
 				n := len(r.Name)
 				typo := r.Name[:n-2] + r.Name[n-1:] + r.Name[n-2:n-1]
@@ -857,7 +861,7 @@ func TestCompletionAndFixesEverywhere(t *testing.T) {
 			}
 		}
 	}
-	if connects < 10 || fixes < 10 {
+	if connects < 10 || fixes < 8 {
 		t.Errorf("only %d connects and %d fixes tried", connects, fixes)
 	}
 }
