@@ -92,6 +92,23 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 				b.Add(sc.Clone()).Dot("Heartbeat").Op("=").Qual(RuntimePath, "Heartbeat").Values(
 					jen.Id("Interval").Op(":").Add(durationLit(h.Interval)), jen.Id("Liveness").Op(":").Lit(h.Liveness))
 			}
+			if c := s.Curve; c != nil {
+				// Only the role and where the server's public key comes
+				// from: the node reads its keys from -keys when it starts.
+				var fields []jen.Code
+				if c.Server {
+					fields = append(fields, jen.Id("Server").Op(":").True())
+				}
+				if c.AnyKey {
+					fields = append(fields, jen.Id("AllowAny").Op(":").True())
+				}
+				if c.ServerKey != "" {
+					fields = append(fields, jen.Id("ServerKey").Op(":").Lit(c.ServerKey))
+				} else if c.ServerNode != "" {
+					fields = append(fields, jen.Id("ServerNode").Op(":").Lit(c.ServerNode))
+				}
+				b.Add(sc.Clone()).Dot("Curve").Op("=").Op("&").Qual(RuntimePath, "CurveSocket").Values(fields...)
+			}
 		}
 		b.Return(jen.Id("c"))
 	})
@@ -324,5 +341,12 @@ func Flags(t *model.Topology, n *model.Node) ([]string, error) {
 	for _, f := range ng.flags() {
 		names = append(names, f.name)
 	}
-	return append(names, runtime.CommonFlags(n.Replicas)...), nil
+	names = append(names, runtime.CommonFlags(n.Replicas)...)
+	for _, s := range n.Sockets {
+		if s.Curve != nil {
+			// The runtime adds -keys to a node with CURVE sockets.
+			return append(names, "keys"), nil
+		}
+	}
+	return names, nil
 }

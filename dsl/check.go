@@ -67,6 +67,9 @@ type sockInfo struct {
 	// incomplete marks a REQ or REP socket already reported for missing
 	// send or recv, so that its edges are not reported again for it.
 	incomplete bool
+	// serverKey marks a curve client whose block gives serverkey, valid
+	// or not (an invalid one is already reported).
+	serverKey bool
 }
 
 type bindInfo struct {

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -32,6 +33,7 @@ func (check *checker) checkTopology() {
 	}
 	check.checkReceived()
 	check.checkPairPeers(edges)
+	check.checkCurve(edges)
 	sort.Slice(edges, func(i, j int) bool { return edgeLess(edges[i].e, edges[j].e) })
 	for _, ed := range edges {
 		check.topo.Edges = append(check.topo.Edges, ed.e)
@@ -259,4 +261,74 @@ func (check *checker) checkPairPeers(edges []*edgeInfo) {
 			}
 		}
 	}
+}
+
+// checkCurve checks CURVE across edges: both ends of an edge are secured
+// or neither, one end is the server and the other a client, and every
+// client can learn its server's public key: from serverkey in its curve
+// block, or from the certificate of the one node whose CURVE server it
+// talks to (the node's keys directory holds NODE.key for each node).
+func (check *checker) checkCurve(edges []*edgeInfo) {
+	servers := map[*sockInfo]map[string]bool{} // client → its servers' nodes
+	for _, ed := range edges {
+		a, b := ed.from, ed.to
+		ca, cb := a.s.Curve, b.s.Curve
+		at := ed.conn.stmt.Addr
+		switch {
+		case ca == nil && cb == nil:
+			continue
+		case ca == nil || cb == nil:
+			secured, open := a, b
+			if ca == nil {
+				secured, open = b, a
+			}
+			check.errorf(at, "%s is secured with curve but %s is not; secure both ends of the edge or neither", sockName(secured), sockName(open))
+			continue
+		case ca.Server == cb.Server:
+			role := map[bool]string{true: "servers", false: "clients"}[ca.Server]
+			check.errorf(at, "%s and %s are both curve %s; one end of an edge is the server, the other a client", sockName(a), sockName(b), role)
+			continue
+		}
+		client, server := a, b
+		if ca.Server {
+			client, server = b, a
+		}
+		if servers[client] == nil {
+			servers[client] = map[string]bool{}
+		}
+		servers[client][server.node.n.Name] = true
+	}
+	for _, ni := range check.nodeList {
+		for _, si := range ni.list {
+			c := si.s.Curve
+			if c == nil || c.Server || si.serverKey {
+				continue
+			}
+			block := curveBlock(si)
+			for _, conn := range si.connects {
+				if conn.ref == nil {
+					check.errorf(conn.stmt.Addr, "curve client %s connects to %q and has no way to learn the server's public key; give it in the curve block: serverkey \"...\"", sockName(si), conn.addr.text)
+				}
+			}
+			nodes := slices.Sorted(maps.Keys(servers[si]))
+			switch {
+			case len(nodes) == 1:
+				c.ServerNode = nodes[0]
+			case len(nodes) > 1:
+				check.errorf(block, "curve client %s talks to servers of several nodes (%s) but takes one server key; give it with serverkey", sockName(si), strings.Join(nodes, ", "))
+			case len(si.connects) == 0:
+				check.errorf(block, "curve client %s has no curve server in the topology to take the server's public key from; give it with serverkey", sockName(si))
+			}
+		}
+	}
+}
+
+// curveBlock returns the curve block of a socket's declaration.
+func curveBlock(si *sockInfo) syntax.Node {
+	for _, st := range si.decl.Stmts {
+		if p, ok := st.(*syntax.Policy); ok && p.Kind.Name == "curve" {
+			return p.Kind
+		}
+	}
+	return si.decl.Name
 }

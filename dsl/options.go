@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
@@ -20,9 +21,13 @@ var optionNames = []string{"hwm", "send_hwm", "recv_hwm", "linger", "identity", 
 // gives them; policySettings lists each one's settings.
 var policyNames = []string{"retry", "reconnect", "heartbeat"}
 
+// blockNames are the policies and the curve block: every statement that
+// takes a block of settings.
+var blockNames = append(slices.Clone(policyNames), "curve")
+
 // socketStmtNames is every name that starts a statement in a socket
 // block, for "did you mean" on an unknown one.
-var socketStmtNames = slices.Concat(syntax.SocketKeywords, policyNames, optionNames)
+var socketStmtNames = slices.Concat(syntax.SocketKeywords, blockNames, optionNames)
 
 // maxHWM bounds high-water marks (libzmq stores them in an int).
 const maxHWM = 1<<31 - 1
@@ -139,7 +144,11 @@ var policySettings = map[string][]string{
 	"retry":     {"timeout", "tries", "reopen"},
 	"reconnect": {"initial", "max"},
 	"heartbeat": {"interval", "liveness"},
+	"curve":     {"server", "client", "anykey", "serverkey"},
 }
+
+// flagSettings are the settings that take no value.
+var flagSettings = map[string]bool{"reopen": true, "server": true, "client": true, "anykey": true}
 
 // oldSettingNames are settings' earlier names, still read (with a
 // warning) and renamed by zmqgen fmt: "retries" counted the tries in all,
@@ -162,8 +171,8 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	kind := p.Kind.Name
 	names, ok := policySettings[kind]
 	if !ok {
-		check.errorf(p.Kind, "unknown policy %q; expected retry, reconnect or heartbeat%s",
-			kind, syntax.DidYouMean(kind, policyNames))
+		check.errorf(p.Kind, "unknown policy %q; expected retry, reconnect, heartbeat or curve%s",
+			kind, syntax.DidYouMean(kind, blockNames))
 		return
 	}
 	vals := map[string]*syntax.Setting{}
@@ -171,6 +180,10 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 		if name := settingName(kind, st.Name.Name); name != st.Name.Name {
 			check.warnf(st.Name, "%s setting %q is now called %q (tries in all, the first included); zmqgen fmt renames it",
 				kind, st.Name.Name, name)
+		}
+		if n := st.Name.Name; kind == "curve" && (n == "secretkey" || n == "secret" || n == "publickey") {
+			check.errorf(st.Name, "keys are not written in a .ztopo: zmqgen keys writes each node's key pair to a directory, which the node reads with -keys")
+			continue
 		}
 		if name := settingName(kind, st.Name.Name); !slices.Contains(names, name) {
 			check.errorf(st.Name, "unknown %s setting %q; expected %s%s", kind, st.Name.Name,
@@ -183,9 +196,11 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 			continue
 		}
 		vals[name] = st
-		if st.Value == nil && name != "reopen" {
+		if st.Value == nil && !flagSettings[name] {
 			check.errorf(st, "%s needs a value", name)
 			delete(vals, name)
+		} else if st.Value != nil && kind == "curve" && flagSettings[name] {
+			check.errorf(st.Value, "curve %s takes no value", name)
 		}
 	}
 	dur := func(name string, def time.Duration) (time.Duration, bool) {
@@ -258,5 +273,61 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 			check.warnf(vals["liveness"], "heartbeat liveness %d is under 3; one late heartbeat will drop the peer", liveness)
 		}
 		s.Heartbeat = &model.Heartbeat{Interval: interval, Liveness: liveness}
+	case "curve":
+		check.curve(si, p, vals)
 	}
+}
+
+// curve checks a curve block: a server or a client, and what each may say.
+func (check *checker) curve(si *sockInfo, p *syntax.Policy, vals map[string]*syntax.Setting) {
+	_, server := vals["server"]
+	_, client := vals["client"]
+	switch {
+	case server && client:
+		check.errorf(vals["client"], "curve: %s is either the server or a client, not both", sockName(si))
+		return
+	case !server && !client:
+		check.errorf(p.Kind, "curve needs server or client: curve { server } or curve { client }")
+		return
+	}
+	c := &model.Curve{Server: server}
+	if st, ok := vals["anykey"]; ok {
+		if !server {
+			check.errorf(st, "curve anykey applies to a server, which then admits any client key")
+		}
+		c.AnyKey = server
+	}
+	if st, ok := vals["serverkey"]; ok {
+		si.serverKey = true
+		k, msg := readString(st.Value)
+		if msg == "" && server {
+			msg = "a server uses its own key pair; serverkey is for a client"
+		}
+		if msg == "" {
+			msg = checkZ85Key(k)
+		}
+		if msg != "" {
+			check.errorf(st.Value, "curve serverkey: %s", msg)
+		} else {
+			c.ServerKey = k
+		}
+	}
+	si.s.Curve = c
+}
+
+// z85Chars is the Z85 alphabet (ZeroMQ RFC 32).
+const z85Chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+
+// checkZ85Key says what is wrong with k as a CURVE public key in Z85 ("" if
+// nothing).
+func checkZ85Key(k string) string {
+	if len(k) != 40 {
+		return fmt.Sprintf("a CURVE public key is 40 Z85 characters (zmqgen keys prints them), not %d", len(k))
+	}
+	for i := 0; i < len(k); i++ {
+		if !strings.ContainsRune(z85Chars, rune(k[i])) {
+			return fmt.Sprintf("%q is not a Z85 character", k[i])
+		}
+	}
+	return ""
 }

@@ -65,6 +65,9 @@ type SocketConfig struct {
 	// Options are the .ztopo's options that no flag changes, such as
 	// high-water marks and linger.
 	Options []Option
+	// Curve, when not nil, secures the socket with CURVE; the keys come
+	// from the directory the -keys flag names (nodekeys.go).
+	Curve *CurveSocket
 }
 
 // Settings are what the runtime's own flags say: the flags every node
@@ -74,6 +77,9 @@ type Settings struct {
 	Replica int
 	// LogLevel is the level the program logs at.
 	LogLevel slog.Level
+	// Keys is the directory of CURVE certificates (-keys), for a node
+	// with CURVE sockets.
+	Keys string
 
 	verbose bool
 }
@@ -85,6 +91,10 @@ func (p *Program) ownFlags(s *Settings) []Flag {
 	if p.Replicas > 1 {
 		out = append(out, Flag{Name: "replica", Env: p.EnvPrefix + "REPLICA", Value: &s.Replica,
 			Usage: fmt.Sprintf("which of the %d replicas this process is, from 0", p.Replicas)})
+	}
+	if p.hasCurve() {
+		out = append(out, Flag{Name: "keys", Env: p.EnvPrefix + "KEYS", Value: &s.Keys,
+			Usage: "`directory` of CURVE certificates (zmqgen keys): " + p.Node + ".key_secret holds this node's key pair, NODE.key the others' public keys"})
 	}
 	return append(out,
 		Flag{Name: "log-level", Env: p.EnvPrefix + "LOG_LEVEL", Value: (*levelValue)(&s.LogLevel),
@@ -183,8 +193,18 @@ func (o openSocket) close() error {
 // port). On an error it closes the sockets it opened.
 func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
 	st := &NodeState{Replica: s.Replica, Logger: log}
+	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS"}
 	for _, c := range p.Sockets {
-		o, err := p.open(c, log)
+		var curve []Option
+		if c.Curve != nil {
+			opt, err := keys.options(c.Curve)
+			if err != nil {
+				st.Close()
+				return nil, fmt.Errorf("socket %s: %w", c.Name, err)
+			}
+			curve = opt
+		}
+		o, err := p.open(c, log, curve...)
 		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("socket %s: %w", c.Name, err)
@@ -196,10 +216,11 @@ func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
 
 // open opens the socket of c: a Requester if c has a retry policy, a
 // Socket otherwise.
-func (p *Program) open(c *SocketConfig, log *slog.Logger) (openSocket, error) {
+func (p *Program) open(c *SocketConfig, log *slog.Logger, extra ...Option) (openSocket, error) {
 	o := openSocket{name: c.Name}
 	opts := []Option{WithName(p.Node + "." + c.Name), WithLogger(log)}
 	opts = append(opts, c.Options...)
+	opts = append(opts, extra...)
 	if c.Identity != "" {
 		opts = append(opts, WithIdentity([]byte(c.Identity)))
 	}

@@ -15,6 +15,7 @@
 //	generate  generate Go programs from topologies
 //	graph     draw a topology as Graphviz dot or Mermaid
 //	init      write starter handler files that do not exist yet
+//	keys      write CURVE key pairs for a topology's secured nodes
 //	lsp       run the language server for editors
 //	up        build and run every node of a topology
 //	version   print zmqgen's version
@@ -330,7 +331,8 @@
 // edge for every connection between two sockets of the topology. An edge
 // points the way messages flow and is labelled with the message types and,
 // for a SUB socket, its subscriptions; a request/reply pair is drawn both
-// ways. The output is deterministic, so it can be kept beside the topology
+// ways. An edge secured with CURVE is labelled "secured: CURVE", and its
+// sockets say "curve server" or "curve client". The output is deterministic, so it can be kept beside the topology
 // and reviewed in diffs. Flags may also follow FILE.
 //
 // Flags:
@@ -349,6 +351,31 @@
 //
 //	zmqgen graph topologies/reqrep
 //	zmqgen graph -format dot shop/shop.ztopo | dot -Tsvg > shop.svg
+//
+// # zmqgen keys
+//
+//	zmqgen keys [-dir DIR] FILE|DIR
+//
+// Keys writes a CURVE key pair for every node of the topology that has a
+// socket secured with curve: DIR/NODE.key holds the public key and
+// DIR/NODE.key_secret both keys, with mode 0600, in the text certificate
+// format of czmq and pyzmq's zmq.auth. A node's existing pair is kept,
+// never overwritten. It prints each node's public key. Each node reads its
+// pair, and the others' public keys, from the directory its -keys flag (or
+// $NODE_KEYS) names; zmqgen up -keys DIR passes it. A CURVE server admits
+// the clients whose NODE.key is in the directory. Secret keys are never
+// written in the .ztopo nor in generated code.
+//
+// Flags:
+//
+//	-dir DIR   where to write the certificates (default "keys"); it is
+//	           made, mode 0700, if missing
+//
+// Exit status: 0 on success, 1 when the topology has errors or a key
+// cannot be written, 2 on a wrong command line. For example:
+//
+//	zmqgen keys -dir keys shop
+//	zmqgen up -keys keys shop
 //
 // # zmqgen up
 //
@@ -388,6 +415,9 @@
 //	                        parameter, a socket's endpoints, any other
 //	                        flag of the node's program (see its -h), or
 //	                        log-level (repeatable)
+//	-keys DIR               pass -keys DIR to every node with a socket
+//	                        secured with curve: the directory of CURVE
+//	                        certificates that zmqgen keys wrote
 //	-restart                restart a node that fails, with backoff
 //	-stdin NODE             give up's standard input to NODE (NODE.i for
 //	                        a replica), for a node that waits for Enter

@@ -17,7 +17,8 @@ replicas) holding a box per socket with its type and endpoints, and an
 edge for every connection between two sockets of the topology. An edge
 points the way messages flow and is labelled with the message types and,
 for a SUB socket, its subscriptions; a request/reply pair is drawn both
-ways, labelled "Request →" and "← Reply".
+ways, labelled "Request →" and "← Reply". An edge secured with CURVE is
+labelled "secured: CURVE", and its sockets say "curve server" or "curve client".
 
 The output is deterministic, so it can be kept beside the topology and
 reviewed in diffs.
@@ -217,6 +218,9 @@ func socketLines(s *model.Socket) []string {
 			lines = append(lines, "connect "+e.Addr)
 		}
 	}
+	if c := s.Curve; c != nil {
+		lines = append(lines, map[bool]string{true: "curve server", false: "curve client"}[c.Server])
+	}
 	return lines
 }
 
@@ -247,6 +251,9 @@ func flowEdge(e *model.Edge, from, to string) pictureEdge {
 		for _, f := range s.Subscribe {
 			pe.lines = append(pe.lines, "subscribe "+strconv.Quote(f))
 		}
+	}
+	if e.Secured() {
+		pe.lines = append(pe.lines, "secured: CURVE")
 	}
 	return pe
 }

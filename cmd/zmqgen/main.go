@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"fmt":      {"format .ztopo files", fmtUsage, runFmt},
 	"generate": {"generate Go programs from topologies", generateUsage, runGenerate},
 	"init":     {"write starter handler files that do not exist yet", initUsage, runInit},
+	"keys":     {"write CURVE key pairs for a topology's secured nodes", keysUsage, runKeys},
 	"lsp":      {"run the language server for editors", lspUsage, runLSP},
 	"graph":    {"draw a topology as Graphviz dot or Mermaid", graphUsage, runGraph},
 	"up":       {"build and run every node of a topology", upUsage, runUp},

@@ -63,6 +63,9 @@ Flags:
 	                        other flag of the node's program (-set
 	                        worker.worker.heartbeat.interval=250ms;
 	                        see its -h), or log-level (repeatable)
+	-keys DIR               pass -keys DIR to every node with a socket
+	                        secured with curve: the directory of CURVE
+	                        certificates that zmqgen keys wrote
 	-restart                restart a node that fails, with backoff
 	-stdin NODE             give up's standard input to NODE (NODE.i for
 	                        a replica), for a node that waits for Enter,
@@ -94,6 +97,7 @@ type upOptions struct {
 	grace    time.Duration
 	color    string
 	nodeArgs []string
+	keys     string    // -keys: the CURVE certificates' directory
 	stdin    string    // -stdin: the process that gets stdinSrc
 	stdinSrc io.Reader // up's standard input
 }
@@ -152,6 +156,7 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	fl.DurationVar(&opts.grace, "grace", 10*time.Second, "")
 	fl.StringVar(&opts.color, "color", "auto", "")
 	fl.StringVar(&opts.stdin, "stdin", "", "")
+	fl.StringVar(&opts.keys, "keys", "", "")
 	positional, code, done := parseInterleaved(fl, args, upUsage, stdout, stderr)
 	if done {
 		return nil, code, true

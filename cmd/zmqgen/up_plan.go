@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,11 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 		perNode[node] = append(perNode[node], flagArg)
 	}
 
+	if opts.keys == "" {
+		if nodes := curveNodes(t); len(nodes) > 0 {
+			return nil, fmt.Errorf("nodes %s have sockets secured with curve: write their keys with zmqgen keys -dir DIR, then give up -keys DIR", strings.Join(nodes, ", "))
+		}
+	}
 	var binders, others []*proc
 	for _, n := range t.Nodes {
 		if len(opts.only) > 0 && !slices.Contains(opts.only, n.Name) {
@@ -93,6 +99,14 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 			// -replica flag; copies of any other node all run as it would.
 			if n.Replicas > 1 && count > 1 {
 				p.args = append(p.args, "-replica="+strconv.Itoa(i))
+			}
+			if opts.keys != "" && slices.Contains(curveNodes(t), n.Name) {
+				// Absolute: a node need not run where up does.
+				keys, err := filepath.Abs(opts.keys)
+				if err != nil {
+					return nil, err
+				}
+				p.args = append(p.args, "-keys="+keys)
 			}
 			p.args = append(p.args, perNode[n.Name]...)
 			p.args = append(p.args, opts.nodeArgs...)

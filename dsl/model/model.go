@@ -374,6 +374,7 @@ type Socket struct {
 	Retry     *Retry     // nil when not declared
 	Reconnect *Reconnect // nil when not declared
 	Heartbeat *Heartbeat // nil when not declared
+	Curve     *Curve     // nil when not declared
 }
 
 // Endpoint is one bind or connect address of a socket.
@@ -423,6 +424,25 @@ type Heartbeat struct {
 	Interval time.Duration
 	Liveness int
 }
+
+// Curve is a socket's CURVE security (curve { server } or curve { client }).
+// Keys are never in the model: a node reads them when it starts, from the
+// directory its -keys flag names.
+type Curve struct {
+	Server bool
+	// AnyKey makes a server admit any client key instead of only the
+	// nodes' certificates in the keys directory.
+	AnyKey bool
+	// ServerKey is a client's server public key (Z85) when the .ztopo
+	// gives it (serverkey); otherwise ServerNode names the node whose
+	// certificate holds it: the node of the CURVE server the client
+	// connects to.
+	ServerKey  string
+	ServerNode string
+}
+
+// Secured reports whether the edge is secured with CURVE (both ends are).
+func (e *Edge) Secured() bool { return e.From.Curve != nil && e.To.Curve != nil }
 
 // Edge is a connection between two sockets of the topology: From connects
 // to an address that To binds.
