@@ -522,7 +522,7 @@ func ParamTypeNames() []string { return []string{"string", "int", "float", "bool
 func FieldTypeNames() []string { return []string{"int", "float", "string", "bool", "bytes"} }
 
 // PolicyKinds returns the policy blocks a socket may have.
-func PolicyKinds() []string { return slices.Clone(policyNames) }
+func PolicyKinds() []string { return slices.Clone(blockNames) }
 
 // PolicySettings returns the settings of a policy block.
 func PolicySettings(kind string) []string { return append([]string(nil), policySettings[kind]...) }
