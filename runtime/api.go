@@ -16,18 +16,20 @@ import (
 // Type is a ZeroMQ socket type.
 type Type int
 
+// The socket types, in the language's order (dsl/model's SocketType),
+// grouped by pattern.
 const (
 	PAIR Type = iota + 1
-	PUB
-	SUB
 	REQ
 	REP
 	DEALER
 	ROUTER
-	PULL
-	PUSH
+	PUB
+	SUB
 	XPUB
 	XSUB
+	PUSH
+	PULL
 )
 
 // Msg is one ZeroMQ message: its frames, in order.
