@@ -173,7 +173,7 @@ func (ng *nodeGen) genProgram(f *jen.File) {
 	f.Comment("program is the node's table for the runtime: its sockets, in the order")
 	f.Comment("they open, and its flags, in the order -h lists them, each with the")
 	f.Comment("environment variable that sets it when the command line does not. The")
-	f.Comment("runtime adds its own flags: " + ng.commonFlagsText() + ".")
+	f.Comment("runtime adds the flags every node has (runtime.CommonFlags).")
 	f.Func().Params(jen.Id("c").Op("*").Id("zmqgenConfig")).Id("program").Params().Op("*").Qual(RuntimePath, "Program").Block(
 		jen.Return(jen.Op("&").Qual(RuntimePath, "Program").ValuesFunc(func(g *jen.Group) {
 			g.Line().Id("Topology").Op(":").Lit(ng.t.Name)
@@ -198,15 +198,6 @@ func (ng *nodeGen) genProgram(f *jen.File) {
 			})
 			g.Line()
 		})))
-}
-
-// commonFlagsText lists the runtime's own flags for docs.
-func (ng *nodeGen) commonFlagsText() string {
-	var names []string
-	for _, n := range runtime.CommonFlags(ng.n.Replicas) {
-		names = append(names, "-"+n)
-	}
-	return orList(names)
 }
 
 // genNewNode writes zmqgenConfig.node, which makes the Node on the open

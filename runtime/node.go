@@ -85,7 +85,10 @@ type Settings struct {
 }
 
 // ownFlags are the flags the runtime adds to every node program, after
-// the node's own.
+// the node's own. A setting every node has, whatever its .ztopo, is a
+// field of Settings and a flag here, and Main or Open reads the field;
+// generated code does not change (zmqgen up learns the flag's name from
+// CommonFlags).
 func (p *Program) ownFlags(s *Settings) []Flag {
 	var out []Flag
 	if p.Replicas > 1 {

@@ -108,7 +108,7 @@ func zmqgenDefaults() *zmqgenConfig {
 // program is the node's table for the runtime: its sockets, in the order
 // they open, and its flags, in the order -h lists them, each with the
 // environment variable that sets it when the command line does not. The
-// runtime adds its own flags: -log-level or -v.
+// runtime adds the flags every node has (runtime.CommonFlags).
 func (c *zmqgenConfig) program() *runtime.Program {
 	return &runtime.Program{
 		Topology:  "pair",
