@@ -151,6 +151,9 @@ func (ng *nodeGen) socketOptions(s *sock) []jen.Code {
 	if o.RecvTimeout != nil {
 		opts = append(opts, rt("WithRecvTimeout").Call(durationLit(*o.RecvTimeout)))
 	}
+	if c := ng.contractOption(s); c != nil {
+		opts = append(opts, c)
+	}
 	return opts
 }
 

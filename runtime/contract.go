@@ -74,7 +74,19 @@ func contractValue(c *Contract, server bool, ep string) string {
 	if !server {
 		e, ok := c.Connects[ep]
 		if !ok {
-			return ""
+			// An endpoint set by a flag: when every edge the socket
+			// makes has one contract, that is this connection's.
+			for _, x := range c.Connects {
+				if ok && x.Fingerprint != e.Fingerprint {
+					return ""
+				}
+				if !ok || x.Edge < e.Edge {
+					e, ok = x, true
+				}
+			}
+			if !ok {
+				return ""
+			}
 		}
 		return c.Topology + " " + e.Edge + " " + e.Fingerprint
 	}
@@ -172,4 +184,42 @@ func splitContract(v string) (topo, edge string, fps []string) {
 		return v, "?", nil
 	}
 	return f[0], f[1], strings.Split(f[2], ",")
+}
+
+// contractUsage lists, for -h, the contract fingerprint of each edge the
+// program's sockets make or accept, so that an operator can compare two
+// builds; "" when there is none.
+func contractUsage(p *Program) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	add := func(e ContractEdge) {
+		if !seen[e.Edge] {
+			seen[e.Edge] = true
+			fmt.Fprintf(&b, "  %s  %s\n", e.Fingerprint, e.Edge)
+		}
+	}
+	for _, sc := range p.Sockets {
+		var o options
+		for _, opt := range sc.Options {
+			opt(&o)
+		}
+		if o.contract == nil {
+			continue
+		}
+		var conns []string
+		for ep := range o.contract.Connects {
+			conns = append(conns, ep)
+		}
+		slices.Sort(conns)
+		for _, ep := range conns {
+			add(o.contract.Connects[ep])
+		}
+		for _, e := range o.contract.Binds {
+			add(e)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\nContracts of its connections (a zmqgen peer whose fingerprint differs\nis refused; zmqgen graph -contracts shows the topology's):\n" + b.String()
 }

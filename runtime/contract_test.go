@@ -149,8 +149,12 @@ func TestContractValue(t *testing.T) {
 	if got := contractValue(c, false, "tcp://localhost:1"); got != "shop a.b->c.d aa" {
 		t.Errorf("connect side: %q", got)
 	}
+	if got := contractValue(c, false, "tcp://elsewhere:1"); got != "shop a.b->c.d aa" {
+		t.Errorf("an endpoint set by a flag, one contract: %q", got)
+	}
+	c.Connects["tcp://localhost:2"] = ContractEdge{"a.b->e.f", "dd"}
 	if got := contractValue(c, false, "tcp://elsewhere:1"); got != "" {
-		t.Errorf("an endpoint outside the topology: %q", got)
+		t.Errorf("an endpoint set by a flag, two contracts: %q", got)
 	}
 	if got := contractValue(c, true, "tcp://0.0.0.0:1"); got != "shop server.in bb,cc" {
 		t.Errorf("bind side: %q", got)

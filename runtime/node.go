@@ -122,7 +122,7 @@ func (p *Program) usage() string {
 	return fmt.Sprintf("Usage: %[1]s [flags]\n\n"+
 		"%[1]s runs the node %[1]s of the %[2]s topology (%[3]s).\n"+
 		"Each flag can also be set by the environment variable named in its\n"+
-		"description; a flag wins over its variable.\n\nFlags:\n", p.Node, p.Topology, p.Source)
+		"description; a flag wins over its variable.\n%[4]s\nFlags:\n", p.Node, p.Topology, p.Source, contractUsage(p))
 }
 
 // Parse reads the command line args into the values p's flags point at,

@@ -150,8 +150,28 @@ func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
 	c.Frontend = runtime.SocketConfig{Name: "frontend", Type: runtime.ROUTER}
 	c.Frontend.Bind = []string{"tcp://*:5559"}
+	c.Frontend.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "client.req->broker.frontend",
+				Fingerprint: "887b2bee8d4b0c6a",
+			}},
+			Socket:   "broker.frontend",
+			Topology: "broker",
+		}),
+	}
 	c.Backend = runtime.SocketConfig{Name: "backend", Type: runtime.DEALER}
 	c.Backend.Bind = []string{"tcp://*:5560"}
+	c.Backend.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "server.rep->broker.backend",
+				Fingerprint: "46e1fbfd19e8e7da",
+			}},
+			Socket:   "broker.backend",
+			Topology: "broker",
+		}),
+	}
 	return c
 }
 

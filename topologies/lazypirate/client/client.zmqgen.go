@@ -98,6 +98,14 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Client.Connect = []string{"tcp://localhost:5555"}
 	c.Client.Options = []runtime.Option{
 		runtime.WithLinger(0),
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5555": {
+				Edge:        "client.client->server.server",
+				Fingerprint: "0f98de02f9f897d9",
+			}},
+			Socket:   "client.client",
+			Topology: "lazypirate",
+		}),
 	}
 	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Tries: 3, Reopen: true}
 	return c

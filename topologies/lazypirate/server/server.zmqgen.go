@@ -106,6 +106,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Overload = 2 * time.Second
 	c.Server = runtime.SocketConfig{Name: "server", Type: runtime.REP}
 	c.Server.Bind = []string{"tcp://*:5555"}
+	c.Server.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "client.client->server.server",
+				Fingerprint: "0f98de02f9f897d9",
+			}},
+			Socket:   "server.server",
+			Topology: "lazypirate",
+		}),
+	}
 	return c
 }
 

@@ -104,6 +104,14 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Pair.Connect = []string{"tcp://localhost:5556"}
 	c.Pair.Options = []runtime.Option{
 		runtime.WithLinger(time.Second),
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5556": {
+				Edge:        "client.pair->server.pair",
+				Fingerprint: "997743eabca74ed3",
+			}},
+			Socket:   "client.pair",
+			Topology: "pair",
+		}),
 	}
 	return c
 }

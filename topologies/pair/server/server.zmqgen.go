@@ -102,6 +102,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Interval = time.Second
 	c.Pair = runtime.SocketConfig{Name: "pair", Type: runtime.PAIR}
 	c.Pair.Bind = []string{"tcp://*:5556"}
+	c.Pair.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "client.pair->server.pair",
+				Fingerprint: "997743eabca74ed3",
+			}},
+			Socket:   "server.pair",
+			Topology: "pair",
+		}),
+	}
 	return c
 }
 

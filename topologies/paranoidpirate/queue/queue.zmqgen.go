@@ -167,8 +167,28 @@ func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
 	c.Frontend = runtime.SocketConfig{Name: "frontend", Type: runtime.ROUTER}
 	c.Frontend.Bind = []string{"tcp://*:5555"}
+	c.Frontend.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "client.client->queue.frontend",
+				Fingerprint: "887b2bee8d4b0c6a",
+			}},
+			Socket:   "queue.frontend",
+			Topology: "paranoidpirate",
+		}),
+	}
 	c.Backend = runtime.SocketConfig{Name: "backend", Type: runtime.ROUTER}
 	c.Backend.Bind = []string{"tcp://*:5556"}
+	c.Backend.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "worker.worker->queue.backend",
+				Fingerprint: "b40b7a63c12c8022",
+			}},
+			Socket:   "queue.backend",
+			Topology: "paranoidpirate",
+		}),
+	}
 	c.Backend.Heartbeat = runtime.Heartbeat{Interval: time.Second, Liveness: 3}
 	return c
 }

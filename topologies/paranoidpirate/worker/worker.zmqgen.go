@@ -155,6 +155,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Overload = 3 * time.Second
 	c.Worker = runtime.SocketConfig{Name: "worker", Type: runtime.DEALER}
 	c.Worker.Connect = []string{"tcp://localhost:5556"}
+	c.Worker.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5556": {
+				Edge:        "worker.worker->queue.backend",
+				Fingerprint: "b40b7a63c12c8022",
+			}},
+			Socket:   "worker.worker",
+			Topology: "paranoidpirate",
+		}),
+	}
 	c.Worker.Reconnect = runtime.Backoff{Initial: time.Second, Max: 32 * time.Second}
 	c.Worker.Heartbeat = runtime.Heartbeat{Interval: time.Second, Liveness: 3}
 	return c

@@ -110,8 +110,31 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Expected = 100
 	c.Receiver = runtime.SocketConfig{Name: "receiver", Type: runtime.PULL}
 	c.Receiver.Bind = []string{"tcp://*:5558"}
+	c.Receiver.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "ventilator.sink->sink.receiver",
+				Fingerprint: "87f41ce51637c880",
+			}, {
+				Edge:        "worker.sender->sink.receiver",
+				Fingerprint: "87f41ce51637c880",
+			}},
+			Socket:   "sink.receiver",
+			Topology: "pipeline",
+		}),
+	}
 	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.PUB}
 	c.Controller.Bind = []string{"tcp://*:5559"}
+	c.Controller.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "worker.controller->sink.controller",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "sink.controller",
+			Topology: "pipeline",
+		}),
+	}
 	return c
 }
 

@@ -128,8 +128,28 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Grace = time.Second
 	c.Sender = runtime.SocketConfig{Name: "sender", Type: runtime.PUSH}
 	c.Sender.Bind = []string{"tcp://*:5557"}
+	c.Sender.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "worker.receiver->ventilator.sender",
+				Fingerprint: "47f7f93d536c2dcc",
+			}},
+			Socket:   "ventilator.sender",
+			Topology: "pipeline",
+		}),
+	}
 	c.Sink = runtime.SocketConfig{Name: "sink", Type: runtime.PUSH}
 	c.Sink.Connect = []string{"tcp://localhost:5558"}
+	c.Sink.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5558": {
+				Edge:        "ventilator.sink->sink.receiver",
+				Fingerprint: "87f41ce51637c880",
+			}},
+			Socket:   "ventilator.sink",
+			Topology: "pipeline",
+		}),
+	}
 	return c
 }
 

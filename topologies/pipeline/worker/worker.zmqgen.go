@@ -144,11 +144,41 @@ func zmqgenDefaults() *zmqgenConfig {
 	c := &zmqgenConfig{}
 	c.Receiver = runtime.SocketConfig{Name: "receiver", Type: runtime.PULL}
 	c.Receiver.Connect = []string{"tcp://localhost:5557"}
+	c.Receiver.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5557": {
+				Edge:        "worker.receiver->ventilator.sender",
+				Fingerprint: "47f7f93d536c2dcc",
+			}},
+			Socket:   "worker.receiver",
+			Topology: "pipeline",
+		}),
+	}
 	c.Sender = runtime.SocketConfig{Name: "sender", Type: runtime.PUSH}
 	c.Sender.Connect = []string{"tcp://localhost:5558"}
+	c.Sender.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5558": {
+				Edge:        "worker.sender->sink.receiver",
+				Fingerprint: "87f41ce51637c880",
+			}},
+			Socket:   "worker.sender",
+			Topology: "pipeline",
+		}),
+	}
 	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.SUB}
 	c.Controller.Connect = []string{"tcp://localhost:5559"}
 	c.Controller.Subscribe = []string{""}
+	c.Controller.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5559": {
+				Edge:        "worker.controller->sink.controller",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "worker.controller",
+			Topology: "pipeline",
+		}),
+	}
 	return c
 }
 

@@ -97,6 +97,22 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Seed = 0
 	c.Pub = runtime.SocketConfig{Name: "pub", Type: runtime.PUB}
 	c.Pub.Bind = []string{"tcp://*:5556"}
+	c.Pub.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "sub.sub->pub1.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}, {
+				Edge:        "sub1.sub->pub1.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}, {
+				Edge:        "sub2.sub->pub1.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "pub1.pub",
+			Topology: "pubsub",
+		}),
+	}
 	return c
 }
 

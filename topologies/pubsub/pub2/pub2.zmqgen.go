@@ -95,6 +95,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Seed = 0
 	c.Pub = runtime.SocketConfig{Name: "pub", Type: runtime.PUB}
 	c.Pub.Bind = []string{"tcp://*:6000"}
+	c.Pub.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "sub.sub->pub2.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "pub2.pub",
+			Topology: "pubsub",
+		}),
+	}
 	return c
 }
 

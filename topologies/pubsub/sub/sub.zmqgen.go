@@ -93,6 +93,19 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Sub = runtime.SocketConfig{Name: "sub", Type: runtime.SUB}
 	c.Sub.Connect = []string{"tcp://localhost:5556", "tcp://localhost:6000"}
 	c.Sub.Subscribe = []string{"10001"}
+	c.Sub.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5556": {
+				Edge:        "sub.sub->pub1.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}, "tcp://localhost:6000": {
+				Edge:        "sub.sub->pub2.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "sub.sub",
+			Topology: "pubsub",
+		}),
+	}
 	return c
 }
 

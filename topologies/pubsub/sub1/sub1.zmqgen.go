@@ -92,6 +92,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Sub = runtime.SocketConfig{Name: "sub", Type: runtime.SUB}
 	c.Sub.Connect = []string{"tcp://localhost:5556"}
 	c.Sub.Subscribe = []string{"10001"}
+	c.Sub.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5556": {
+				Edge:        "sub1.sub->pub1.pub",
+				Fingerprint: "daf953e0ee2d0174",
+			}},
+			Socket:   "sub1.sub",
+			Topology: "pubsub",
+		}),
+	}
 	return c
 }
 

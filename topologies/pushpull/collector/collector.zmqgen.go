@@ -97,6 +97,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Verbose = false
 	c.Results = runtime.SocketConfig{Name: "results", Type: runtime.PULL}
 	c.Results.Bind = []string{"tcp://127.0.0.1:5558"}
+	c.Results.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "consumer.results->collector.results",
+				Fingerprint: "722dd434034cab88",
+			}},
+			Socket:   "collector.results",
+			Topology: "pushpull",
+		}),
+	}
 	return c
 }
 

@@ -112,8 +112,28 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.ID = 0
 	c.Work = runtime.SocketConfig{Name: "work", Type: runtime.PULL}
 	c.Work.Connect = []string{"tcp://127.0.0.1:5557"}
+	c.Work.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://127.0.0.1:5557": {
+				Edge:        "consumer.work->producer.out",
+				Fingerprint: "2b27d38cd55a4d78",
+			}},
+			Socket:   "consumer.work",
+			Topology: "pushpull",
+		}),
+	}
 	c.Results = runtime.SocketConfig{Name: "results", Type: runtime.PUSH}
 	c.Results.Connect = []string{"tcp://127.0.0.1:5558"}
+	c.Results.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://127.0.0.1:5558": {
+				Edge:        "consumer.results->collector.results",
+				Fingerprint: "722dd434034cab88",
+			}},
+			Socket:   "consumer.results",
+			Topology: "pushpull",
+		}),
+	}
 	return c
 }
 

@@ -100,6 +100,14 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Out.Bind = []string{"tcp://127.0.0.1:5557"}
 	c.Out.Options = []runtime.Option{
 		runtime.WithLinger(time.Minute),
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "consumer.work->producer.out",
+				Fingerprint: "2b27d38cd55a4d78",
+			}},
+			Socket:   "producer.out",
+			Topology: "pushpull",
+		}),
 	}
 	return c
 }

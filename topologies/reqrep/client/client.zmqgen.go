@@ -91,6 +91,19 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Requests = 0
 	c.Req = runtime.SocketConfig{Name: "req", Type: runtime.REQ}
 	c.Req.Connect = []string{"tcp://localhost:5000", "tcp://localhost:6000"}
+	c.Req.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5000": {
+				Edge:        "client.req->server1.rep",
+				Fingerprint: "0f98de02f9f897d9",
+			}, "tcp://localhost:6000": {
+				Edge:        "client.req->server2.rep",
+				Fingerprint: "0f98de02f9f897d9",
+			}},
+			Socket:   "client.req",
+			Topology: "reqrep",
+		}),
+	}
 	return c
 }
 

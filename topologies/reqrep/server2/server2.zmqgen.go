@@ -92,6 +92,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Delay = time.Second
 	c.Rep = runtime.SocketConfig{Name: "rep", Type: runtime.REP}
 	c.Rep.Bind = []string{"tcp://*:6000"}
+	c.Rep.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Binds: []runtime.ContractEdge{{
+				Edge:        "client.req->server2.rep",
+				Fingerprint: "0f98de02f9f897d9",
+			}},
+			Socket:   "server2.rep",
+			Topology: "reqrep",
+		}),
+	}
 	return c
 }
 

@@ -100,6 +100,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Hello = "Hello"
 	c.Req = runtime.SocketConfig{Name: "req", Type: runtime.REQ}
 	c.Req.Connect = []string{"tcp://localhost:5559"}
+	c.Req.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5559": {
+				Edge:        "client.req->broker.frontend",
+				Fingerprint: "887b2bee8d4b0c6a",
+			}},
+			Socket:   "client.req",
+			Topology: "securebroker",
+		}),
+	}
 	c.Req.Curve = &runtime.CurveSocket{ServerNode: "broker"}
 	return c
 }

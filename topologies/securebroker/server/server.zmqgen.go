@@ -92,6 +92,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Echo = false
 	c.Rep = runtime.SocketConfig{Name: "rep", Type: runtime.REP}
 	c.Rep.Connect = []string{"tcp://localhost:5560"}
+	c.Rep.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5560": {
+				Edge:        "server.rep->broker.backend",
+				Fingerprint: "46e1fbfd19e8e7da",
+			}},
+			Socket:   "server.rep",
+			Topology: "securebroker",
+		}),
+	}
 	c.Rep.Curve = &runtime.CurveSocket{ServerNode: "broker"}
 	return c
 }

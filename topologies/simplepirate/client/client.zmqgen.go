@@ -101,6 +101,14 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Client.Connect = []string{"tcp://localhost:5555"}
 	c.Client.Options = []runtime.Option{
 		runtime.WithLinger(0),
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5555": {
+				Edge:        "client.client->queue.frontend",
+				Fingerprint: "887b2bee8d4b0c6a",
+			}},
+			Socket:   "client.client",
+			Topology: "simplepirate",
+		}),
 	}
 	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Tries: 3, Reopen: true}
 	return c

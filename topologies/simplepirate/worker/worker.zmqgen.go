@@ -116,6 +116,16 @@ func zmqgenDefaults() *zmqgenConfig {
 	c.Params.Overload = 3 * time.Second
 	c.Worker = runtime.SocketConfig{Name: "worker", Type: runtime.REQ}
 	c.Worker.Connect = []string{"tcp://localhost:5556"}
+	c.Worker.Options = []runtime.Option{
+		runtime.WithContract(runtime.Contract{
+			Connects: map[string]runtime.ContractEdge{"tcp://localhost:5556": {
+				Edge:        "worker.worker->queue.backend",
+				Fingerprint: "b9c1c8cfab33d795",
+			}},
+			Socket:   "worker.worker",
+			Topology: "simplepirate",
+		}),
+	}
 	return c
 }
 
