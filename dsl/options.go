@@ -171,8 +171,8 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 	kind := p.Kind.Name
 	names, ok := policySettings[kind]
 	if !ok {
-		check.errorf(p.Kind, "unknown policy %q; expected retry, reconnect, heartbeat or curve%s",
-			kind, syntax.DidYouMean(kind, blockNames))
+		check.errorf(p.Kind, "unknown policy %q; expected %s%s",
+			kind, syntax.OrList(blockNames), syntax.DidYouMean(kind, blockNames))
 		return
 	}
 	vals := map[string]*syntax.Setting{}
