@@ -8,27 +8,24 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"reflect"
 	"testing"
 	"time"
 
 	"example.com/golden/constants_and_several_types"
 	"github.com/zmqgen/zmqgen/runtime"
+	"github.com/zmqgen/zmqgen/runtime/nodetest"
 )
 
 func TestSeveralTypes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := parse([]string{"-backend.bind", "tcp://127.0.0.1:0"}, func(string) (string, bool) { return "", false }, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse([]string{"-backend.bind", "tcp://127.0.0.1:0"}, func(string) (string, bool) { return "", false }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, closeNode, err := open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode()
+	n := nodetest.Open(t, c.program(), c.node)
 	peer := runtime.NewSocket(runtime.DEALER)
 	defer peer.Close()
 	if err := peer.Connect(n.Backend.Addrs()[0]); err != nil {
@@ -72,22 +69,4 @@ func TestSeveralTypes(t *testing.T) {
 			t.Errorf("the peer got %q, want %q", m, want)
 		}
 	}
-}
-
-// parse reads args, then the environment through lookup, into the node's
-// config, as main does.
-func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := zmqgenDefaults()
-	_, err := c.program().Parse(args, lookup, out)
-	return c, err
-}
-
-// open opens the node's sockets as c says and returns the Node on them,
-// and what closes them.
-func open(c *zmqgenConfig) (*Node, func(), error) {
-	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.node(st), st.Close, nil
 }

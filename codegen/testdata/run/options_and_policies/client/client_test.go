@@ -9,19 +9,20 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
+	"github.com/zmqgen/zmqgen/runtime/nodetest"
 )
 
 func TestRetryPolicy(t *testing.T) {
 	env := map[string]string{"CLIENT_PATIENT_RETRY_TRIES": "2"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	c, err := parse([]string{"-lazy.retry.timeout", "20ms"}, lookup, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse([]string{"-lazy.retry.timeout", "20ms"}, lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +44,7 @@ func TestRetryPolicy(t *testing.T) {
 	addr := "tcp://" + l.Addr().String()
 	l.Close()
 	c.Lazy.Connect, c.Patient.Connect = []string{addr}, []string{addr}
-	n, closeNode, err := open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode()
+	n := nodetest.Open(t, c.program(), c.node)
 	if r := n.Lazy.Retry(); r.Timeout != 20*time.Millisecond || r.Tries != 3 || !r.Reopen || r.OnRetry != nil {
 		t.Errorf("Lazy.Retry() = %+v", r)
 	}
@@ -65,7 +62,7 @@ func TestRetryPolicy(t *testing.T) {
 
 func TestHelpSaysWhyNoBind(t *testing.T) {
 	var out bytes.Buffer
-	parse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out)
+	zmqgenDefaults().program().Parse([]string{"-h"}, func(string) (string, bool) { return "", false }, &out)
 	for _, want := range []string{
 		"-lazy.retry.timeout duration", "$CLIENT_LAZY_RETRY_TIMEOUT", "(default 2.5s)",
 		"-lazy.retry.tries tries", "$CLIENT_LAZY_RETRY_TRIES", "(default 3)",
@@ -78,22 +75,4 @@ func TestHelpSaysWhyNoBind(t *testing.T) {
 	if strings.Contains(out.String(), "-lazy.bind ") {
 		t.Errorf("-h offers -lazy.bind:\n%s", out.String())
 	}
-}
-
-// parse reads args, then the environment through lookup, into the node's
-// config, as main does.
-func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := zmqgenDefaults()
-	_, err := c.program().Parse(args, lookup, out)
-	return c, err
-}
-
-// open opens the node's sockets as c says and returns the Node on them,
-// and what closes them.
-func open(c *zmqgenConfig) (*Node, func(), error) {
-	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.node(st), st.Close, nil
 }

@@ -7,18 +7,19 @@ package main
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
+	"github.com/zmqgen/zmqgen/runtime/nodetest"
 )
 
 func noEnv(string) (string, bool) { return "", false }
 
 func TestPolicyDefaults(t *testing.T) {
-	c, err := parse(nil, noEnv, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse(nil, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,8 @@ func TestPolicyFlagsAndEnvironment(t *testing.T) {
 		"SERVER_PEER_IDENTITY":           "from-env",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	c, err := parse([]string{"-peer.reconnect.max", "1s", "-peer.heartbeat.liveness", "2", "-rep.identity", "r2"}, lookup, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse([]string{"-peer.reconnect.max", "1s", "-peer.heartbeat.liveness", "2", "-rep.identity", "r2"}, lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +67,7 @@ func TestPolicyFlagsAndEnvironment(t *testing.T) {
 	// The handler reads the policies from the handles. No endpoints: the
 	// sockets open, and nothing else is needed.
 	c.Rep.Bind, c.Rep.Connect, c.Peer.Bind, c.Peer.Connect = nil, nil, nil, nil
-	n, closeNode, err := open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode()
+	n := nodetest.Open(t, c.program(), c.node)
 	if n.Rep.Heartbeat() != c.Rep.Heartbeat || n.Peer.Heartbeat() != c.Peer.Heartbeat || n.Peer.Reconnect() != c.Peer.Reconnect {
 		t.Errorf("handles say %+v, %+v, %+v; want %+v, %+v, %+v", n.Rep.Heartbeat(), n.Peer.Heartbeat(), n.Peer.Reconnect(),
 			c.Rep.Heartbeat, c.Peer.Heartbeat, c.Peer.Reconnect)
@@ -93,7 +91,7 @@ func TestBadPolicyValues(t *testing.T) {
 	} {
 		lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
 		var out bytes.Buffer
-		if _, err := parse(tt.args, lookup, &out); err == nil || !strings.Contains(out.String(), tt.want) {
+		if _, err := zmqgenDefaults().program().Parse(tt.args, lookup, &out); err == nil || !strings.Contains(out.String(), tt.want) {
 			t.Errorf("%q %v: error %v, output:\n%s\nwant it to say %q", tt.args, tt.env, err, out.String(), tt.want)
 		}
 	}
@@ -101,7 +99,7 @@ func TestBadPolicyValues(t *testing.T) {
 
 func TestHelpListsPolicies(t *testing.T) {
 	var out bytes.Buffer
-	if _, err := parse([]string{"-h"}, noEnv, &out); err == nil {
+	if _, err := zmqgenDefaults().program().Parse([]string{"-h"}, noEnv, &out); err == nil {
 		t.Fatal("-h: no error")
 	}
 	for _, want := range []string{
@@ -116,22 +114,4 @@ func TestHelpListsPolicies(t *testing.T) {
 			t.Errorf("-h does not say %q:\n%s", want, out.String())
 		}
 	}
-}
-
-// parse reads args, then the environment through lookup, into the node's
-// config, as main does.
-func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := zmqgenDefaults()
-	_, err := c.program().Parse(args, lookup, out)
-	return c, err
-}
-
-// open opens the node's sockets as c says and returns the Node on them,
-// and what closes them.
-func open(c *zmqgenConfig) (*Node, func(), error) {
-	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.node(st), st.Close, nil
 }

@@ -18,13 +18,15 @@ import (
 	"example.com/golden/sockets_of_every_type"
 
 	"github.com/zmqgen/zmqgen/runtime"
+	"github.com/zmqgen/zmqgen/runtime/nodetest"
 )
 
 func TestParse(t *testing.T) {
 	env := map[string]string{"HUB_NEWS_BIND": "tcp://127.0.0.1:1, tcp://127.0.0.1:2", "HUB_SINK_BIND": "tcp://127.0.0.1:3"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	var out bytes.Buffer
-	c, err := parse([]string{"-sink.bind", "tcp://127.0.0.1:4", "-v"}, lookup, &out)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse([]string{"-sink.bind", "tcp://127.0.0.1:4", "-v"}, lookup, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -40,11 +42,11 @@ func TestParse(t *testing.T) {
 	if s, err := c.program().Parse([]string{"-v"}, lookup, &out); err != nil || s.LogLevel != slog.LevelDebug {
 		t.Errorf("-v: log level %v, %v", s, err)
 	}
-	if _, err := parse([]string{"extra"}, lookup, io.Discard); err == nil {
+	if _, err := zmqgenDefaults().program().Parse([]string{"extra"}, lookup, io.Discard); err == nil {
 		t.Error("an argument was accepted")
 	}
 	env["HUB_LOG_LEVEL"] = "loud"
-	if _, err := parse(nil, lookup, &out); err == nil || !strings.Contains(out.String(), "$HUB_LOG_LEVEL") {
+	if _, err := zmqgenDefaults().program().Parse(nil, lookup, &out); err == nil || !strings.Contains(out.String(), "$HUB_LOG_LEVEL") {
 		t.Errorf("a bad $HUB_LOG_LEVEL: %v\n%s", err, out.String())
 	}
 }
@@ -56,15 +58,12 @@ func openHub(t *testing.T) *Node {
 	for _, s := range []string{"answers", "news", "front", "back", "sink", "xpub", "buddy"} {
 		args = append(args, "-"+s+".bind", "tcp://127.0.0.1:0")
 	}
-	c, err := parse(args, func(string) (string, bool) { return "", false }, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse(args, func(string) (string, bool) { return "", false }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, closeNode, err := open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeNode)
+	n := nodetest.Open(t, c.program(), c.node)
 	return n
 }
 
@@ -147,22 +146,4 @@ func TestRun(t *testing.T) {
 		}
 		req.Close()
 	}
-}
-
-// parse reads args, then the environment through lookup, into the node's
-// config, as main does.
-func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := zmqgenDefaults()
-	_, err := c.program().Parse(args, lookup, out)
-	return c, err
-}
-
-// open opens the node's sockets as c says and returns the Node on them,
-// and what closes them.
-func open(c *zmqgenConfig) (*Node, func(), error) {
-	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.node(st), st.Close, nil
 }

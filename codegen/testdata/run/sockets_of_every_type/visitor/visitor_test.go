@@ -7,12 +7,12 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/zmqgen/zmqgen/runtime"
+	"github.com/zmqgen/zmqgen/runtime/nodetest"
 )
 
 func TestSubscribeFlag(t *testing.T) {
@@ -27,7 +27,8 @@ func TestSubscribeFlag(t *testing.T) {
 		{[]string{"-listen.subscribe="}, []string{""}, []string{"x", "y"}},
 		{[]string{"-everything.subscribe", "z"}, []string{"10001", "10002"}, []string{"z"}},
 	} {
-		c, err := parse(tt.args, lookup, io.Discard)
+		c := zmqgenDefaults()
+		_, err := c.program().Parse(tt.args, lookup, io.Discard)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.args, err)
 		}
@@ -45,17 +46,14 @@ func TestSubscriptions(t *testing.T) {
 	if err := pub.Bind("tcp://127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	c, err := parse([]string{"-listen.connect", pub.Addrs()[0], "-listen.subscribe", "B"}, func(string) (string, bool) { return "", false }, io.Discard)
+	c := zmqgenDefaults()
+	_, err := c.program().Parse([]string{"-listen.connect", pub.Addrs()[0], "-listen.subscribe", "B"}, func(string) (string, bool) { return "", false }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Only the socket under test connects anywhere.
 	c.Ask.Connect, c.Everything.Connect, c.Mail.Connect, c.Work.Connect, c.Drop.Connect, c.Xsub.Connect, c.Buddy.Connect = nil, nil, nil, nil, nil, nil, nil
-	n, closeNode, err := open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode()
+	n := nodetest.Open(t, c.program(), c.node)
 	if got := n.Listen.Subscriptions(); !reflect.DeepEqual(got, []string{"B"}) {
 		t.Errorf("Subscriptions() = %q, want the flag's [B]", got)
 	}
@@ -98,22 +96,4 @@ wait:
 	if got := n.Listen.Subscriptions(); !reflect.DeepEqual(got, []string{"A"}) {
 		t.Errorf("after Subscribe(A) and Unsubscribe(B), Subscriptions() = %q, want [A]", got)
 	}
-}
-
-// parse reads args, then the environment through lookup, into the node's
-// config, as main does.
-func parse(args []string, lookup func(string) (string, bool), out io.Writer) (*zmqgenConfig, error) {
-	c := zmqgenDefaults()
-	_, err := c.program().Parse(args, lookup, out)
-	return c, err
-}
-
-// open opens the node's sockets as c says and returns the Node on them,
-// and what closes them.
-func open(c *zmqgenConfig) (*Node, func(), error) {
-	st, err := c.program().Open(&runtime.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.node(st), st.Close, nil
 }
