@@ -8,12 +8,12 @@ import (
 // This file holds the checker: the state it keeps while it walks one
 // file, and the order of its passes. The passes live in files of their
 // own, as go/types spreads its Checker: messages.go, nodes.go,
-// sockets.go, options.go, connects.go and edges.go.
+// sockets.go, options.go, connects.go, edges.go and names.go.
 
 // A checker turns a parsed file into a model.Topology, reporting every
 // problem it meets on the way. It declares every name first, then defines
 // messages, nodes and sockets, resolves connect references, and last runs
-// the checks that need the whole topology (edges.go).
+// the checks that need the whole topology (edges.go, names.go).
 type checker struct {
 	diagnoser
 	docs *syntax.Comments

@@ -10,5 +10,6 @@
 // hclsyntax is to hcl: what leaves this package is the model, Diagnostics,
 // and the Pos and Range they carry. The checker is one type spread over
 // files by pass: check.go (its state and the order of passes),
-// messages.go, nodes.go, sockets.go, options.go, connects.go and edges.go.
+// messages.go, nodes.go, sockets.go, options.go, connects.go, edges.go and
+// names.go (names the generated Go code cannot use).
 package dsl
