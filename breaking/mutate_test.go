@@ -315,9 +315,9 @@ func mutate(name string, src []byte, t *model.Topology) []mutation {
 					e.add("safe heartbeat", full+" heartbeats every 500ms", splice(L, k, k+1, "        heartbeat { interval 500ms liveness 3 }"), nil, true)
 					e.add("WIRE heartbeat", full+" drops its heartbeat", splice(L, k, k+1), nil, true)
 				case "retry":
-					e.add("WIRE retry", full+" waits 1s", splice(L, k, k+1, "        retry { timeout 1s retries 3 reopen }"), nil, true)
-					e.add("safe retry", full+" waits 5s", splice(L, k, k+1, "        retry { timeout 5s retries 3 reopen }"), nil, true)
-					e.add("safe retry", full+" retries more", splice(L, k, k+1, "        retry { timeout 2500ms retries 5 reopen }"), nil, true)
+					e.add("WIRE retry", full+" waits 1s", splice(L, k, k+1, "        retry { timeout 1s tries 3 reopen }"), nil, true)
+					e.add("safe retry", full+" waits 5s", splice(L, k, k+1, "        retry { timeout 5s tries 3 reopen }"), nil, true)
+					e.add("safe retry", full+" retries more", splice(L, k, k+1, "        retry { timeout 2500ms tries 5 reopen }"), nil, true)
 				}
 			}
 			if s.Type == model.REQ && s.Retry == nil {

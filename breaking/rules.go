@@ -8,8 +8,8 @@
 // longer pair, and, on every connection an old and a new node would make,
 // each message one side sends against what the other side's version
 // receives (message kind, multipart frames, constant bytes, JSON fields,
-// SUB prefixes, maximum message size), and the heartbeat and retry
-// policies. CODE rules find changes to the generated Go API that a
+// SUB prefixes, maximum message size), the security mechanism, and the
+// heartbeat and retry policies. CODE rules find changes to the generated Go API that a
 // handler uses (a type, field, socket, node or param renamed or removed,
 // a socket type changed to one the peers still talk to).
 //
@@ -71,6 +71,7 @@ const (
 	MaxMsgSizeLowered  = "WIRE_MAX_MSG_SIZE_LOWERED"
 	HeartbeatTooSlow   = "WIRE_HEARTBEAT_TOO_SLOW"
 	RetryGivesUpSooner = "WIRE_RETRY_GIVES_UP_SOONER"
+	SecurityChanged    = "WIRE_SECURITY_CHANGED"
 	TopologyRenamed    = "CODE_TOPOLOGY_RENAMED"
 	NodeRenamed        = "CODE_NODE_RENAMED"
 	SocketRenamed      = "CODE_SOCKET_RENAMED"
@@ -105,6 +106,7 @@ var Rules = []Rule{
 	{MaxMsgSizeLowered, Wire, "a receiver's max_msg_size was lowered or set below what old peers may send"},
 	{HeartbeatTooSlow, Wire, "one side's heartbeats come less often than the other side's liveness allows"},
 	{RetryGivesUpSooner, Wire, "a REQ retry gives up on a request sooner than before"},
+	{SecurityChanged, Wire, "the security mechanism or CURVE server key of a connection changed, so an old and a new end fail the handshake"},
 	{TopologyRenamed, Code, "the topology was renamed: the Go package of its message types changed"},
 	{NodeRenamed, Code, "a node was renamed: its generated package changed"},
 	{SocketRenamed, Code, "a socket was renamed: its generated handle and methods changed"},

@@ -124,6 +124,7 @@ func (c *comparison) checkPair(p pair) {
 			continue
 		}
 		c.checkTypes(p, m.from, m.to)
+		c.checkSecurity(m.from, m.to)
 		c.checkFlow(m.from, m.to)
 		c.checkFlow(m.to, m.from)
 		c.checkHeartbeat(m.from, m.to)
@@ -446,4 +447,62 @@ func (c *comparison) checkRetry(os, ns *model.Socket) {
 	}
 	c.report(RetryGivesUpSooner, c.new.stmtAt(ns, "retry", ""), nil,
 		"%s waits %s for each reply where it %s; a server that answered in time before is now given up on", sockName(ns), ns.Retry.Timeout, was)
+}
+
+// securityMeets reports whether two ends agree on ZMTP security: both
+// NULL, or CURVE with one server and one client that expects the server's
+// key (a literal serverkey, when one is given, must not have changed: the
+// server's key is the same in both versions, as keys are not in the
+// topology).
+func securityMeets(client, server *model.Socket) bool {
+	a, b := client.Curve, server.Curve
+	switch {
+	case a == nil && b == nil:
+		return true
+	case a == nil || b == nil:
+		return false
+	}
+	return a.Server != b.Server
+}
+
+// checkSecurity reports a connection between an old and a new end whose
+// security does not meet (each version's own ends do: check sees to it).
+func (c *comparison) checkSecurity(from, to *model.Socket) {
+	if securityMeets(from, to) {
+		if from.Curve == nil || to.Curve == nil {
+			return
+		}
+		// Both CURVE: a client's literal server key must be the one the
+		// other version's client had.
+		for _, s := range []*model.Socket{from, to} {
+			if s.Curve.Server || s.Curve.ServerKey == "" {
+				continue
+			}
+			o := c.same(s)
+			if o != nil && o.Curve != nil && o.Curve.ServerKey != "" && o.Curve.ServerKey != s.Curve.ServerKey {
+				n := s
+				if !c.versions[s] {
+					n = o
+				}
+				c.report(SecurityChanged, c.new.stmtAt(n, "curve", ""), nil,
+					"%s expects another CURVE server key than before; one version's client fails the handshake with the other version's server", sockName(n))
+			}
+		}
+		return
+	}
+	newEnd, oldEnd := from, to
+	if !c.versions[from] {
+		newEnd, oldEnd = to, from
+	}
+	desc := func(s *model.Socket) string {
+		switch {
+		case s.Curve == nil:
+			return "no security (NULL)"
+		case s.Curve.Server:
+			return "CURVE as server"
+		}
+		return "CURVE as client"
+	}
+	c.report(SecurityChanged, c.new.stmtAt(newEnd, "curve", ""), nil,
+		"new %s uses %s and old %s %s, so their handshake fails", sockName(newEnd), desc(newEnd), sockName(oldEnd), desc(oldEnd))
 }

@@ -177,10 +177,11 @@ func simulate(ctx context.Context, old, new *model.Topology, ids map[string]stri
 	return verdict{}
 }
 
-// runtimeType is the runtime's constant for a model socket type (the two
-// enumerations are in different orders).
+// runtimeType is the runtime's constant for a model socket type, by name
+// (the two enumerations need not be in one order).
 func runtimeType(t model.SocketType) runtime.Type {
-	for rt := runtime.PAIR; rt <= runtime.XSUB; rt++ {
+	for _, rt := range []runtime.Type{runtime.PAIR, runtime.REQ, runtime.REP, runtime.DEALER, runtime.ROUTER,
+		runtime.PUB, runtime.SUB, runtime.XPUB, runtime.XSUB, runtime.PUSH, runtime.PULL} {
 		if rt.String() == t.String() {
 			return rt
 		}

@@ -89,7 +89,8 @@
 // constant bytes or JSON fields (removed, renamed, retyped, list against
 // single value) changed, a SUB prefix that no longer matches what is
 // published, a max_msg_size lowered, heartbeats slower than the peer's
-// liveness, a retry that gives up sooner. CODE rules find changes to the
+// liveness, a retry that gives up sooner, a connection's security (CURVE
+// or none, a client's server key) changed. CODE rules find changes to the
 // generated Go API that handlers use: a topology, node, socket, message,
 // frame or param renamed or removed, a send removed, a socket type changed
 // to one its peers still talk to. Adding an optional
