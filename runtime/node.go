@@ -80,6 +80,12 @@ type Settings struct {
 	// Keys is the directory of CURVE certificates (-keys), for a node
 	// with CURVE sockets.
 	Keys string
+	// LogFormat is how the program logs: text (slog's key=value) or json.
+	LogFormat string
+	// MetricsAddr, if not empty, is where the program serves its metrics,
+	// health and readiness over HTTP (ServeMetrics): host:port, port 0
+	// picking one (logged as "metrics listening").
+	MetricsAddr string
 
 	verbose bool
 }
@@ -103,6 +109,10 @@ func (p *Program) ownFlags(s *Settings) []Flag {
 		Flag{Name: "log-level", Env: p.EnvPrefix + "LOG_LEVEL", Value: (*levelValue)(&s.LogLevel),
 			Usage: "log at `level` and above: debug, info, warn or error"},
 		Flag{Name: "v", Value: &s.verbose, Usage: "log debug messages too; the same as -log-level debug"},
+		Flag{Name: "log-format", Env: p.EnvPrefix + "LOG_FORMAT", Value: &s.LogFormat,
+			Usage: "log as `format`: text or json (one JSON object a line)"},
+		Flag{Name: "metrics.addr", Env: p.EnvPrefix + "METRICS_ADDR", Value: &s.MetricsAddr,
+			Usage: "serve Prometheus metrics on http://`host:port`/metrics, with /healthz and /readyz (port 0 picks one; empty: off)"},
 	)
 }
 
@@ -130,9 +140,12 @@ func (p *Program) usage() string {
 // lookupEnv, and returns what the runtime's own flags say. It writes
 // errors and -h help to out; after -h it returns flag.ErrHelp.
 func (p *Program) Parse(args []string, lookupEnv func(string) (string, bool), out io.Writer) (*Settings, error) {
-	s := &Settings{}
+	s := &Settings{LogFormat: "text"}
 	flags := append(p.Flags[:len(p.Flags):len(p.Flags)], p.ownFlags(s)...)
 	check := func() error {
+		if s.LogFormat != "text" && s.LogFormat != "json" {
+			return fmt.Errorf("-log-format %q: want text or json", s.LogFormat)
+		}
 		if p.Replicas > 1 && (s.Replica < 0 || s.Replica >= p.Replicas) {
 			return fmt.Errorf("-replica %d: want 0 to %d", s.Replica, p.Replicas-1)
 		}
@@ -153,11 +166,15 @@ type levelValue slog.Level
 func (l *levelValue) String() string     { return (*slog.Level)(l).String() }
 func (l *levelValue) Set(s string) error { return (*slog.Level)(l).UnmarshalText([]byte(s)) }
 
-// Logger returns the logger of a node program: text on standard error at
-// s's level, each record naming the node and, if it has several, the
-// replica.
+// Logger returns the logger of a node program: text (or JSON, with
+// -log-format json) on standard error at s's level, each record naming the
+// node and, if it has several, the replica.
 func (p *Program) Logger(s *Settings, w io.Writer) *slog.Logger {
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: s.LogLevel})).With("node", p.Node)
+	var h slog.Handler = slog.NewTextHandler(w, &slog.HandlerOptions{Level: s.LogLevel})
+	if s.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: s.LogLevel})
+	}
+	log := slog.New(h).With("node", p.Node)
 	if p.Replicas > 1 {
 		log = log.With("replica", s.Replica)
 	}
@@ -367,11 +384,23 @@ func Main[N, H any](p *Program, node func(*NodeState) N, newHandler func(N) (H, 
 // run opens the node's sockets, starts it and runs its tasks; the
 // sockets are closed when it returns.
 func (p *Program) run(ctx context.Context, s *Settings, log *slog.Logger, start func(*NodeState) ([]Task, error)) error {
+	var metrics *MetricsServer
+	if s.MetricsAddr != "" {
+		var err error
+		metrics, err = ServeMetrics(s.MetricsAddr, MetricsLabels{Topology: p.Topology, Node: p.Node, Replica: s.Replica}, log)
+		if err != nil {
+			return err
+		}
+		defer metrics.Close()
+	}
 	st, err := p.Open(s, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if metrics != nil {
+		metrics.Opened()
+	}
 	tasks, err := start(st)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"log/slog"
@@ -58,6 +59,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{nil, map[string]string{"BAR_REP_HEARTBEAT_LIVENESS": "0"}, `invalid value "0" for $BAR_REP_HEARTBEAT_LIVENESS: must be at least 1`},
 		{[]string{"-replica", "2"}, nil, "-replica 2: want 0 to 1"},
 		{nil, map[string]string{"BAR_LOG_LEVEL": "loud"}, "$BAR_LOG_LEVEL"},
+		{[]string{"-log-format", "xml"}, nil, `-log-format "xml": want text or json`},
 	} {
 		var binds []string
 		drink, hb := "", Heartbeat{}
@@ -83,6 +85,7 @@ func TestHelpNamesEnvironmentVariables(t *testing.T) {
 		"-rep.heartbeat.liveness intervals", "(default 3)",
 		"-replica int", "which of the 2 replicas this process is, from 0 ($BAR_REPLICA)",
 		"-log-level level", "$BAR_LOG_LEVEL", "-v\t",
+		"-log-format format", "$BAR_LOG_FORMAT", "-metrics.addr host:port", "$BAR_METRICS_ADDR",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-h does not say %q:\n%s", want, out.String())
@@ -91,10 +94,10 @@ func TestHelpNamesEnvironmentVariables(t *testing.T) {
 }
 
 func TestCommonFlags(t *testing.T) {
-	if got, want := CommonFlags(1), []string{"log-level", "v"}; !reflect.DeepEqual(got, want) {
+	if got, want := CommonFlags(1), []string{"log-level", "v", "log-format", "metrics.addr"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("CommonFlags(1) = %q, want %q", got, want)
 	}
-	if got, want := CommonFlags(3), []string{"replica", "log-level", "v"}; !reflect.DeepEqual(got, want) {
+	if got, want := CommonFlags(3), []string{"replica", "log-level", "v", "log-format", "metrics.addr"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("CommonFlags(3) = %q, want %q", got, want)
 	}
 }
@@ -133,5 +136,27 @@ func TestSplitEnvelope(t *testing.T) {
 		if !reflect.DeepEqual(Msg(env), tt.env) || !reflect.DeepEqual(body, tt.body) {
 			t.Errorf("SplitEnvelope(%q, router=%v) = %q, %q; want %q, %q", tt.m, tt.router, env, body, tt.env, tt.body)
 		}
+	}
+}
+
+// TestLogFormatJSON: -log-format json logs one JSON object a line, with
+// the node and replica.
+func TestLogFormatJSON(t *testing.T) {
+	var binds []string
+	drink, hb := "", Heartbeat{}
+	p := testProgram(&binds, &drink, &hb)
+	var out bytes.Buffer
+	s, err := p.Parse([]string{"-log-format", "json", "-replica", "1"}, func(string) (string, bool) { return "", false }, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	p.Logger(s, &logged).Info("listening", "addr", "tcp://127.0.0.1:1")
+	var rec map[string]any
+	if err := json.Unmarshal(logged.Bytes(), &rec); err != nil {
+		t.Fatalf("%v: %q", err, logged.String())
+	}
+	if rec["msg"] != "listening" || rec["node"] != "bar" || rec["replica"] != 1.0 || rec["addr"] != "tcp://127.0.0.1:1" {
+		t.Errorf("%v", rec)
 	}
 }

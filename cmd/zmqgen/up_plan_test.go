@@ -42,7 +42,7 @@ func TestUpPlan(t *testing.T) {
 		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
 		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
-		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level, v)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level, v, log-format, metrics.addr)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
 		{[]string{"-set", "bad.count=0x10", "-set", "bad.pause=250ms", "-only=bad"}, "bad -count=0x10 -pause=250ms"},
 		{[]string{"-set", "bad.count=abc"}, `error: -set bad.count=abc: parameter count is an int: want a whole number such as 10, not "abc"`},
