@@ -422,6 +422,12 @@
 //	-restart                restart a node that fails, with backoff
 //	-stdin NODE             give up's standard input to NODE (NODE.i for
 //	                        a replica), for a node that waits for Enter
+//	-ui ADDR                serve a live picture of the running topology
+//	                        at http://ADDR/ (e.g. 127.0.0.1:8080): its
+//	                        graph with each edge's messages per second,
+//	                        drops and queue depth, each node's replicas,
+//	                        restarts and state, from the nodes' metrics
+//	                        endpoints (up passes them -metrics.addr)
 //	-grace DURATION         how long a node may take to stop after SIGTERM
 //	                        before it is killed (default 10s)
 //	-color auto|always|never

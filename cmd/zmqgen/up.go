@@ -72,6 +72,12 @@ Flags:
 	                        as the guide's producers do; the other nodes
 	                        read nothing. up then reads the terminal, so
 	                        run it in the foreground
+	-ui ADDR                serve a live picture of the running topology
+	                        at http://ADDR/ (e.g. 127.0.0.1:8080): its
+	                        graph with each edge's messages per second,
+	                        drops and queue depth, each node's replicas,
+	                        restarts and state, from the nodes' metrics
+	                        endpoints (up passes them -metrics.addr)
 	-grace DURATION         how long a node may take to stop after SIGTERM
 	                        before it is killed (default 10s)
 	-color auto|always|never
@@ -98,6 +104,7 @@ type upOptions struct {
 	color    string
 	nodeArgs []string
 	keys     string    // -keys: the CURVE certificates' directory
+	ui       string    // -ui: where to serve the live page
 	stdin    string    // -stdin: the process that gets stdinSrc
 	stdinSrc io.Reader // up's standard input
 }
@@ -157,6 +164,7 @@ func parseUpArgs(args []string, stdout, stderr io.Writer) (opts *upOptions, code
 	fl.StringVar(&opts.color, "color", "auto", "")
 	fl.StringVar(&opts.stdin, "stdin", "", "")
 	fl.StringVar(&opts.keys, "keys", "", "")
+	fl.StringVar(&opts.ui, "ui", "", "")
 	positional, code, done := parseInterleaved(fl, args, upUsage, stdout, stderr)
 	if done {
 		return nil, code, true
@@ -243,6 +251,14 @@ func upTopology(topo *model.Topology, topoDir string, opts *upOptions, interrupt
 	if err := buildNodes(topoDir, plan, bin, interrupt, stderr); err != nil {
 		fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
 		return exitFail
+	}
+	if opts.ui != "" {
+		ui, err := startUI(opts.ui, topo, plan, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "zmqgen up: %v\n", err)
+			return exitFail
+		}
+		defer ui.Close()
 	}
 	color := opts.color == "always" || opts.color == "auto" && isTerminal(stdout)
 	s := newSupervisor(plan, stdout, stderr, color)

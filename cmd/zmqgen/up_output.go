@@ -68,6 +68,7 @@ type lineWriter struct {
 	out    *output
 	prefix string
 	buf    []byte
+	watch  func(line []byte) // if not nil, sees each line (up -ui reads the metrics address)
 }
 
 func (l *lineWriter) Write(b []byte) (int, error) {
@@ -77,6 +78,9 @@ func (l *lineWriter) Write(b []byte) (int, error) {
 		i := bytes.IndexByte(l.buf[start:], '\n')
 		if i < 0 {
 			break
+		}
+		if l.watch != nil {
+			l.watch(l.buf[start : start+i+1])
 		}
 		l.out.line(l.prefix, l.buf[start:start+i+1])
 		start += i + 1

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zmqgen/zmqgen/codegen"
 	"github.com/zmqgen/zmqgen/dsl/model"
+	"github.com/zmqgen/zmqgen/internal/liveui"
 )
 
 // Planning: which processes up runs, with which arguments, in which order.
@@ -33,6 +34,7 @@ type proc struct {
 	fails   int // consecutive failures, for the backoff
 	// readyOnce is set when up no longer waits for the node to listen.
 	readyOnce bool
+	ui        *liveui.Proc // with -ui: what the live page shows of it
 }
 
 // planUp turns the topology and the options into the processes to run, in

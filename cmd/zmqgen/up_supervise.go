@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zmqgen/zmqgen/internal/liveui"
 	"github.com/zmqgen/zmqgen/runtime"
 )
 
@@ -74,6 +75,9 @@ func (s *supervisor) say(format string, args ...any) {
 func (s *supervisor) start(p *proc) error {
 	stdout := &lineWriter{out: s.out, prefix: p.prefix}
 	stderr := &lineWriter{out: s.out, prefix: p.prefix}
+	if p.ui != nil {
+		stderr.watch = p.ui.WatchLine
+	}
 	cmd := exec.Command(p.binary, p.args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	var ready *os.File
@@ -111,6 +115,7 @@ func (s *supervisor) start(p *proc) error {
 		return err
 	}
 	p.cmd, p.started = cmd, time.Now()
+	p.ui.SetState(liveui.StateRunning)
 	if ready != nil {
 		go s.watchReady(p, ready)
 	}
@@ -281,13 +286,16 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 			p.cmd = nil
 			switch {
 			case stopping:
+				p.ui.SetState(liveui.StateStopped)
 				if ev.err != nil && !isTermination(ev.err) {
 					s.say("%s: %v", p.name, ev.err)
 				}
 			case ev.err == nil:
+				p.ui.SetState(liveui.StateExited)
 				s.say("%s exited with code 0", p.name)
 				p.fails = 0
 			case s.restart:
+				p.ui.SetState(liveui.StateRestarting)
 				if ran >= restartReset {
 					p.fails = 0
 				}
@@ -297,6 +305,7 @@ func (s *supervisor) run(interrupt <-chan os.Signal) int {
 				pending++
 				time.AfterFunc(delay, func() { s.restarts <- p })
 			default:
+				p.ui.SetState(liveui.StateFailed)
 				s.say("%s failed (%v); stopping the other nodes", p.name, ev.err)
 				status = exitFail
 				stop()

@@ -167,13 +167,15 @@ func scrapeAll(ctx context.Context, client *http.Client, procs []*Proc) (map[str
 					v := value(m)
 					sock := l["socket"]
 					switch name {
-					case "peer_messages_sent_total", "peer_messages_received_total", "peer_connected":
-						add(key(name, p.Node, sock, port(l["peer"])), v)
-						if name == "peer_connected" {
-							add(key("peer_series", p.Node, sock, port(l["peer"])), 1)
+					case "peer_messages_sent_total", "peer_messages_received_total", "peer_connected", "peer_queue_messages":
+						// By the peer's port, and over every peer (anyPort)
+						// for an edge whose endpoint -set changed.
+						for _, pt := range []string{port(l["peer"]), anyPort} {
+							add(key(name, p.Node, sock, pt), v)
+							if name == "peer_connected" && l["peer"] != "other" {
+								add(key("peer_series", p.Node, sock, pt), 1)
+							}
 						}
-					case "peer_queue_messages":
-						add(key(name, p.Node, sock, port(l["peer"])), v)
 					case "socket_drops_total":
 						add(key(name, p.Node, sock), v)
 					case "socket_queue_messages", "socket_messages_sent_total", "socket_messages_received_total":
@@ -201,6 +203,9 @@ func value(m *dto.Metric) float64 {
 	}
 	return 0
 }
+
+// anyPort keys the sums over every peer of a socket.
+const anyPort = "*"
 
 // port is the port of an endpoint ("tcp://localhost:5558" → "5558"); an
 // address without one is itself.
@@ -285,17 +290,27 @@ func compute(g *Graph, procs []*Proc, cur, prev *sample, answered map[*Proc]bool
 			nl.State = "ready"
 		}
 	}
+	edgesOf := map[string]int{}
+	for _, e := range g.Edges {
+		edgesOf[key(e.ConnNode, e.ConnSocket)]++
+	}
 	for _, e := range g.Edges {
 		el := &EdgeLive{}
 		fwd, back := "peer_messages_sent_total", "peer_messages_received_total"
 		if !e.ConnectorSends {
 			fwd, back = back, fwd
 		}
-		fk := key(fwd, e.ConnNode, e.ConnSocket, e.Port)
+		pt := e.Port
+		if cur.v[key("peer_series", e.ConnNode, e.ConnSocket, pt)] == 0 && edgesOf[key(e.ConnNode, e.ConnSocket)] == 1 {
+			// The endpoint is not the topology's (up -set): the socket's
+			// only edge is all its peers.
+			pt = anyPort
+		}
+		fk := key(fwd, e.ConnNode, e.ConnSocket, pt)
 		el.Rate = rate(fk)
 		el.Total = cur.v[fk]
 		if e.Both {
-			el.RateBack = rate(key(back, e.ConnNode, e.ConnSocket, e.Port))
+			el.RateBack = rate(key(back, e.ConnNode, e.ConnSocket, pt))
 		}
 		sender, sendSock := e.ConnNode, e.ConnSocket
 		if !e.ConnectorSends {
@@ -304,10 +319,10 @@ func compute(g *Graph, procs []*Proc, cur, prev *sample, answered map[*Proc]bool
 		dk := key("socket_drops_total", sender, sendSock)
 		el.Drops = cur.v[dk]
 		el.DropRate = rate(dk)
-		el.Queue = cur.v[key("peer_queue_messages", e.ConnNode, e.ConnSocket, e.Port)] +
+		el.Queue = cur.v[key("peer_queue_messages", e.ConnNode, e.ConnSocket, pt)] +
 			cur.v[key("socket_queue_messages", e.BindNode, e.BindSocket)]
-		series := cur.v[key("peer_series", e.ConnNode, e.ConnSocket, e.Port)]
-		el.Up = series > 0 && cur.v[key("peer_connected", e.ConnNode, e.ConnSocket, e.Port)] == series
+		series := cur.v[key("peer_series", e.ConnNode, e.ConnSocket, pt)]
+		el.Up = series > 0 && cur.v[key("peer_connected", e.ConnNode, e.ConnSocket, pt)] == series
 		live.Edges[e.ID] = el
 		live.Rate += el.Rate + el.RateBack
 		live.Drops += el.Drops
