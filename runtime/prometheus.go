@@ -81,6 +81,7 @@ func MetricFamilies() []string {
 // process.
 type statsCollector struct {
 	descs map[string]*prometheus.Desc
+	node  string
 	ready func() error
 }
 
@@ -88,7 +89,7 @@ type statsCollector struct {
 // named socket of the process (Stats), labelled with l. ready, if not nil,
 // says whether the node is ready (node_ready).
 func NewCollector(l MetricsLabels, ready func() error) prometheus.Collector {
-	c := &statsCollector{descs: make(map[string]*prometheus.Desc), ready: ready}
+	c := &statsCollector{descs: make(map[string]*prometheus.Desc), node: l.Node, ready: ready}
 	for _, f := range metricFamilies {
 		c.descs[f.name] = prometheus.NewDesc("zmqgen_"+f.name, f.help, f.labels, l.constLabels())
 	}
@@ -101,9 +102,11 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// socketLabel is the socket's name without its node ("node.socket").
-func socketLabel(name string) string {
-	if _, s, ok := strings.Cut(name, "."); ok {
+// socketLabel is the socket's name without its node: a generated node
+// names its sockets "node.socket". A socket of another name (several nodes
+// in one process, as in tests) keeps its whole name.
+func socketLabel(name, node string) string {
+	if s, ok := strings.CutPrefix(name, node+"."); ok {
 		return s
 	}
 	return name
@@ -118,10 +121,10 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	seen := map[string]bool{}
 	for _, s := range Stats() {
-		sock := socketLabel(s.Name)
+		sock := socketLabel(s.Name, c.node)
 		if seen[sock] {
-			// Two sockets whose names differ only in the node (a test
-			// process): one series each would collide.
+			// "node.x" and a socket named "x": one series each would
+			// collide.
 			continue
 		}
 		seen[sock] = true

@@ -68,10 +68,12 @@ func pipeline(t *testing.T) (*Graph, []*Proc) {
 		{ID: "n_dst", Name: "dst", Replicas: 1, Sockets: []*Socket{{ID: "s_dst_in", Name: "in" + t.Name(), Type: "PULL"}}},
 	}, Edges: []*Edge{{
 		ID: "e0", From: "s_src_out", To: "s_dst_in", Label: []string{"Task"},
-		ConnNode: "src", ConnSocket: "out" + t.Name(), BindNode: "dst", BindSocket: "in" + t.Name(),
+		ConnNode: "src", ConnSocket: "src.out" + t.Name(), BindNode: "dst", BindSocket: "dst.in" + t.Name(),
 		Port: port, ConnectorSends: true,
 	}}}
-	// One process serves both "nodes" here; the page only needs a URL per process.
+	// One process serves both "nodes" here (its metrics name the sockets
+	// in full: they are not of its node "n"); the page only needs a URL per
+	// process.
 	src, dst := NewProc("src", "src", 0), NewProc("dst", "dst", 0)
 	for _, p := range []*Proc{src, dst} {
 		p.SetState(StateRunning)
