@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,12 +72,18 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// metricsRuns numbers the runs of TestMetricsEndpoint.
+var metricsRuns atomic.Int64
+
 // TestMetricsEndpoint serves a node's metrics, scrapes them with the
 // Prometheus text parser and finds every family with its labels and the
 // counts the sockets made; /readyz follows the connect endpoints.
 func TestMetricsEndpoint(t *testing.T) {
 	ctx := testCtx(t)
-	node := strings.ReplaceAll(t.Name(), "/", "_")
+	// The counters of a socket name are the process's (a socket reopened
+	// under its name adds to them), so each run of the test (-count) takes
+	// names of its own.
+	node := fmt.Sprintf("%s_%d", strings.ReplaceAll(t.Name(), "/", "_"), metricsRuns.Add(1))
 	srv, err := ServeMetrics("127.0.0.1:0", MetricsLabels{Topology: "demo", Node: node, Replica: 1}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
