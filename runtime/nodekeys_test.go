@@ -18,7 +18,7 @@ func TestNodeKeys(t *testing.T) {
 		}
 	}
 	hub := &Program{Topology: "t", Node: "hub", EnvPrefix: "HUB_", Sockets: []*SocketConfig{
-		{Name: "in", Type: PULL, Bind: []string{"tcp://127.0.0.1:0"}, Curve: &CurveSocket{Server: true}},
+		{Name: "hubin", Type: PULL, Bind: []string{"tcp://127.0.0.1:0"}, Curve: &CurveSocket{Server: true}},
 	}}
 	var help bytes.Buffer
 	if _, err := hub.Parse([]string{"-h"}, func(string) (string, bool) { return "", false }, &help); !strings.Contains(help.String(), "-keys directory") || !strings.Contains(help.String(), "$HUB_KEYS") {
@@ -36,9 +36,9 @@ func TestNodeKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hs.Close()
-	in := hs.Handle("in").sock
+	in := hs.Handle("hubin").sock
 	spoke := &Program{Topology: "t", Node: "spoke", Sockets: []*SocketConfig{
-		{Name: "out", Type: PUSH, Connect: in.Addrs(), Curve: &CurveSocket{ServerNode: "hub"}},
+		{Name: "spokeout", Type: PUSH, Connect: in.Addrs(), Curve: &CurveSocket{ServerNode: "hub"}},
 	}}
 	ss, err := spoke.Open(&Settings{Keys: dir}, quietLogger())
 	if err != nil {
@@ -46,7 +46,7 @@ func TestNodeKeys(t *testing.T) {
 	}
 	defer ss.Close()
 	ctx := testCtx(t)
-	if err := ss.Handle("out").sock.Send(ctx, Msg{[]byte("secured")}); err != nil {
+	if err := ss.Handle("spokeout").sock.Send(ctx, Msg{[]byte("secured")}); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := in.Recv(ctx); err != nil || string(m[0]) != "secured" {
