@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -41,7 +42,8 @@ const (
 	// when the socket sets no maximum message size.
 	maxCommand = 1 << 20
 
-	writeBufSize = 64 << 10
+	writeBufSize  = 64 << 10
+	firstWriteBuf = 4 << 10
 	// maxReadBatch bounds the messages a reader hands to the incoming
 	// queue at once.
 	maxReadBatch = 256
@@ -368,7 +370,10 @@ func (p *peer) queued() int {
 // when the queue is empty.
 func (p *peer) writeLoop() {
 	defer close(p.writerDone)
-	bw := bufio.NewWriterSize(p.conn, writeBufSize)
+	// The buffer starts small, so that an idle connection holds little,
+	// and grows to writeBufSize at the first batch that overflows it.
+	cw := &countingWriter{w: p.conn}
+	bw := bufio.NewWriterSize(cw, firstWriteBuf)
 	var batch []outItem
 	var hdr [9]byte
 	for {
@@ -427,6 +432,7 @@ func (p *peer) writeLoop() {
 			p.c.fireSpace()
 		}
 		var msgs, bytes uint64
+		writes := cw.n
 		for i := range batch {
 			it := &batch[i]
 			n := len(it.m)
@@ -474,7 +480,28 @@ func (p *peer) writeLoop() {
 			p.fail(err)
 			return
 		}
+		if cw.n != writes && bw.Size() < writeBufSize {
+			// The batch overflowed the small buffer: traffic, not a
+			// trickle.
+			if err := bw.Flush(); err != nil {
+				p.fail(err)
+				return
+			}
+			bw = bufio.NewWriterSize(cw, writeBufSize)
+		}
 	}
+}
+
+// countingWriter counts the writes made through it, so that the writer
+// can tell when its buffer overflowed.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.n++
+	return c.w.Write(b)
 }
 
 // activityReader is what the frameReader reads from: before each read
@@ -536,7 +563,12 @@ func (p *peer) readLoop() error {
 // readMsg reads one message (all its frames) or one command.
 func (p *peer) readMsg(r *frameReader) (Msg, bool, error) {
 	if len(p.fslab) < 8 {
-		p.fslab = make([][]byte, 512)
+		// A small slab first: an idle connection should hold little.
+		n := 512
+		if p.fslab == nil {
+			n = 32
+		}
+		p.fslab = make([][]byte, n)
 	}
 	frames := p.fslab[:0]
 	router := p.c.typ == ROUTER

@@ -20,10 +20,16 @@ type frameReader struct {
 	// body is read straight into its own allocation instead of into the
 	// buffer and copied out (libzmq's decoder does the same).
 	big bool
+	// size is the size of the next buffer: it starts at firstChunk, so
+	// that an idle connection holds little, and doubles up to chunkSize
+	// each time a read fills all the room it was given (the peer is
+	// sending faster than we read).
+	size int
 }
 
 const (
-	chunkSize = 128 << 10
+	firstChunk = 4 << 10
+	chunkSize  = 128 << 10
 	// minRead is the least room worth a read system call: with less left
 	// at the end of the buffer, the unread bytes move to a new one.
 	minRead = 16 << 10
@@ -41,10 +47,13 @@ func newFrameReader(src io.Reader) *frameReader {
 // fill makes at least n bytes readable (n ≤ chunkSize).
 func (f *frameReader) fill(n int) error {
 	for f.w-f.r < n {
-		if len(f.buf)-f.r < n || len(f.buf)-f.w < minRead && f.w-f.r < n {
+		if len(f.buf)-f.r < n || len(f.buf)-f.w < min(minRead, len(f.buf)/4) && f.w-f.r < n {
 			// Move what is unread to a fresh buffer: the old one may be
 			// referenced by delivered messages, so it is never reused.
-			nb := make([]byte, chunkSize)
+			if f.size == 0 {
+				f.size = firstChunk
+			}
+			nb := make([]byte, max(f.size, n))
 			f.w = copy(nb, f.buf[f.r:f.w])
 			f.r = 0
 			f.buf = nb
@@ -54,6 +63,9 @@ func (f *frameReader) fill(n int) error {
 			end = max(f.w+bigRead, f.r+n)
 		}
 		k, err := f.src.Read(f.buf[f.w:end])
+		if k == end-f.w && f.size < chunkSize && !f.big {
+			f.size *= 2
+		}
 		f.w += k
 		if err != nil {
 			if f.w-f.r >= n {

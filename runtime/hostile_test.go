@@ -799,3 +799,24 @@ func TestHostileManyFrames(t *testing.T) {
 		t.Errorf("%d warnings, want 1 about the frames:\n%s", w, logs.String())
 	}
 }
+
+// TestIdleConnectionHeap reports what an idle connection costs a bound
+// socket (issue 17: about 212 KB of heap each, most of it never touched).
+// It is a measurement, printed with -v; the bound it checks is loose
+// (1 MB per connection), so that only a leak fails it.
+func TestIdleConnectionHeap(t *testing.T) {
+	pull := newSock(t, PULL)
+	ep := bindAny(t, pull)
+	before := liveHeap()
+	const n = 200
+	for range n {
+		conn := rawDial(t, ep)
+		conn.Write(append(nullGreeting(), readyCmd("PUSH")...))
+	}
+	waitStats(t, "connections", pull.Stats, func(st SocketStats) bool { return st.Peers >= n })
+	per := growth(before) * (1 << 20) / n
+	t.Logf("%d idle connections: %.1f KB of live heap each", n, per/1024)
+	if per > 1<<20 {
+		t.Errorf("%.0f KB per idle connection", per/1024)
+	}
+}
