@@ -12,7 +12,8 @@ require (
 	github.com/prometheus/common v0.73.1
 	go.lsp.dev/jsonrpc2 v0.10.0
 	go.lsp.dev/protocol v0.12.0
-	golang.org/x/crypto v0.45.0
+	golang.org/x/crypto v0.58.0
+	golang.org/x/net v0.62.0
 	golang.org/x/tools v0.52.0
 )
 

@@ -22,7 +22,12 @@
 // port, which Addrs reports. Connect may come before the Bind it connects
 // to: every connect endpoint is dialled, and redialled whenever its
 // connection is lost, with the reconnect backoff (100ms by default, as
-// libzmq's ZMQ_RECONNECT_IVL).
+// libzmq's ZMQ_RECONNECT_IVL). A tcp endpoint's host name is resolved
+// again on every dial, not once at Connect (libzmq and JeroMQ resolve it
+// once): a peer that comes back on another address, as a restarted
+// Kubernetes pod behind a Service name does, is found at the address the
+// name then has, by the next reconnect. Of a name's several addresses the
+// first that accepts is used.
 //
 // Routing is libzmq's: PUSH, DEALER, REQ (and PAIR) send to their pipes in
 // turn, skipping a pipe whose queue is full, and wait while every queue is

@@ -89,9 +89,19 @@ func listen(e endpoint) (net.Listener, string, error) {
 	return nil, "", fmt.Errorf("zmq: unsupported transport %q", e.transport)
 }
 
+// resolver looks up the host names of tcp endpoints; nil is the system's
+// (net.DefaultResolver). Tests point it at a DNS server of their own.
+var resolver *net.Resolver
+
 // dial opens a connection to e; ctx cancels a dial in progress.
+//
+// A host name is resolved here, on every dial, never once at connect:
+// the connect loop calls dial for each reconnect, so a peer that comes
+// back on another address (a restarted Kubernetes pod behind a Service
+// name) is found at the address its name has then. net.Dialer tries the
+// name's addresses in turn until one answers.
 func dial(ctx context.Context, e endpoint) (net.Conn, error) {
-	var d net.Dialer
+	d := net.Dialer{Resolver: resolver}
 	switch e.transport {
 	case "tcp":
 		return d.DialContext(ctx, "tcp", e.addr)
