@@ -31,7 +31,8 @@
 //     time.Duration), set from the .ztopo's default, then the environment
 //     variable NODE_PARAM, then the flag -param, which wins.
 //   - Node: Params, Replica (which of the node's replicas this process is,
-//     from -replica), Logger (*slog.Logger on stderr, -v / -log-level), and
+//     from -replica) and, for a node with replicas, Replicas (how many run:
+//     the .ztopo's count unless -replicas says otherwise), Logger (*slog.Logger on stderr, -v / -log-level), and
 //     one field per socket holding its typed handle, open and bound or
 //     connected (-sock.bind, -sock.connect, $NODE_SOCK_BIND, ... override
 //     the .ztopo's endpoints; lists are comma-separated).

@@ -131,12 +131,14 @@ func (ng *nodeGen) genNode(f *jen.File) {
 		s.Comment("Params are the node's parameters.")
 		s.Id("Params").Id("Params")
 		if ng.replicated() {
-			s.Comment(fmt.Sprintf("Replica says which of the %d replicas of the node this process is,", ng.n.Replicas))
-			s.Comment(fmt.Sprintf("from 0 (-replica, $%s).", envName(ng.n.Name, "replica")))
+			s.Comment("Replica says which of the node's replicas this process is, from 0")
+			s.Comment(fmt.Sprintf("(-replica, $%s), and Replicas how many run: %d as the .ztopo", envName(ng.n.Name, "replica"), ng.n.Replicas))
+			s.Comment(fmt.Sprintf("says, unless -replicas ($%s) says otherwise.", envName(ng.n.Name, "replicas")))
+			s.List(jen.Id("Replica"), jen.Id("Replicas")).Int()
 		} else {
 			s.Comment("Replica is 0: the node has one replica.")
+			s.Id("Replica").Int()
 		}
-		s.Id("Replica").Int()
 		s.Comment("Logger logs to standard error at the level -v or -log-level sets.")
 		s.Id("Logger").Op("*").Qual("log/slog", "Logger")
 		for _, sk := range ng.socks {

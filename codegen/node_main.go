@@ -210,8 +210,11 @@ func (ng *nodeGen) genNewNode(f *jen.File) {
 	f.Line()
 	f.Comment("node returns the Node on the sockets the runtime opened.")
 	f.Func().Params(jen.Id("c").Op("*").Id("zmqgenConfig")).Id("node").Params(jen.Id("s").Op("*").Qual(RuntimePath, "NodeState")).Op("*").Id("Node").BlockFunc(func(b *jen.Group) {
-		b.Id("n").Op(":=").Op("&").Id("Node").Values(jen.Id("Params").Op(":").Id("c").Dot("Params"),
-			jen.Id("Replica").Op(":").Id("s").Dot("Replica"), jen.Id("Logger").Op(":").Id("s").Dot("Logger"))
+		fields := []jen.Code{jen.Id("Params").Op(":").Id("c").Dot("Params"), jen.Id("Replica").Op(":").Id("s").Dot("Replica")}
+		if ng.replicated() {
+			fields = append(fields, jen.Id("Replicas").Op(":").Id("s").Dot("Replicas"))
+		}
+		b.Id("n").Op(":=").Op("&").Id("Node").Values(append(fields, jen.Id("Logger").Op(":").Id("s").Dot("Logger"))...)
 		for _, s := range ng.socks {
 			base := s.handleBase()
 			fields := []jen.Code{jen.Id(base).Op(":").Id("s").Dot(base).Call(jen.Lit(s.Name))}

@@ -52,7 +52,7 @@ var (
 		"runtime": "node programs import the zmqgen runtime as runtime",
 	}
 	messageMethods = []string{"MarshalZMQ", "UnmarshalZMQ"}
-	nodeFields     = []string{"Params", "Replica", "Logger"}
+	nodeFields     = []string{"Params", "Replica", "Replicas", "Logger"}
 )
 
 // socketGoName is the Go name of socket s: its Node field, and with
@@ -200,6 +200,8 @@ func nodeClashes(n *model.Node, report func(Clash)) {
 	envs.keep("$"+envName(n.Name, "log", "level"), "the -log-level flag reads it")
 	if n.Replicas > 1 {
 		envs.keep("$"+envName(n.Name, "replica"), "the -replica flag reads it")
+		flags.keep("-replicas", "a node with replicas has its own -replicas")
+		envs.keep("$"+envName(n.Name, "replicas"), "the -replicas flag reads it")
 	}
 	fields := newNamespace("become", "the Go field", report)
 	for _, p := range n.Params {

@@ -67,19 +67,24 @@ func (f *Flag) define(fs *flag.FlagSet) {
 // after it is written.
 func parseFlags(name, usage string, flags []Flag, args []string, lookupEnv func(string) (string, bool), check func() error, out io.Writer) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, usage)
-		fs.PrintDefaults()
-	}
+	// The flag package's own messages are replaced by usageError's one
+	// line; only -h prints the help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	for i := range flags {
 		flags[i].define(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(out)
+			fmt.Fprint(out, usage)
+			fs.PrintDefaults()
+			return err
+		}
+		return usageError(fs, out, "%v", err)
 	}
 	if fs.NArg() > 0 {
-		return usageError(fs, "unexpected argument %q", fs.Arg(0))
+		return usageError(fs, out, "unexpected argument %q", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -89,22 +94,22 @@ func parseFlags(name, usage string, flags []Flag, args []string, lookupEnv func(
 		}
 		if v, ok := lookupEnv(f.Env); ok {
 			if err := fs.Set(f.Name, v); err != nil {
-				return usageError(fs, "invalid value %q for $%s: %v", v, f.Env, err)
+				return usageError(fs, out, "invalid value %q for $%s: %v", v, f.Env, err)
 			}
 		}
 	}
 	if err := check(); err != nil {
-		return usageError(fs, "%v", err)
+		return usageError(fs, out, "%v", err)
 	}
 	return nil
 }
 
-// usageError reports a usage error as flag.FlagSet.Parse does: the error,
-// then the help.
-func usageError(fs *flag.FlagSet, format string, args ...any) error {
+// usageError reports a usage error on one line, naming the program and
+// where its help is: the whole help would bury the one line that matters
+// (under zmqgen up, among every node's output).
+func usageError(fs *flag.FlagSet, out io.Writer, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	fmt.Fprintln(fs.Output(), err)
-	fs.Usage()
+	fmt.Fprintf(out, "%s: %v (-h lists the flags)\n", fs.Name(), err)
 	return err
 }
 

@@ -75,6 +75,9 @@ type SocketConfig struct {
 type Settings struct {
 	// Replica says which of the node's replicas this process is, from 0.
 	Replica int
+	// Replicas is how many replicas run: the .ztopo's count unless
+	// -replicas says otherwise (zmqgen up -replicas passes it to each).
+	Replicas int
 	// LogLevel is the level the program logs at.
 	LogLevel slog.Level
 	// Keys is the directory of CURVE certificates (-keys), for a node
@@ -98,8 +101,12 @@ type Settings struct {
 func (p *Program) ownFlags(s *Settings) []Flag {
 	var out []Flag
 	if p.Replicas > 1 {
-		out = append(out, Flag{Name: "replica", Env: p.EnvPrefix + "REPLICA", Value: &s.Replica,
-			Usage: fmt.Sprintf("which of the %d replicas this process is, from 0", p.Replicas)})
+		s.Replicas = p.Replicas
+		out = append(out,
+			Flag{Name: "replica", Env: p.EnvPrefix + "REPLICA", Value: &s.Replica,
+				Usage: "which replica this process is, from 0 to replicas-1"},
+			Flag{Name: "replicas", Env: p.EnvPrefix + "REPLICAS", Value: &s.Replicas,
+				Usage: "how many replicas of the node run"})
 	}
 	if p.hasCurve() {
 		out = append(out, Flag{Name: "keys", Env: p.EnvPrefix + "KEYS", Value: &s.Keys,
@@ -146,8 +153,12 @@ func (p *Program) Parse(args []string, lookupEnv func(string) (string, bool), ou
 		if s.LogFormat != "text" && s.LogFormat != "json" {
 			return fmt.Errorf("-log-format %q: want text or json", s.LogFormat)
 		}
-		if p.Replicas > 1 && (s.Replica < 0 || s.Replica >= p.Replicas) {
-			return fmt.Errorf("-replica %d: want 0 to %d", s.Replica, p.Replicas-1)
+		switch {
+		case p.Replicas <= 1:
+		case s.Replicas < 1:
+			return fmt.Errorf("-replicas %d: want 1 or more", s.Replicas)
+		case s.Replica < 0 || s.Replica >= s.Replicas:
+			return fmt.Errorf("-replica %d: want 0 to %d (-replicas is %d)", s.Replica, s.Replicas-1, s.Replicas)
 		}
 		return nil
 	}
@@ -184,8 +195,9 @@ func (p *Program) Logger(s *Settings, w io.Writer) *slog.Logger {
 // A NodeState is a node whose sockets are open: what a generated program
 // makes its Node from.
 type NodeState struct {
-	// Replica says which of the node's replicas this process is, from 0.
-	Replica int
+	// Replica says which of the node's replicas this process is, from 0,
+	// and Replicas how many run (1 for a node without replicas).
+	Replica, Replicas int
 	// Logger is the node's logger.
 	Logger *slog.Logger
 
@@ -212,7 +224,7 @@ func (o openSocket) close() error {
 // connecting them; bound addresses are logged ("listening", with the real
 // port). On an error it closes the sockets it opened.
 func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
-	st := &NodeState{Replica: s.Replica, Logger: log}
+	st := &NodeState{Replica: s.Replica, Replicas: max(s.Replicas, 1), Logger: log}
 	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS"}
 	for _, c := range p.Sockets {
 		var curve []Option

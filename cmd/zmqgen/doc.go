@@ -306,6 +306,9 @@
 //	                        float, bool or duration ($TILL_GREETING)
 //	-replica N              which replica this process is, from 0, for a
 //	                        node declared with replicas ($TILL_REPLICA)
+//	-replicas N             how many replicas run, the .ztopo's count by
+//	                        default ($TILL_REPLICAS); -replica must be
+//	                        below it
 //	-log-level LEVEL        debug, info (the default), warn or error
 //	                        ($TILL_LOG_LEVEL)
 //	-v                      the same as -log-level debug
@@ -410,8 +413,10 @@
 //
 //	-only NODE,...          run only these nodes
 //	-replicas NODE=N,...    run N copies of NODE instead of what the
-//	                        topology says (repeatable); replica i of a
-//	                        node declared with replicas gets -replica=i
+//	                        topology says (repeatable); each copy of a
+//	                        node declared with replicas gets -replicas=N
+//	                        and -replica=i, i from 0 to N-1 (the copies
+//	                        of another node run alike)
 //	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
 //	                        parameter, a socket's endpoints, any other
 //	                        flag of the node's program (see its -h), or

@@ -52,8 +52,10 @@ Flags:
 
 	-only NODE,...          run only these nodes
 	-replicas NODE=N,...    run N copies of NODE instead of what the
-	                        topology says (repeatable); replica i of a
-	                        node declared with replicas gets -replica=i
+	                        topology says (repeatable); each copy of a
+	                        node declared with replicas gets -replicas=N
+	                        and -replica=i, i from 0 to N-1 (the copies
+	                        of another node run alike)
 	-set NODE.NAME=VALUE    pass -NAME=VALUE to every copy of NODE: a
 	                        parameter (-set server1.drink=tea), a
 	                        socket's endpoints, comma-separated, in place

@@ -98,9 +98,11 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 				p.name = n.Name + "." + strconv.Itoa(i)
 			}
 			// Only a node the topology declares with replicas has the
-			// -replica flag; copies of any other node all run as it would.
-			if n.Replicas > 1 && count > 1 {
-				p.args = append(p.args, "-replica="+strconv.Itoa(i))
+			// -replica and -replicas flags: each copy learns the count
+			// and its index in it. Copies of any other node all run as
+			// it would.
+			if n.Replicas > 1 {
+				p.args = append(p.args, "-replicas="+strconv.Itoa(count), "-replica="+strconv.Itoa(i))
 			}
 			if opts.keys != "" && slices.Contains(curveNodes(t), n.Name) {
 				// Absolute: a node need not run where up does.
@@ -154,8 +156,10 @@ func parseSet(t *model.Topology, set string) (node, flagArg string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("-set %s: %v", set, err)
 	}
-	if name == "replica" || !slices.Contains(valid, name) {
-		valid = slices.DeleteFunc(valid, func(f string) bool { return f == "replica" })
+	// up itself says which replica each copy is, and how many run.
+	upsOwn := func(f string) bool { return f == "replica" || f == "replicas" }
+	if upsOwn(name) || !slices.Contains(valid, name) {
+		valid = slices.DeleteFunc(valid, upsOwn)
 		return "", "", fmt.Errorf("-set %s: node %s has no setting %q (it has: %s)", set, node, name, strings.Join(valid, ", "))
 	}
 	for _, p := range n.Params {

@@ -34,12 +34,12 @@ func TestUpPlan(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "server.0 -replica=0; server.1 -replica=1; client; bad"},
-		{[]string{"-only", "client,server", "-replicas", "server=1"}, "server; client"},
+		{nil, "server.0 -replicas=2 -replica=0; server.1 -replicas=2 -replica=1; client; bad"},
+		{[]string{"-only", "client,server", "-replicas", "server=1"}, "server -replicas=1 -replica=0; client"},
 		{[]string{"-replicas", "server=0,client=2"}, "client.0; client.1; bad"},
-		{[]string{"-replicas", "server=3", "-only=server"}, "server.0 -replica=0; server.1 -replica=1; server.2 -replica=2"},
+		{[]string{"-replicas", "server=3", "-only=server"}, "server.0 -replicas=3 -replica=0; server.1 -replicas=3 -replica=1; server.2 -replicas=3 -replica=2"},
 		{[]string{"-set", "bad.mode=serve", "-only=bad", "--", "-x"}, "bad -mode=serve -x"},
-		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -rep.bind=tcp://*:7000"},
+		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -replicas=1 -replica=0 -rep.bind=tcp://*:7000"},
 		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level, v, log-format, metrics.addr)`},

@@ -38,6 +38,7 @@ import (
 
 func main() {
 	replica := flag.Int("replica", 0, "")
+	flag.Int("replicas", 1, "")
 	mode := flag.String("mode", %[2]q, "")
 	greeting := flag.String("greeting", "hello", "")
 	marker := flag.String("marker", "", "flaky: fail when this file does not exist yet, creating it")
@@ -655,6 +656,49 @@ func TestUpRefusesBadSetBeforeBuilding(t *testing.T) {
 	want := `zmqgen up: -set client.requests=abc: parameter requests is an int: want a whole number such as 10, not "abc"` + "\n"
 	if code != exitUsage || stderr.String() != want || stdout.String() != "" {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit %d, stderr:\n%s", code, stderr.String(), exitUsage, want)
+	}
+}
+
+// TestUpReplicasAboveTheTopologys runs the broker example with more
+// servers than its .ztopo declares, and fewer clients: each copy learns
+// the count (-replicas) and its index in it, and runs.
+func TestUpReplicasAboveTheTopologys(t *testing.T) {
+	dir := generatedTopology(t, "broker", "broker", "client", "server")
+	front, back := freePort(t), freePort(t)
+	ep := func(port int) string { return fmt.Sprintf("tcp://127.0.0.1:%d", port) }
+	var stdout, stderr syncBuffer
+	interrupt := make(chan os.Signal, 1)
+	res := make(chan int, 1)
+	go func() {
+		res <- up([]string{dir, "-replicas", "server=3,client=1",
+			"-set", "broker.frontend.bind=" + ep(front), "-set", "broker.backend.bind=" + ep(back),
+			"-set", "client.req.connect=" + ep(front), "-set", "server.rep.connect=" + ep(back),
+			"-set", "client.requests=3", "-set", "server.log-level=debug",
+		}, nil, interrupt, &stdout, &stderr)
+	}()
+	waitFor(t, &stderr, "zmqgen up: client exited with code 0\n")
+	waitFor(t, &stdout, "server.0 | ", "server.1 | ", "server.2 | ")
+	interrupt <- os.Interrupt
+	select {
+	case code := <-res:
+		if code != exitOK {
+			t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("up did not stop; stderr:\n%s", stderr.String())
+	}
+	out := stdout.String()
+	for i := range 3 {
+		// The runtime's logs name the replica (debug: "zmq: connected").
+		if re := fmt.Sprintf(`(?m)^server\.%d \| .* node=server replica=%d `, i, i); !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("no log line of server.%d as replica %d:\n%s", i, i, out)
+		}
+	}
+	if n := len(regexp.MustCompile(`(?m)^client +\| Received reply \d \[b'World'\]$`).FindAllString(out, -1)); n != 3 {
+		t.Errorf("the client got %d replies, want 3:\n%s", n, out)
+	}
+	if strings.Contains(stderr.String(), "failed") {
+		t.Errorf("a node failed:\n%s", stderr.String())
 	}
 }
 

@@ -40,9 +40,10 @@ type Params struct {
 type Node struct {
 	// Params are the node's parameters.
 	Params Params
-	// Replica says which of the 2 replicas of the node this process is,
-	// from 0 (-replica, $SERVER_REPLICA).
-	Replica int
+	// Replica says which of the node's replicas this process is, from 0
+	// (-replica, $SERVER_REPLICA), and Replicas how many run: 2 as the .ztopo
+	// says, unless -replicas ($SERVER_REPLICAS) says otherwise.
+	Replica, Replicas int
 	// Logger logs to standard error at the level -v or -log-level sets.
 	Logger *slog.Logger
 
@@ -129,7 +130,7 @@ func (c *zmqgenConfig) program() *runtime.Program {
 
 // node returns the Node on the sockets the runtime opened.
 func (c *zmqgenConfig) node(s *runtime.NodeState) *Node {
-	n := &Node{Params: c.Params, Replica: s.Replica, Logger: s.Logger}
+	n := &Node{Params: c.Params, Replica: s.Replica, Replicas: s.Replicas, Logger: s.Logger}
 	n.Rep = &RepSocket{Handle: s.Handle("rep")}
 	return n
 }
