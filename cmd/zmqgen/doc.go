@@ -19,6 +19,7 @@
 //	lsp       run the language server for editors
 //	up        build and run every node of a topology
 //	version   print zmqgen's version
+//	vet       report handler methods the generated code no longer calls
 //
 // "zmqgen <command> -h" prints the usage of a command, which says what
 // its section below says; "zmqgen help" prints the list above. The
@@ -471,6 +472,25 @@
 //
 // Exit status: 0 when the editor shuts the server down, 1 when the
 // connection fails, 2 when the command line is wrong.
+//
+// # zmqgen vet
+//
+// Usage:
+//
+//	zmqgen vet [PACKAGES]
+//
+// Vet loads the Go packages of generated node programs (default ./...,
+// named as the go command names packages, with golang.org/x/tools's
+// go/packages) and reports each handler method that the generated code no
+// longer calls: a method Run or Serve<Socket> of a type that implements
+// the node's Handler, when Handler has no such method. A topology change
+// leaves one behind, and it compiles: when a REP socket jobs becomes a
+// DEALER, Run serves it and ServeJobs is dead code that looks alive. A
+// missing or mistyped handler method does not compile; a method left
+// behind is what only vet finds. Each finding is a line on standard
+// error, file:line:col: warning: message, at the method. Exit status: 0
+// when nothing is found, 1 when something is or a package does not load,
+// 2 for a wrong command line.
 //
 // # zmqgen version
 //

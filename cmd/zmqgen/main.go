@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"graph":    {"draw a topology as Graphviz dot or Mermaid", graphUsage, runGraph},
 	"up":       {"build and run every node of a topology", upUsage, runUp},
 	"version":  {"print zmqgen's version", versionUsage, runVersion},
+	"vet":      {"report handler methods the generated code no longer calls", vetUsage, runVet},
 }
 
 // Version is zmqgen's version.
