@@ -83,8 +83,8 @@
 // string / []byte for the builtins). A socket with several recv (send)
 // types has the same methods, with In (Out) the interface of those types,
 // aliased in the node's package as <Sock>In (<Sock>Out): Recv returns one
-// of them, which a type switch tells apart, and Send, Publish and Request
-// take any of them. One method per direction, rather than one per type,
+// of them, which a type switch tells apart, and Send and Request take any
+// of them. One method per direction, rather than one per type,
 // keeps the handle's API the same shape whatever the .ztopo declares, and
 // the switch on what arrived mirrors the value sent:
 //
@@ -101,7 +101,7 @@
 //	             runtime.Requester, OnRetry(func(left int)) reports retries,
 //	             and Retry() returns the policy (runtime.RequestHandle)
 //	REP          served by Handler.Serve<Sock>(ctx, In) (Out, error)
-//	PUB, XPUB    Publish(ctx, Out) error            XPUB also: Recv(ctx) (In, error)
+//	PUB, XPUB    Send(ctx, Out) error               XPUB also: Recv(ctx) (In, error)
 //	SUB, XSUB    Recv(ctx) (In, error), Subscribe(prefix), Unsubscribe(prefix),
 //	             Subscriptions() []string (runtime.SubHandle)
 //	PUSH         Send(ctx, Out) error

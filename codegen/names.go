@@ -70,11 +70,11 @@ func (s *sock) polled() bool {
 	return len(s.Recv) > 0 && !s.Type.Lockstep()
 }
 
-// sendMethod is the name of the method that sends on the socket.
+// sendMethod is the name of the method that sends on the socket: Send,
+// one verb for every socket type that sends (PUB's included), but for
+// REQ's Request, which is a round trip.
 func (s *sock) sendMethod() string {
 	switch s.Type {
-	case model.PUB, model.XPUB:
-		return "Publish"
 	case model.REQ:
 		return "Request"
 	}

@@ -330,7 +330,7 @@ func (ng *nodeGen) genPolicies(f *jen.File, s *sock, recv *jen.Statement) {
 func sendDoc(t model.SocketType) string {
 	switch t {
 	case model.PUB, model.XPUB:
-		return "Publish sends msg to every subscriber whose filters let it through; with\nno subscriber it is dropped."
+		return "Send publishes msg to every subscriber whose filters let it through; with\nno subscriber it is dropped."
 	case model.PUSH:
 		return "Send sends msg to the next peer in turn (round robin), waiting while no\npeer can take it."
 	case model.PAIR:

@@ -34,5 +34,5 @@ func (h *handler) Run(ctx context.Context) error {
 	fmt.Printf("Total elapsed time: %d msec\n", time.Since(start).Milliseconds())
 
 	// Tell the workers to exit; closing the socket delivers it.
-	return h.n.Controller.Publish(ctx, "KILL")
+	return h.n.Controller.Send(ctx, "KILL")
 }

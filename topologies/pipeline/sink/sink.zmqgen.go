@@ -82,9 +82,9 @@ type ControllerSocket struct {
 	*runtime.Handle
 }
 
-// Publish sends msg to every subscriber whose filters let it through; with
+// Send publishes msg to every subscriber whose filters let it through; with
 // no subscriber it is dropped.
-func (s *ControllerSocket) Publish(ctx context.Context, msg pipeline.Kill) error {
+func (s *ControllerSocket) Send(ctx context.Context, msg pipeline.Kill) error {
 	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 

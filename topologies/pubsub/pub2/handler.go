@@ -15,6 +15,6 @@ func newHandler(n *Node) (Handler, error) { return &handler{n: n}, nil }
 // Run publishes an update every Params.Interval until the node is stopped.
 func (h *handler) Run(ctx context.Context) error {
 	return weather.Publish(ctx, h.n.Params.Seed, h.n.Params.Interval, func(ctx context.Context, u string) error {
-		return h.n.Pub.Publish(ctx, pubsub.Update(u))
+		return h.n.Pub.Send(ctx, pubsub.Update(u))
 	})
 }

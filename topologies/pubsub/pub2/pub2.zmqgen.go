@@ -68,9 +68,9 @@ type PubSocket struct {
 	*runtime.Handle
 }
 
-// Publish sends msg to every subscriber whose filters let it through; with
+// Send publishes msg to every subscriber whose filters let it through; with
 // no subscriber it is dropped.
-func (s *PubSocket) Publish(ctx context.Context, msg pubsub.Update) error {
+func (s *PubSocket) Send(ctx context.Context, msg pubsub.Update) error {
 	return runtime.SendValue(ctx, s.Raw(), msg)
 }
 
