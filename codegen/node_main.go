@@ -273,11 +273,49 @@ func (ng *nodeGen) flags() []flagDef {
 	for _, p := range ng.n.Params {
 		help := oneLine(p.Doc)
 		if help == "" {
-			help = "parameter " + p.Name
+			help = paramHelp(p)
 		}
 		out = append(out, flagDef{p.Name, envName(ng.n.Name, p.Name), jen.Op("&").Id("c").Dot("Params").Dot(exported(p.Name)), help})
 	}
 	return out
+}
+
+// paramHelp is the -h text of a parameter the .ztopo does not comment: its
+// type, and its default when the flag package would not show one (it
+// leaves out zero values).
+func paramHelp(p *model.Param) string {
+	a := "a"
+	if p.Type == model.ParamInt {
+		a = "an"
+	}
+	help := fmt.Sprintf("%s %s parameter", a, p.Type)
+	switch d := p.Default.(type) {
+	case nil:
+	case string:
+		if d != "" {
+			return help
+		}
+	case int64:
+		if d != 0 {
+			return help
+		}
+	case float64:
+		if d != 0 {
+			return help
+		}
+	case bool:
+		if d {
+			return help
+		}
+	case time.Duration:
+		if d != 0 {
+			return help
+		}
+	default:
+		return help
+	}
+	zero := map[model.ParamType]string{model.ParamString: `""`, model.ParamInt: "0", model.ParamFloat: "0", model.ParamBool: "false", model.ParamDuration: "0s"}[p.Type]
+	return help + ", " + zero + " by default"
 }
 
 // socketFlags are the flags of socket s: its endpoints, identity,

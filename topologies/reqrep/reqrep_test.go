@@ -119,7 +119,7 @@ func runReqRep(t *testing.T, srvLang, cliLang e2e.Lang) {
 // flag did not, a flag wins over its variable, and a bad value is a usage
 // error (status 2) that names the variable.
 func TestFlagsAndEnvironment(t *testing.T) {
-	bins := e2e.Build(t, server1.Pkg, client.Pkg)
+	bins := e2e.Build(t, server1.Pkg, server2.Pkg, client.Pkg)
 	help := exec.Command(bins[server1.Pkg], "-h")
 	out, err := help.CombinedOutput()
 	if err != nil {
@@ -136,6 +136,12 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("server1 -h does not say %q:\n%s", want, out)
 		}
+	}
+
+	// A param without a comment in the .ztopo: -h still says its type.
+	out, err = exec.Command(bins[server2.Pkg], "-h").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-delay duration\n    \ta duration parameter ($SERVER2_DELAY) (default 1s)\n") {
+		t.Errorf("server2 -h does not give -delay's type: %v\n%s", err, out)
 	}
 
 	bad := exec.Command(bins[server1.Pkg])

@@ -125,8 +125,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "pub.bind", Env: "PUB2_PUB_BIND", Value: runtime.EndpointsFlag(&c.Pub.Bind), Usage: "endpoints socket pub binds, comma-separated"},
 			{Name: "pub.connect", Env: "PUB2_PUB_CONNECT", Value: runtime.EndpointsFlag(&c.Pub.Connect), Usage: "endpoints socket pub connects to, comma-separated"},
-			{Name: "interval", Env: "PUB2_INTERVAL", Value: &c.Params.Interval, Usage: "parameter interval"},
-			{Name: "seed", Env: "PUB2_SEED", Value: &c.Params.Seed, Usage: "parameter seed"},
+			{Name: "interval", Env: "PUB2_INTERVAL", Value: &c.Params.Interval, Usage: "a duration parameter"},
+			{Name: "seed", Env: "PUB2_SEED", Value: &c.Params.Seed, Usage: "an int parameter, 0 by default"},
 		},
 	}
 }

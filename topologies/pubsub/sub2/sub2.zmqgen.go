@@ -124,7 +124,7 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "sub.bind", Env: "SUB2_SUB_BIND", Value: runtime.EndpointsFlag(&c.Sub.Bind), Usage: "endpoints socket sub binds, comma-separated"},
 			{Name: "sub.connect", Env: "SUB2_SUB_CONNECT", Value: runtime.EndpointsFlag(&c.Sub.Connect), Usage: "endpoints socket sub connects to, comma-separated"},
 			{Name: "sub.subscribe", Env: "SUB2_SUB_SUBSCRIBE", Value: runtime.PrefixesFlag(&c.Sub.Subscribe), Usage: "`prefixes` socket sub subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)"},
-			{Name: "updates", Env: "SUB2_UPDATES", Value: &c.Params.Updates, Usage: "parameter updates"},
+			{Name: "updates", Env: "SUB2_UPDATES", Value: &c.Params.Updates, Usage: "an int parameter"},
 		},
 	}
 }

@@ -123,8 +123,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "rep.bind", Env: "SERVER2_REP_BIND", Value: runtime.EndpointsFlag(&c.Rep.Bind), Usage: "endpoints socket rep binds, comma-separated"},
 			{Name: "rep.connect", Env: "SERVER2_REP_CONNECT", Value: runtime.EndpointsFlag(&c.Rep.Connect), Usage: "endpoints socket rep connects to, comma-separated"},
 			{Name: "rep.identity", Env: "SERVER2_REP_IDENTITY", Value: runtime.IdentityFlag(&c.Rep.Identity), Usage: "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
-			{Name: "drink", Env: "SERVER2_DRINK", Value: &c.Params.Drink, Usage: "parameter drink"},
-			{Name: "delay", Env: "SERVER2_DELAY", Value: &c.Params.Delay, Usage: "parameter delay"},
+			{Name: "drink", Env: "SERVER2_DRINK", Value: &c.Params.Drink, Usage: "a string parameter"},
+			{Name: "delay", Env: "SERVER2_DELAY", Value: &c.Params.Delay, Usage: "a duration parameter"},
 		},
 	}
 }
