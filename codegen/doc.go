@@ -108,7 +108,9 @@
 //	PULL         Recv(ctx) (In, error)
 //	PAIR         Send(ctx, Out) error, Recv(ctx) (In, error)
 //	ROUTER       Recv(ctx) (Envelope, In, error), Send(ctx, Envelope, Out) error
-//	DEALER       the same; to talk to a REP peer send Envelope{{}}
+//	DEALER       the same; to talk to a REP peer send Envelope{{}}. Send
+//	             waits while no peer is connected: in a Poll loop, give it
+//	             a ctx with a deadline, or send from another goroutine
 //
 // A handle embeds the runtime's part of it (runtime.Handle, SubHandle or
 // RequestHandle), whose methods it has. Every handle but a retrying REQ's

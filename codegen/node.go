@@ -398,7 +398,11 @@ func (ng *nodeGen) genEnvelopeSend(f *jen.File, s *sock, recv, ctx *jen.Statemen
 	} else {
 		f.Comment("Send sends the frames of env, then msg, to the next peer in turn (round")
 		f.Comment("robin). A REP peer wants an envelope that ends with an empty frame, such")
-		f.Comment("as Envelope{{}}.")
+		f.Comment("as Envelope{{}}. With no peer connected, Send waits until one connects or")
+		f.Comment("ctx ends, as libzmq's DEALER does, and a loop that also receives (Poll)")
+		f.Comment("stalls meanwhile: give such a Send a ctx with a deadline")
+		f.Comment("(context.WithTimeout) and handle its error, or send from a goroutine of")
+		f.Comment("its own.")
 	}
 	f.Func().Params(recv.Clone()).Id("Send").Params(ctx.Clone(), jen.Id("env").Id("Envelope"), jen.Id("msg").Add(ng.setType(s.Out))).Error().Block(
 		jen.Return(jen.Qual(RuntimePath, "SendEnvelope").Call(jen.Id("ctx"), jen.Id("s").Dot("Raw").Call(), jen.Id("env"), ng.setMarshaler(s.Out, jen.Id("msg")))))

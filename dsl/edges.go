@@ -71,7 +71,9 @@ func (check *checker) checkBinds() {
 					}
 				}
 				all = append(all, owner{si, b})
-				if si.s.Retry != nil {
+				// Retry on a socket that is not REQ is already an error of
+				// its own (options.go); one is enough.
+				if si.s.Retry != nil && si.s.Type == model.REQ {
 					check.errorf(b.stmt.Addr, "%s has a retry policy, which reopens the socket on each retry, so it can only connect", sockName(si))
 				}
 				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" {
