@@ -191,7 +191,7 @@ func nodeClashes(n *model.Node, report func(Clash)) {
 		report(Clash{Thing: n, What: node, Verb: "become", As: "a directory and a Go identifier", Reason: strconv.Quote(n.Name) + " is a Go keyword"})
 	}
 	// The program's own flags, the runtime's (-log-level, -v, and
-	// -replica with replicas), and -h and -help, the flag package's.
+	// -replica and -replicas with replicas), and -h and -help, the flag package's.
 	flags := newNamespace("become", "the flag", report)
 	envs := newNamespace("read", "", report)
 	for _, f := range append(runtime.CommonFlags(n.Replicas), "h", "help") {
@@ -200,7 +200,6 @@ func nodeClashes(n *model.Node, report func(Clash)) {
 	envs.keep("$"+envName(n.Name, "log", "level"), "the -log-level flag reads it")
 	if n.Replicas > 1 {
 		envs.keep("$"+envName(n.Name, "replica"), "the -replica flag reads it")
-		flags.keep("-replicas", "a node with replicas has its own -replicas")
 		envs.keep("$"+envName(n.Name, "replicas"), "the -replicas flag reads it")
 	}
 	fields := newNamespace("become", "the Go field", report)
