@@ -95,7 +95,11 @@ type BackendSocket struct {
 
 // Send sends the frames of env, then msg, to the next peer in turn (round
 // robin). A REP peer wants an envelope that ends with an empty frame, such
-// as Envelope{{}}.
+// as Envelope{{}}. With no peer connected, Send waits until one connects or
+// ctx ends, as libzmq's DEALER does, and a loop that also receives (Poll)
+// stalls meanwhile: give such a Send a ctx with a deadline
+// (context.WithTimeout) and handle its error, or send from a goroutine of
+// its own.
 func (s *BackendSocket) Send(ctx context.Context, env Envelope, msg securebroker.Request) error {
 	return runtime.SendEnvelope(ctx, s.Raw(), env, msg)
 }
