@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -20,9 +21,26 @@ func TestAttachNotifiesReadiness(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	t.Setenv(ReadyFDEnv, strconv.Itoa(int(w.Fd())))
+	// The runtime takes the descriptor for its own (an *os.File, whose
+	// finalizer closes it): give it a duplicate, and close that when the
+	// test ends. Handing it w's own descriptor closed that number twice,
+	// the second time (at a later GC) under whatever socket of another
+	// test had been given the number since (TestUnwrittenSurviveDrop and
+	// TestMetricsEndpoint failed with "bad file descriptor" and lost peers).
+	dup, err := syscall.Dup(int(w.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(ReadyFDEnv, strconv.Itoa(dup))
 	readyFD.once, readyFD.f = sync.Once{}, nil
-	defer func() { readyFD.once, readyFD.f = sync.Once{}, nil }()
+	defer func() {
+		if readyFD.f != nil {
+			readyFD.f.Close()
+		} else {
+			syscall.Close(dup)
+		}
+		readyFD.once, readyFD.f = sync.Once{}, nil
+	}()
 
 	// A socket that only connects says nothing; one that binds, once.
 	c := NewSocket(PUSH, WithName("n.out"), WithLogger(quietLogger()))
