@@ -11,6 +11,7 @@
 //
 //	breaking  report changes that break a running mixed-version system
 //	check     check topologies and report diagnostics
+//	deploy    write Kubernetes or Compose manifests for a topology
 //	fmt       format .ztopo files
 //	generate  generate Go programs from topologies
 //	graph     draw a topology as Graphviz dot or Mermaid
@@ -154,6 +155,44 @@
 // some file has errors, 2 when the command line is wrong. In CI:
 //
 //	zmqgen check ./...
+//
+// # zmqgen deploy
+//
+//	zmqgen deploy -target k8s|compose [-image REF] [-namespace NS] FILE|DIR
+//
+// Deploy prints manifests that run the topology on Kubernetes or Docker
+// Compose with every endpoint wired: a reference such as "connect
+// sink.receiver", which zmqgen up connects to localhost, is connected to
+// the name of the Service (or compose service) of the socket it names,
+// through the node program's own environment variable
+// ($WORKER_RECEIVER_CONNECT), and every tcp bind listens on every
+// interface. Node programs resolve a name again on every reconnect, so a
+// peer restarted on a new address is found again.
+//
+// The Kubernetes objects are built with the official typed API (k8s.io/api)
+// and printed as YAML documents: a Deployment per node with one replica; a
+// StatefulSet per node with replicas (pod N runs -replica N, from its
+// apps.kubernetes.io/pod-index label) with its headless Service; and a
+// Service per socket bound on tcp, NODE-SOCKET, headless when the node has
+// replicas. Resources are left for you to set; readiness and liveness
+// probes use the node's health endpoint (/readyz, /healthz on
+// -metrics.addr); a node with CURVE sockets mounts its own secret key and
+// the others' public keys from the Secret TOPOLOGY-keys, which you make
+// from zmqgen keys' files (kubectl create secret generic TOPOLOGY-keys
+// --from-file=DIR). The compose file has a service per replica, each known
+// on the network by its node's name too. The output is deterministic;
+// golden/deploy holds it for every shipped topology.
+//
+// Flags:
+//
+//	-target k8s       Kubernetes objects (apps/v1, v1)
+//	-target compose   a Docker Compose file
+//	-image REF        the image holding every node's program on its PATH
+//	                  under the node's name (default zmqgen-TOPOLOGY:latest)
+//	-namespace NS     the Kubernetes objects' namespace (default: none)
+//
+// Exit status: 0 on success, 1 when the topology has errors, 2 on a wrong
+// command line.
 //
 // # zmqgen fmt
 //

@@ -29,6 +29,7 @@ type command struct {
 var commands = map[string]command{
 	"breaking": {"report changes that break a running mixed-version system", breakingUsage, runBreaking},
 	"check":    {"check topologies and report diagnostics", checkUsage, runCheck},
+	"deploy":   {"write Kubernetes or Compose manifests for a topology", deployUsage, runDeploy},
 	"fmt":      {"format .ztopo files", fmtUsage, runFmt},
 	"generate": {"generate Go programs from topologies", generateUsage, runGenerate},
 	"init":     {"write starter handler files that do not exist yet", initUsage, runInit},

@@ -53,6 +53,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"up", "-color", "pink", "a"}, `-color "pink": want auto, always or never`},
 		{[]string{"up", "-grace", "-1s", "a"}, "-grace -1s: must not be negative"},
 		{[]string{"up", "-replicas", "x", "a"}, `invalid value "x" for flag -replicas: want NODE=N with N ≥ 0, got "x"`},
+		{[]string{"deploy", "-target", "k8s"}, "want one FILE or DIR"},
+		{[]string{"deploy", "x.ztopo"}, `-target "": want k8s or compose`},
+		{[]string{"deploy", "-target", "helm", "x.ztopo"}, `-target "helm": want k8s or compose`},
 		{[]string{"version", "x"}, "takes no arguments"},
 		{[]string{"lsp", "x"}, "takes no arguments"},
 	} {
