@@ -37,7 +37,8 @@ The Kubernetes objects, in the topology's order, one YAML document each:
 	Deployment    a node with one replica: a pod running the node's program
 	StatefulSet   a node with replicas: pod N gets -replica N (the pod's
 	              apps.kubernetes.io/pod-index label, as $NODE_REPLICA),
-	              and stable names through its headless Service
+	              and stable names through its headless Service; to
+	              scale it, change its replicas and $NODE_REPLICAS alike
 	Service       one per socket bound on tcp, named NODE-SOCKET, on the
 	              bound port; headless (clusterIP None) when the node has
 	              replicas, so that each replica is reachable by name;
@@ -220,6 +221,12 @@ func ports(n *model.Node) (socks []*model.Socket, nums []int32) {
 // runtime gives node programs the flag for one.
 const healthPort = 9464
 
+// hasReplicasFlag reports whether a replicated node's program takes
+// -replicas, the count its -replica must be below.
+func hasReplicasFlag(replicas int) bool {
+	return slices.Contains(runtime.CommonFlags(replicas), "replicas")
+}
+
 func hasHealth(replicas int) bool {
 	return slices.Contains(runtime.CommonFlags(replicas), "metrics.addr")
 }
@@ -256,9 +263,15 @@ func (d *deployment) pod(n *model.Node) corev1.PodTemplateSpec {
 		}),
 	}
 	if n.Replicas > 1 {
-		c.Env = append([]corev1.EnvVar{{Name: envVar(n.Name, "replica"), ValueFrom: &corev1.EnvVarSource{
+		first := []corev1.EnvVar{{Name: envVar(n.Name, "replica"), ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['apps.kubernetes.io/pod-index']"},
-		}}}, c.Env...)
+		}}}
+		if hasReplicasFlag(n.Replicas) {
+			// -replica must be below -replicas: scaling the StatefulSet
+			// means changing both.
+			first = append(first, corev1.EnvVar{Name: envVar(n.Name, "replicas"), Value: strconv.Itoa(n.Replicas)})
+		}
+		c.Env = append(first, c.Env...)
 	}
 	_, nums := ports(n)
 	for _, p := range nums {
@@ -404,6 +417,9 @@ func (d *deployment) compose() ([]byte, error) {
 			if count > 1 {
 				key = name + "-" + strconv.Itoa(i)
 				svc.Environment[envVar(n.Name, "replica")] = strconv.Itoa(i)
+				if hasReplicasFlag(n.Replicas) {
+					svc.Environment[envVar(n.Name, "replicas")] = strconv.Itoa(count)
+				}
 				svc.Networks["default"].Aliases = []string{name}
 			}
 			if hasHealth(n.Replicas) {
