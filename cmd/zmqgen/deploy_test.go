@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/zmqgen/zmqgen/codegen"
 )
 
 // TestDeployGolden: zmqgen deploy of every shipped topology, both
@@ -48,6 +52,7 @@ func TestDeployGolden(t *testing.T) {
 				if string(want) != out {
 					t.Errorf("deploy -target %s %s differs from %s (go test -update rewrites it):\n%s", target, topo, golden, out)
 				}
+				checkEnvNames(t, filepath.Dir(file), out)
 				if target == "k8s" {
 					checkKubernetes(t, out)
 				} else if _, err := yaml.YAMLToJSONStrict([]byte(out)); err != nil {
@@ -118,6 +123,36 @@ func checkKubernetes(t *testing.T, out string) {
 			if strings.HasPrefix(ep, "tcp://") && !services[host] {
 				t.Errorf("connect %s: no Service %s", ep, host)
 			}
+		}
+	}
+}
+
+// checkEnvNames: every environment variable the manifests set is one a
+// node program of the topology reads (a flag of codegen.Flags, named as
+// the generated program names its variable).
+func checkEnvNames(t *testing.T, dir, out string) {
+	t.Helper()
+	_, topo, ok := loadOne("deploy", dir, io.Discard)
+	if !ok {
+		t.Fatal("does not load")
+	}
+	known := map[string]bool{}
+	for _, n := range topo.Nodes {
+		flags, err := codegen.Flags(topo, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range flags {
+			known[envVar(n.Name, f)] = true
+		}
+	}
+	names := regexp.MustCompile(`(?m)^\s+(?:- name: |)([A-Z][A-Z0-9_]*)(?::|$)`).FindAllStringSubmatch(out, -1)
+	if len(names) == 0 {
+		t.Fatal("no environment variables")
+	}
+	for _, m := range names {
+		if !known[m[1]] {
+			t.Errorf("$%s is no node program's variable", m[1])
 		}
 	}
 }
