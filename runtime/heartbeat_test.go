@@ -117,6 +117,10 @@ func TestHeartbeatDisconnectsSilentPeerAndReconnects(t *testing.T) {
 }
 
 func TestHeartbeatDisconnectsSilentClient(t *testing.T) {
+	// Liveness 10, as in TestHeartbeatDisconnectsSilentPeerAndReconnects: a
+	// heartbeat goroutine starved for 3 intervals on a busy machine would
+	// find the peer silent before its first PING.
+	hb := Heartbeat{Interval: hb.Interval, Liveness: 10}
 	s := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(hb))
 	defer s.Close()
 	if err := s.Bind("tcp://127.0.0.1:0"); err != nil {
