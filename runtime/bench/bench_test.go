@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -167,9 +169,43 @@ func TestFlags(t *testing.T) {
 			t.Errorf("run %q = %d, want 2 (usage)", args, code)
 		}
 	}
+	for _, args := range [][]string{{"-subs", "0"}, {"-subs", "x"}, {"-pubtopics", "-1"}, {"-pubtopics", ""}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("run %q = %d, want 2 (usage)", args, code)
+		}
+	}
 	c, err := parseFlags([]string{"-quick", "-runs", "2"}, &bytes.Buffer{})
-	if err != nil || c.runs != 2 || c.target != 250*time.Millisecond {
+	if err != nil || c.runs != 2 || c.pubRuns != 2 || c.target != 250*time.Millisecond {
 		t.Errorf("-quick -runs 2: %+v, %v", c, err)
+	}
+	// PUB→SUB cells: 5 runs unless told, 4 and 16 subscribers, 0, 1,000
+	// and 100,000 subscriptions.
+	c, err = parseFlags(nil, &bytes.Buffer{})
+	if err != nil || c.runs != 3 || c.pubRuns != 5 || !slices.Equal(c.subs, []int{4, 16}) || !slices.Equal(c.pubTopics, []int{0, 1000, 100000}) {
+		t.Errorf("defaults: %+v, %v", c, err)
+	}
+}
+
+// TestPubSubCells runs the PUB→SUB rows, tiny: a row per number of
+// subscribers and of subscriptions, the fraction delivered beside each
+// rate, and the comparison with no subscriptions in the notes.
+func TestPubSubCells(t *testing.T) {
+	needC(t)
+	var out, errb bytes.Buffer
+	code := run([]string{"-impls", "runtime,c", "-scenarios", "pubsub", "-subs", "2", "-pubtopics", "0,50", "-n", "2000", "-runs", "1"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`\| PUB→SUB ×2, 16 B \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
+		regexp.MustCompile(`\| PUB→SUB ×2, 16 B, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
+		regexp.MustCompile(`PUB→SUB ×2, 16 B, medians: runtime aggregate .* PUB [0-9.]+ and SUB [0-9.]+ µs CPU/msg; libzmq C`),
+		regexp.MustCompile(`50 subscriptions each against none \(medians\): runtime rate [0-9.]+×`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("output lacks %v:\n%s", want, out.String())
+		}
 	}
 }
 

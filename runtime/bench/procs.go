@@ -71,6 +71,9 @@ type peers struct {
 	// lastCPU is the CPU time per message of each role of the last
 	// measurement, in µs (perMessage).
 	lastCPU map[string]float64
+	// lastDelivered is the fraction delivered of the last PUB→SUB
+	// measurement, -1 for other ones.
+	lastDelivered float64
 	// curveKeys is curveEnv's value for the curve modes, made on first use.
 	curveKeys string
 	// topics, when not 0, is passed to the peers as topicsEnv (the

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,7 +46,9 @@ type config struct {
 	runs       int
 	count      int64 // fixed message count; 0 = calibrate
 	target     time.Duration
-	subs       int
+	subs       []int // subscribers of the PUB→SUB rows
+	pubTopics  []int // subscriptions per subscriber of the PUB→SUB rows (0: everything)
+	pubRuns    int   // runs per PUB→SUB cell
 	pubSize    int
 	rttSize    int
 	memTime    time.Duration
@@ -67,10 +70,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run: "+strings.Join(allScenarios, ","))
 	impls := fs.String("impls", strings.Join(allImpls, ","), "implementations to measure: "+strings.Join(allImpls, ","))
-	fs.IntVar(&c.runs, "runs", 3, "runs per cell; the cell is their median")
+	fs.IntVar(&c.runs, "runs", 3, "runs per cell; the cell is their median (PUB→SUB: 5, one short run swinging 0.7×–2×)")
 	fs.Int64Var(&c.count, "n", 0, "messages (round trips) per run; 0 calibrates each cell to -target")
 	fs.DurationVar(&c.target, "target", time.Second, "how long one calibrated run should last")
-	fs.IntVar(&c.subs, "subs", 4, "subscribers in the PUB→SUB fan-out")
+	subs := fs.String("subs", "4,16", "subscribers in the PUB→SUB fan-out, a row for each")
+	pubTopics := fs.String("pubtopics", "0,1000,100000", "subscriptions of each subscriber in the PUB→SUB fan-out, a row for each (0: one, to everything; N: N prefixes, one matching)")
 	fs.IntVar(&c.pubSize, "pubsize", 16, "PUB→SUB message size, bytes")
 	fs.IntVar(&c.rttSize, "rttsize", 16, "REQ→REP message size, bytes")
 	fs.DurationVar(&c.memTime, "memtime", 10*time.Second, "how long the memory scenario publishes")
@@ -88,11 +92,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	c.pubRuns = c.runs
+	if !set["runs"] {
+		c.pubRuns = 5
+	}
 	if *quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		if !set["runs"] {
-			c.runs = 1
+			c.runs, c.pubRuns = 1, 1
 		}
 		if !set["target"] {
 			c.target = 250 * time.Millisecond
@@ -114,8 +122,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.stall != "same" && !slices.Contains(allImpls, c.stall) {
 		return nil, fmt.Errorf("unknown -stall %q", c.stall)
 	}
-	if c.runs < 1 || c.subs < 1 || c.memTime < 2*time.Second || c.target <= 0 {
-		return nil, errors.New("-runs and -subs must be ≥ 1, -memtime ≥ 2s, -target > 0")
+	if c.subs, err = intList(*subs, "-subs", 1); err != nil {
+		return nil, err
+	}
+	if c.pubTopics, err = intList(*pubTopics, "-pubtopics", 0); err != nil {
+		return nil, err
+	}
+	if c.runs < 1 || c.memTime < 2*time.Second || c.target <= 0 {
+		return nil, errors.New("-runs must be ≥ 1, -memtime ≥ 2s, -target > 0")
 	}
 	return c, nil
 }
@@ -137,6 +151,29 @@ func list(s string, known []string, what string) ([]string, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no %s given", what)
+	}
+	return out, nil
+}
+
+// intList parses a comma-separated list of whole numbers, each at least
+// least (at most a million).
+func intList(s, flagName string, least int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < least || n > 1_000_000 {
+			return nil, fmt.Errorf("%s: %q is not a number from %d to 1000000", flagName, f, least)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no number given", flagName)
 	}
 	return out, nil
 }
@@ -206,7 +243,9 @@ type bench struct {
 
 // A row is one scenario's line in the table.
 type row struct {
+	sc            string // the scenario's name, as -scenarios takes it
 	scenario      string
+	subs, topics  int // PUB→SUB rows: subscribers, subscriptions each
 	unit          string
 	lowerIsBetter bool
 	cells         map[string]measurement // by implementation
@@ -241,7 +280,15 @@ func loadAvg() string {
 func (b *bench) measureAll() *report {
 	rep := &report{start: time.Now(), loadStart: loadAvg()}
 	for _, sc := range b.cfg.scenarios {
-		rep.rows = append(rep.rows, b.measureScenario(sc))
+		if sc != scPubSub {
+			rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc}))
+			continue
+		}
+		for _, subs := range b.cfg.subs {
+			for _, topics := range b.cfg.pubTopics {
+				rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc, subs: subs, topics: topics}))
+			}
+		}
 	}
 	rep.took = time.Since(rep.start)
 	rep.loadEnd = loadAvg()
@@ -252,8 +299,10 @@ func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.progress, format, args...)
 }
 
-func (b *bench) measureScenario(sc string) *row {
-	r := &row{cells: map[string]measurement{}}
+func (b *bench) measureScenario(r *row) *row {
+	sc := r.sc
+	r.cells = map[string]measurement{}
+	runs := b.cfg.runs
 	// runOnce runs one measurement of n messages between ends: its figure,
 	// how long it measured, and a note.
 	var runOnce func(ends pair, n int64) (float64, time.Duration, string, error)
@@ -282,10 +331,17 @@ func (b *bench) measureScenario(sc string) *row {
 			return b.peers.pushPullModes(ends, n, size, "curve")
 		}
 	case scPubSub:
-		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", b.cfg.subs, b.cfg.pubSize)
-		r.unit = "msgs/s per sub"
+		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", r.subs, b.cfg.pubSize)
+		if r.topics > 0 {
+			r.scenario += fmt.Sprintf(", %s subscriptions each", thousands(r.topics))
+		}
+		r.unit = "msgs/s per sub (delivered)"
+		runs = b.cfg.pubRuns
 		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
-			rate, deliv, d, sys, err := b.peers.pubSub(ends, b.cfg.subs, n, b.cfg.pubSize)
+			b.peers.topics = r.topics
+			defer func() { b.peers.topics = 0 }()
+			rate, deliv, d, sys, err := b.peers.pubSub(ends, r.subs, n, b.cfg.pubSize)
+			b.peers.lastDelivered = deliv
 			return rate, d, joinNotes(fmt.Sprintf("%.0f%% delivered", deliv*100), sys), err
 		}
 	case scReqRep:
@@ -354,12 +410,13 @@ func (b *bench) measureScenario(sc string) *row {
 			b.logf("  %v\n", j.m.err)
 		}
 	}
-	for i := 0; i < b.cfg.runs; i++ {
+	for i := 0; i < runs; i++ {
 		for _, j := range jobs {
 			if j.m.err != nil {
 				continue
 			}
-			b.logf("%s: %s: run %d of %d, %d messages\n", r.scenario, j.ends, i+1, b.cfg.runs, j.n)
+			b.logf("%s: %s: run %d of %d, %d messages\n", r.scenario, j.ends, i+1, runs, j.n)
+			b.peers.lastDelivered = -1
 			v, d, note, err := runOnce(j.ends, j.n)
 			if err != nil {
 				b.logf("  %v\n", err)
@@ -370,6 +427,9 @@ func (b *bench) measureScenario(sc string) *row {
 				b.logf("  %.4g in %v %s\n", v, d.Round(time.Millisecond), note)
 			}
 			j.m.runs = append(j.m.runs, v)
+			if b.peers.lastDelivered >= 0 {
+				j.m.delivered = append(j.m.delivered, b.peers.lastDelivered)
+			}
 			j.m.note = note
 			for role, us := range b.peers.lastCPU {
 				if j.m.cpu == nil {
@@ -420,6 +480,15 @@ func (b *bench) measureMemory(r *row) {
 		}
 		r.cells[impl] = m
 	}
+}
+
+// thousands formats n with commas: 100,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func joinNotes(a, b string) string {

@@ -304,8 +304,11 @@ type measurement struct {
 	value float64 // msgs/s, or µs for round trips
 	runs  []float64
 	note  string // e.g. the fraction delivered
-	err   error
-	cpu   map[string][]float64 // CPU µs per message of each role, per run
+	// delivered is, per run, the smallest fraction of the published
+	// messages a subscriber received (PUB→SUB rows).
+	delivered []float64
+	err       error
+	cpu       map[string][]float64 // CPU µs per message of each role, per run
 }
 
 func (m measurement) na() bool { return errors.Is(m.err, errNA) }
