@@ -5,6 +5,7 @@ import (
 	"io"
 	"os/exec"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -68,9 +69,13 @@ func targets(sc string) []target {
 // write prints the report as markdown.
 func (rep *report) write(w io.Writer, c *config, p *peers) {
 	fmt.Fprintf(w, "## zmqgen runtime benchmark, %s\n\n", rep.start.UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(w, "%s; libzmq %s; %s; loopback tcp; %d run(s) per cell, median; ~%v per run.\n\n",
+	runs := fmt.Sprintf("%d run(s) per cell", c.runs)
+	if c.pubRuns != c.runs && slices.Contains(c.scenarios, scPubSub) {
+		runs += fmt.Sprintf(" (PUB→SUB: %d)", c.pubRuns)
+	}
+	fmt.Fprintf(w, "%s; libzmq %s; %s; loopback tcp; %s, median; ~%v per run.\n\n",
 		goEnv(), toolVersion("pkg-config", "--modversion", "libzmq"),
-		"pyzmq "+toolVersion(pythonPath, "-c", "import zmq; print(zmq.__version__)"), c.runs, c.target)
+		"pyzmq "+toolVersion(pythonPath, "-c", "import zmq; print(zmq.__version__)"), runs, c.target)
 
 	fmt.Fprint(w, "| Scenario | Unit |")
 	for _, impl := range c.impls {
