@@ -151,11 +151,13 @@ var _ shop.Order
 	// A libzmq peer: pyzmq under Debian's python3, as the runtime's
 	// interop tests use.
 	py := exec.Command("/usr/bin/python3", "-c", `import sys, zmq
-s = zmq.Context().socket(zmq.PUSH)
+ctx = zmq.Context()
+s = ctx.socket(zmq.PUSH)
 s.setsockopt(zmq.LINGER, 60000)
 s.connect(sys.argv[1])
 s.send(b'{"id": 8}')
 s.close()
+ctx.term()  # waits for the linger; at exit pyzmq would not, and the order could be lost
 `, fmt.Sprintf("tcp://127.0.0.1:%d", port))
 	if out, err := py.CombinedOutput(); err != nil {
 		if strings.Contains(string(out), "No module named") || os.IsNotExist(err) {
