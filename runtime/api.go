@@ -121,8 +121,8 @@ type Backoff struct {
 func WithReconnect(b Backoff) Option { return func(o *options) { o.reconnect = b } }
 
 // Heartbeat is a ZMTP heartbeat policy: a PING every Interval; a peer not
-// heard from in Liveness intervals is disconnected (and reconnected, if
-// this side connected).
+// heard from in Liveness intervals after a PING is disconnected (and
+// reconnected, if this side connected).
 type Heartbeat struct {
 	Interval time.Duration
 	Liveness int

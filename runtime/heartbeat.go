@@ -5,7 +5,7 @@ package runtime
 // ZMTP heartbeats (WithHeartbeat): on each connection of the socket, a
 // PING command (ZMTP 3.1, RFC 37) every Interval, announcing a TTL of
 // Interval×Liveness; a peer from which nothing at all (messages, commands,
-// PONGs) arrived for Interval×Liveness is disconnected, and if this side
+// PONGs) arrived for Interval×Liveness after a PING is disconnected, and if this side
 // connected, the engine dials again with the reconnect backoff. A peer whose
 // own PINGs announce a shorter TTL is held to that TTL instead. Answering
 // the peer's PINGs with PONG is the engine's job (conn.go) and needs no
@@ -62,13 +62,20 @@ func pingBody(ttl time.Duration) []byte {
 	return []byte{byte(ds >> 8), byte(ds)}
 }
 
-// heartbeatLoop sends p a PING every Interval and disconnects it once it
-// has been silent for Interval×Liveness, or for the TTL of the peer's own
-// PINGs if that is shorter. It returns when the connection ends.
+// heartbeatLoop sends p a PING every Interval and disconnects it when
+// nothing at all came from it for Interval×Liveness after a PING, or for
+// the TTL of the peer's own PINGs. It returns when the connection ends.
+//
+// As libzmq's ZMQ_HEARTBEAT_TIMEOUT, the count starts at the first PING
+// sent since the peer was last heard from, not at that last traffic: a
+// peer is never dropped without having been asked, and a heartbeat
+// goroutine (or a writer) that a busy machine starved for a while cannot
+// find a peer silent that was never pinged.
 func heartbeatLoop(p *peer, h Heartbeat) {
 	timeout := h.Interval * time.Duration(h.Liveness)
 	body := pingBody(timeout)
 	nextPing := time.Now().Add(h.Interval)
+	var pinged time.Time // the first PING since the peer's last traffic; zero if none
 	t := time.NewTimer(h.Interval)
 	defer t.Stop()
 	for {
@@ -85,13 +92,18 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 			// not the peer's. (Once it resumes, it restarts lastRecv.)
 			last = now
 		}
-		limit := timeout
-		if ttl := p.peerPingTTL(); ttl > 0 && ttl < limit {
+		if !pinged.IsZero() && !last.Before(pinged) {
+			pinged = time.Time{} // answered (or other traffic): start again
+		}
+		silent := now.Sub(last)
+		expired := !pinged.IsZero() && now.Sub(pinged) >= timeout
+		ttl := p.peerPingTTL()
+		if ttl > 0 && silent >= ttl {
 			// The peer's PINGs promise traffic within their TTL (ZMTP
 			// 3.1); libzmq holds a peer to it, and so do we.
-			limit = ttl
+			expired = true
 		}
-		if silent := now.Sub(last); silent >= limit {
+		if expired {
 			p.c.log.Warn("zmq: peer silent, disconnecting", "remote", p.remote,
 				"silent", silent.Round(time.Millisecond), "interval", h.Interval, "liveness", h.Liveness)
 			p.fail(fmt.Errorf("%w: nothing received for %v", errHeartbeatTimeout, silent.Round(time.Millisecond)))
@@ -101,11 +113,17 @@ func heartbeatLoop(p *peer, h Heartbeat) {
 			if !p.sendCommand(zmq4.CmdPing, body) {
 				return
 			}
+			if pinged.IsZero() {
+				pinged = now
+			}
 			nextPing = now.Add(h.Interval)
 		}
 		next := nextPing
-		if expiry := last.Add(limit); expiry.Before(next) {
-			next = expiry
+		if !pinged.IsZero() && pinged.Add(timeout).Before(next) {
+			next = pinged.Add(timeout)
+		}
+		if ttl > 0 && last.Add(ttl).Before(next) {
+			next = last.Add(ttl)
 		}
 		t.Reset(max(next.Sub(now), time.Millisecond))
 	}

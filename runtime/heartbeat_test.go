@@ -117,9 +117,9 @@ func TestHeartbeatDisconnectsSilentPeerAndReconnects(t *testing.T) {
 }
 
 func TestHeartbeatDisconnectsSilentClient(t *testing.T) {
-	// Liveness 10, as in TestHeartbeatDisconnectsSilentPeerAndReconnects: a
-	// heartbeat goroutine starved for 3 intervals on a busy machine would
-	// find the peer silent before its first PING.
+	// Liveness 10, as in TestHeartbeatDisconnectsSilentPeerAndReconnects:
+	// the PING a starved writer has not written yet when the timeout
+	// expires is not seen by the peer.
 	hb := Heartbeat{Interval: hb.Interval, Liveness: 10}
 	s := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(hb))
 	defer s.Close()
@@ -137,6 +137,35 @@ func TestHeartbeatDisconnectsSilentClient(t *testing.T) {
 	}
 	if pings := silentUntilEOF(t, conn); len(pings) == 0 {
 		t.Error("no PING before the disconnection")
+	}
+}
+
+// TestHeartbeatPingsBeforeDisconnecting: however long a peer seems to have
+// been silent when the heartbeat goroutine first runs (here backdated by
+// an hour, as a goroutine starved on a busy machine would see it), it is
+// sent a PING and given Interval×Liveness to answer before it is dropped,
+// as libzmq counts ZMQ_HEARTBEAT_TIMEOUT from a PING.
+func TestHeartbeatPingsBeforeDisconnecting(t *testing.T) {
+	hb := Heartbeat{Interval: 200 * time.Millisecond, Liveness: 2}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := NewSocket(DEALER, WithLogger(quietLogger()), WithHeartbeat(hb))
+	defer s.Close()
+	if err := s.Connect("tcp://" + ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	conn := acceptZMTP(t, ln, zmq4.Router)
+	for s.c.peerCount() == 0 {
+		goruntime.Gosched()
+	}
+	s.c.mu.Lock()
+	s.c.peers[0].lastRecv.Store(time.Now().Add(-time.Hour).UnixNano())
+	s.c.mu.Unlock()
+	if pings := silentUntilEOF(t, conn); len(pings) == 0 {
+		t.Error("disconnected without a PING")
 	}
 }
 
