@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"github.com/zmqgen/zmqgen/internal/testnet"
 )
 
 // rawPeer dials ep and runs a NULL handshake as a socket of type typ, then
@@ -642,15 +643,12 @@ func TestConnectBeforeBind(t *testing.T) {
 	}
 }
 
-// freePort returns a 127.0.0.1 address nothing listens on (for now).
+// freePort returns a 127.0.0.1 address nothing listens on, reserved for
+// the test (testnet.Port): a port-0 listen closed again could be handed to
+// another test process before the test binds it, and a socket left
+// redialling it could reach that process's listener.
 func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := l.Addr().String()
-	l.Close()
-	return a
+	return fmt.Sprintf("127.0.0.1:%d", testnet.Port(t))
 }
 
 // TestReconnectEveryEndpoint: a socket connected to two binders gets both
