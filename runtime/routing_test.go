@@ -351,6 +351,7 @@ func waitQueued(t *testing.T, s *Socket, what string, ok func([]int) bool) {
 	deadline := time.Now().Add(testTimeout)
 	for !ok(queuedPerPeer(s)) {
 		if time.Now().After(deadline) {
+			dumpState(t, s)
 			t.Fatalf("queued per peer %v: want %s", queuedPerPeer(s), what)
 		}
 		time.Sleep(2 * time.Millisecond)

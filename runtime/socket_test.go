@@ -60,6 +60,9 @@ func mustRecv(t *testing.T, ctx context.Context, s *Socket) []string {
 	t.Helper()
 	m, err := s.Recv(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			dumpState(t, s)
+		}
 		t.Fatalf("%v recv: %v", s.Type(), err)
 	}
 	return msgStrs(m)
