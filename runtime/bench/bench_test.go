@@ -169,7 +169,7 @@ func TestFlags(t *testing.T) {
 			t.Errorf("run %q = %d, want 2 (usage)", args, code)
 		}
 	}
-	for _, args := range [][]string{{"-subs", "0"}, {"-subs", "x"}, {"-pubtopics", "-1"}, {"-pubtopics", ""}} {
+	for _, args := range [][]string{{"-subs", "0"}, {"-subs", "x"}, {"-pubtopics", "-1"}, {"-pubtopics", ""}, {"-peers", "0"}, {"-fanout", "x"}} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 {
 			t.Errorf("run %q = %d, want 2 (usage)", args, code)
@@ -505,5 +505,47 @@ func TestCurveCells(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestPeerCells runs the peer-count scenarios, tiny: a ROUTER with 3
+// libzmq DEALERs and a PUB with 2 libzmq SUBs, the runtime and libzmq
+// servers side by side, every figure filled in.
+func TestPeerCells(t *testing.T) {
+	needC(t)
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	code := run([]string{"-impls", "runtime,c", "-scenarios", "router,fanout", "-peers", "3", "-fanout", "2",
+		"-runs", "1", "-target", "200ms", "-memprofile", dir}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	num := `[0-9.]+`
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`\| 3 \| runtime \| ` + num + ` \| -?` + num + ` \| -?` + num + ` \| ` + num + ` \| ` + num + ` [kM]? ?\| ` + num + ` \| ` + num + ` \| ` + num + ` \|`),
+		regexp.MustCompile(`\| 3 \| libzmq C \| ` + num + ` \| -?` + num + ` \| — \| ` + num + ` \| ` + num + ` [kM]? ?\| ` + num + ` \| ` + num + ` \| ` + num + ` \|`),
+		regexp.MustCompile(`\| 3 \| runtime / C \|`),
+		regexp.MustCompile(`\| 2 \| runtime \| ` + num + ` [kM]? ?\| ` + num + ` \|`),
+		regexp.MustCompile(`\| 2 \| libzmq C \| ` + num + ` [kM]? ?\| ` + num + ` \|`),
+		regexp.MustCompile(`ROUTER ×3, runtime, every run: storm`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("output lacks %v:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "error") {
+		t.Errorf("a cell failed:\n%s\n%s", out.String(), errb.String())
+	}
+	// The runtime's ROUTER wrote its profiles with its peers idle: a
+	// reader and a writer goroutine each.
+	g, err := os.ReadFile(dir + "/router-3.goroutine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(g, []byte("readLoop")) || !bytes.Contains(g, []byte("writeLoop")) {
+		t.Errorf("goroutine profile without the peers' goroutines:\n%s", g)
+	}
+	if _, err := os.Stat(dir + "/router-3.heap"); err != nil {
+		t.Error(err)
 	}
 }

@@ -83,6 +83,17 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 		}
 		defer stop()
 	}
+	if mode == "router" {
+		if impl != "runtime" {
+			fmt.Fprintf(stderr, "bench peer: %s: no router mode\n", impl)
+			return exitUnimplemented
+		}
+		if err := routerPeer(endpoint, stdin, stdout); err != nil {
+			fmt.Fprintf(stderr, "bench peer: runtime router: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	payload := make([]byte, size)
 	var s goSocket
 	// The curve modes are pull and push over CURVE (curveEnv has the keys).
@@ -558,4 +569,74 @@ func curveOption(server bool) (rt.Option, error) {
 		return rt.WithCurveServer(rt.CurveKeyPair{Public: sp, Secret: ss}), nil
 	}
 	return rt.WithCurveClient(rt.CurveKeyPair{Public: cp, Secret: cs}, sp), nil
+}
+
+// routerPeer is the runtime's server of the peer-count scenarios: a
+// ROUTER that answers every request [identity, body] with the same body,
+// until killed. Lines on stdin ask for figures the harness cannot read
+// from /proc: "stats" prints "STATS goroutines=<n> heap=<bytes in use>",
+// and "profile PREFIX" writes PREFIX.heap and PREFIX.goroutine (pprof)
+// and prints "PROFILED".
+func routerPeer(endpoint string, stdin io.Reader, stdout io.Writer) error {
+	rt.TuneGC()
+	s := rt.NewSocket(rt.ROUTER, rt.WithName("bench.router"), rt.WithLogger(quiet))
+	if err := s.Bind(endpoint); err != nil {
+		return err
+	}
+	addrs := s.Addrs()
+	if len(addrs) == 0 {
+		return fmt.Errorf("Addrs is empty after Bind(%q)", endpoint)
+	}
+	fmt.Fprintf(stdout, "READY %s\n", addrs[0])
+	go func() {
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			cmd, arg, _ := strings.Cut(sc.Text(), " ")
+			switch cmd {
+			case "stats":
+				var ms goruntime.MemStats
+				goruntime.ReadMemStats(&ms)
+				fmt.Fprintf(stdout, "STATS goroutines=%d heap=%d\n", goruntime.NumGoroutine(), ms.HeapInuse)
+			case "profile":
+				err := writeProfiles(arg)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "bench peer: %v\n", err)
+				}
+				fmt.Fprintf(stdout, "PROFILED %v\n", err)
+			}
+		}
+	}()
+	ctx := context.Background()
+	for {
+		m, err := s.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+}
+
+// writeProfiles writes the heap profile (after a GC, as pprof's does) and
+// the goroutine profile to prefix.heap and prefix.goroutine.
+func writeProfiles(prefix string) error {
+	goruntime.GC()
+	for _, w := range []struct {
+		name  string
+		debug int
+	}{{"heap", 0}, {"goroutine", 1}} {
+		f, err := os.Create(prefix + "." + w.name)
+		if err != nil {
+			return err
+		}
+		err = pprof.Lookup(w.name).WriteTo(f, w.debug)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -77,6 +77,12 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 		goEnv(), toolVersion("pkg-config", "--modversion", "libzmq"),
 		"pyzmq "+toolVersion(pythonPath, "-c", "import zmq; print(zmq.__version__)"), runs, c.target)
 
+	if len(rep.rows) == 0 {
+		writePeers(w, rep.peerRows, peerImpls(c.impls))
+		fmt.Fprintf(w, "\nTook %v; 1-minute load average %s at the start, %s at the end (%d CPUs).\n",
+			rep.took.Round(time.Second), rep.loadStart, rep.loadEnd, goruntime.NumCPU())
+		return
+	}
 	fmt.Fprint(w, "| Scenario | Unit |")
 	for _, impl := range c.impls {
 		fmt.Fprintf(w, " %s |", implLabel[impl])
@@ -197,6 +203,8 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 			}
 		}
 	}
+
+	writePeers(w, rep.peerRows, peerImpls(c.impls))
 
 	var mixed []string
 	for _, r := range rep.rows {

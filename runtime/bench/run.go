@@ -35,6 +35,11 @@ const (
 
 var allScenarios = []string{scPush16, scPush1K, scPubSub, scReqRep, scTopics1, scTopics1K, scTopics100K, scMemory, scCurve16, scCurve1K}
 
+// knownScenarios are what -scenarios accepts: the default ones and the
+// peer-count scenarios (peers.go), which take minutes and run only when
+// asked for.
+var knownScenarios = append(slices.Clone(allScenarios), scRouter, scFanout)
+
 // topicsScenarios gives the number of subscriptions of each subscriptions
 // scenario.
 var topicsScenarios = map[string]int{scTopics1: 1, scTopics1K: 1000, scTopics100K: 100000}
@@ -58,6 +63,9 @@ type config struct {
 	syscalls   bool
 	cpuProfile string
 	verbose    bool
+	peers      []int  // DEALERs of the router scenario's rows
+	fanout     []int  // SUBs of the fanout scenario's rows
+	memProfile string // directory for the runtime ROUTER's heap and goroutine profiles
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -68,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	c := &config{}
-	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run: "+strings.Join(allScenarios, ","))
+	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run: "+strings.Join(allScenarios, ",")+"; also "+scRouter+","+scFanout+" (peer counts, not run by default)")
 	impls := fs.String("impls", strings.Join(allImpls, ","), "implementations to measure: "+strings.Join(allImpls, ","))
 	fs.IntVar(&c.runs, "runs", 3, "runs per cell; the cell is their median (PUB→SUB: 5, one short run swinging 0.7×–2×)")
 	fs.Int64Var(&c.count, "n", 0, "messages (round trips) per run; 0 calibrates each cell to -target")
@@ -86,6 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	counters := fs.Bool("counters", false, "add a column for the runtime with its message counters off (their cost is in the notes)")
 	quick := fs.Bool("quick", false, "one short run per cell (-runs 1 -target 250ms -memtime 3s)")
 	fs.BoolVar(&c.verbose, "v", false, "log every run to stderr")
+	peerCounts := fs.String("peers", "1,100,1000,10000", "DEALERs of the "+scRouter+" scenario, a row for each")
+	fanout := fs.String("fanout", "1,100,1000", "SUBs of the "+scFanout+" scenario, a row for each")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write the runtime ROUTER's heap and goroutine profiles with its peers idle into this directory ("+scRouter+" scenario)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,7 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	var err error
-	if c.scenarios, err = list(*scen, allScenarios, "scenario"); err != nil {
+	if c.scenarios, err = list(*scen, knownScenarios, "scenario"); err != nil {
 		return nil, err
 	}
 	if c.impls, err = list(*impls, knownImpls, "implementation"); err != nil {
@@ -127,6 +138,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.pubTopics, err = intList(*pubTopics, "-pubtopics", 0); err != nil {
 		return nil, err
+	}
+	if c.peers, err = intList(*peerCounts, "-peers", 1); err != nil {
+		return nil, err
+	}
+	if c.fanout, err = intList(*fanout, "-fanout", 1); err != nil {
+		return nil, err
+	}
+	if c.memProfile != "" {
+		if c.memProfile, err = filepath.Abs(c.memProfile); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(c.memProfile, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	if c.runs < 1 || c.memTime < 2*time.Second || c.target <= 0 {
 		return nil, errors.New("-runs must be ≥ 1, -memtime ≥ 2s, -target > 0")
@@ -199,6 +224,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if slices.Contains(c.scenarios, scMemory) && c.stall != "same" {
 		need = append(need, c.stall)
 	}
+	if slices.Contains(c.scenarios, scRouter) || slices.Contains(c.scenarios, scFanout) {
+		need = append(need, implC) // the load processes
+	}
 	p, err := newPeers(need, verbose)
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
@@ -262,6 +290,7 @@ type mixedCell struct {
 // report is everything measured.
 type report struct {
 	rows               []*row
+	peerRows           []*peerRow // peer-count scenarios (peers.go)
 	start              time.Time
 	took               time.Duration
 	loadStart, loadEnd string // 1-minute load average
@@ -280,6 +309,10 @@ func loadAvg() string {
 func (b *bench) measureAll() *report {
 	rep := &report{start: time.Now(), loadStart: loadAvg()}
 	for _, sc := range b.cfg.scenarios {
+		if peerScenario(sc) {
+			rep.peerRows = append(rep.peerRows, b.measurePeers(sc)...)
+			continue
+		}
 		if sc != scPubSub {
 			rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc}))
 			continue

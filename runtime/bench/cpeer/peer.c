@@ -27,6 +27,25 @@
  *          until killed (the memory scenario samples this process)
  *   stall  connect a SUB, subscribe to everything, never receive; exit
  *          when stdin closes
+ *   router bind a ROUTER; answer every request [identity, body] with the
+ *          same body until killed (the peer-count scenarios' server)
+ *   dealers  the load of the peer-count scenarios: COUNT DEALERs in this
+ *          one process (ZMQ_MAX_SOCKETS raised to fit) against a ROUTER at
+ *          ENDPOINT, SIZE-byte requests (at least 8: the send time). Prints
+ *          READY; at a "connect" line connects them all at once and sends
+ *          one request on each, and once every one has its reply prints
+ *          "CONNECTED first=<ns> last=<ns>" (CLOCK_REALTIME: the first
+ *          zmq_connect, the last first reply); at a "run MS" line every
+ *          DEALER keeps one request outstanding for MS milliseconds, then
+ *          waits for the replies still due (so a RESULT line means every
+ *          DEALER had all its replies) and prints "RESULT count=<n>
+ *          ns=<elapsed> p50=<ns> p99=<ns>" (round trips); then waits for
+ *          stdin to close.
+ *   subs   COUNT SUBs in this one process, subscribed to everything,
+ *          connected to a PUB at ENDPOINT (a flood peer); prints READY,
+ *          then SUBSCRIBED once every one has received a message, then
+ *          counts what all of them receive for the milliseconds a "run MS"
+ *          line gives and prints "RESULT count=<n> ns=<elapsed>".
  *
  * A binding peer prints "READY <endpoint>" with the real port once bound.
  * A measuring peer prints "RESULT count=<n> ns=<elapsed>": n messages (or
@@ -36,6 +55,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +113,9 @@ static void curve_setup(void *s, int server)
 	}
 }
 
+/* backlog, if set, is the ZMQ_BACKLOG of the sockets opened. */
+static int backlog;
+
 /* open_socket binds or connects a socket of type typ to endpoint; a bound
  * socket announces its real endpoint on stdout. */
 static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
@@ -102,6 +125,8 @@ static void *open_socket(void *ctx, int typ, const char *endpoint, int bind)
 		fail("zmq_socket");
 	if (curve)
 		curve_setup(s, bind);
+	if (backlog > 0)
+		set_int(s, ZMQ_BACKLOG, backlog, "ZMQ_BACKLOG");
 	if (bind) {
 		char real[256];
 		size_t len = sizeof real;
@@ -156,10 +181,196 @@ static void send_buf(void *s, const char *buf, size_t size)
 		fail("zmq_send");
 }
 
+/* raise_nofile raises the soft limit on open files to the hard limit: a
+ * ROUTER with 10,000 peers holds 10,000 descriptors, and each libzmq
+ * socket of the load processes two (its connection and its mailbox). A Go
+ * process does this itself at start (Go 1.19+), but restores the original
+ * limit in the processes it starts. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static long long wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* read_line reads a line from stdin into line; 0 at the end of stdin. */
+static int read_line(char *line, int n)
+{
+	return fgets(line, n, stdin) != NULL;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* dealers is the load process of the peer-count scenarios (see the mode's
+ * comment at the top). */
+static void dealers(void *ctx, const char *endpoint, long n, size_t size)
+{
+	if (size < 8)
+		size = 8;
+	char *req = calloc(size, 1), *rep = calloc(size, 1);
+	char line[64];
+	void **s = calloc((size_t)n, sizeof *s);
+	for (long i = 0; i < n; i++) {
+		if ((s[i] = zmq_socket(ctx, ZMQ_DEALER)) == NULL)
+			fail("zmq_socket(ZMQ_DEALER)");
+		set_int(s[i], ZMQ_LINGER, 0, "ZMQ_LINGER");
+	}
+	printf("READY %s\n", endpoint);
+	fflush(stdout);
+	if (!read_line(line, sizeof line))
+		exit(0);
+	long long first = wall_ns();
+	for (long i = 0; i < n; i++)
+		if (zmq_connect(s[i], endpoint) != 0)
+			fail("zmq_connect");
+	for (long i = 0; i < n; i++) {
+		long long t = now_ns();
+		memcpy(req, &t, 8);
+		send_buf(s[i], req, size);
+	}
+	for (long i = 0; i < n; i++)
+		if (zmq_recv(s[i], rep, size, 0) < 0)
+			fail("zmq_recv");
+	printf("CONNECTED first=%lld last=%lld\n", first, wall_ns());
+	fflush(stdout);
+	if (!read_line(line, sizeof line))
+		exit(0);
+	long ms = atol(line + (strncmp(line, "run ", 4) == 0 ? 4 : 0));
+	/* Every DEALER keeps one request outstanding: replies are taken in
+	 * turn, each followed at once by the DEALER's next request. */
+	size_t cap = 1 << 20, count = 0;
+	long long *rtt = malloc(cap * sizeof *rtt);
+	long *got = calloc((size_t)n, sizeof *got);
+	for (long i = 0; i < n; i++) {
+		long long t = now_ns();
+		memcpy(req, &t, 8);
+		send_buf(s[i], req, size);
+	}
+	long long t0 = now_ns(), end = t0 + ms * 1000000LL;
+	int stop = 0;
+	for (long left = n; left > 0;) {
+		for (long i = 0; i < n; i++) {
+			if (got[i] < 0)
+				continue;
+			if (zmq_recv(s[i], rep, size, 0) < 0)
+				fail("zmq_recv");
+			long long now = now_ns(), sent;
+			memcpy(&sent, rep, 8);
+			if (count == cap) {
+				cap *= 2;
+				rtt = realloc(rtt, cap * sizeof *rtt);
+			}
+			rtt[count++] = now - sent;
+			got[i]++;
+			if (!stop && now >= end)
+				stop = 1;
+			if (stop) {
+				got[i] = -1; /* its last reply is in */
+				left--;
+				continue;
+			}
+			memcpy(req, &now, 8);
+			send_buf(s[i], req, size);
+		}
+	}
+	long long elapsed = now_ns() - t0;
+	qsort(rtt, count, sizeof *rtt, cmp_ll);
+	printf("RESULT count=%zu ns=%lld p50=%lld p99=%lld\n", count, elapsed,
+	       count ? rtt[count / 2] : 0, count ? rtt[count * 99 / 100] : 0);
+	fflush(stdout);
+	while (read_line(line, sizeof line))
+		;
+	for (long i = 0; i < n; i++)
+		zmq_close(s[i]);
+	free(s);
+	free(rtt);
+	free(got);
+	free(req);
+	free(rep);
+}
+
+/* subs is the receiving side of the PUB fan-out peer-count scenario (see
+ * the mode's comment at the top). */
+static void subs(void *ctx, const char *endpoint, long n, size_t size)
+{
+	char line[64];
+	char *buf = calloc(size + 1, 1);
+	void **s = calloc((size_t)n, sizeof *s);
+	zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+	char *seen = calloc((size_t)n, 1);
+	for (long i = 0; i < n; i++) {
+		if ((s[i] = zmq_socket(ctx, ZMQ_SUB)) == NULL)
+			fail("zmq_socket(ZMQ_SUB)");
+		set_int(s[i], ZMQ_LINGER, 0, "ZMQ_LINGER");
+		if (zmq_setsockopt(s[i], ZMQ_SUBSCRIBE, "", 0) != 0)
+			fail("ZMQ_SUBSCRIBE");
+		if (zmq_connect(s[i], endpoint) != 0)
+			fail("zmq_connect");
+		items[i].socket = s[i];
+		items[i].events = ZMQ_POLLIN;
+	}
+	printf("READY %s\n", endpoint);
+	fflush(stdout);
+	/* Until every SUB has had a message, then for the run: poll, and
+	 * drain each readable SUB. */
+	long unseen = n;
+	long long count = 0, t0 = 0, end = -1;
+	for (;;) {
+		if (unseen == 0 && end < 0) {
+			printf("SUBSCRIBED %s\n", endpoint);
+			fflush(stdout);
+			if (!read_line(line, sizeof line))
+				exit(0);
+			long ms = atol(line + (strncmp(line, "run ", 4) == 0 ? 4 : 0));
+			t0 = now_ns();
+			end = t0 + ms * 1000000LL;
+			count = 0;
+		}
+		if (end > 0 && now_ns() >= end)
+			break;
+		if (zmq_poll(items, (int)n, 100) < 0)
+			fail("zmq_poll");
+		for (long i = 0; i < n; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			while (zmq_recv(s[i], buf, size + 1, ZMQ_DONTWAIT) >= 0) {
+				count++;
+				if (!seen[i]) {
+					seen[i] = 1;
+					unseen--;
+				}
+			}
+		}
+	}
+	printf("RESULT count=%lld ns=%lld\n", count, now_ns() - t0);
+	fflush(stdout);
+	while (read_line(line, sizeof line))
+		;
+	for (long i = 0; i < n; i++)
+		zmq_close(s[i]);
+	free(s);
+	free(items);
+	free(seen);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: peer [curve]pull|[curve]push|pub|sub|rep|req|flood|stall ENDPOINT COUNT SIZE\n");
+		fprintf(stderr, "usage: peer [curve]pull|[curve]push|pub|sub|rep|req|flood|stall|router|dealers|subs ENDPOINT COUNT SIZE\n");
 		return 2;
 	}
 	const char *mode = argv[1], *endpoint = argv[2];
@@ -176,7 +387,14 @@ int main(int argc, char **argv)
 	size_t marker = topics > 0 ? 1 : 0;
 	size_t size = (size_t)atoll(argv[4]);
 	char *buf = calloc(size > 0 ? size : 1, 1);
+	raise_nofile();
 	void *ctx = zmq_ctx_new();
+	if (strcmp(mode, "dealers") == 0 || strcmp(mode, "subs") == 0) {
+		/* ZMQ_MAX_SOCKETS (1023 by default) counts sockets, not
+		 * connections: only these modes open more than a few. */
+		if (zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, (int)count + 16) != 0)
+			fail("zmq_ctx_set(ZMQ_MAX_SOCKETS)");
+	}
 	zmq_msg_t m;
 	zmq_msg_init(&m);
 
@@ -300,6 +518,27 @@ int main(int argc, char **argv)
 		while (getchar() != EOF)
 			;
 		zmq_close(s);
+	} else if (strcmp(mode, "router") == 0) {
+		/* libzmq listens with a backlog of ZMQ_BACKLOG, 100 by default,
+		 * where Go's net.Listen takes net.core.somaxconn (4096 here):
+		 * with the default, a storm of thousands of connections
+		 * overflows the accept queue, the dropped SYNs are retried
+		 * after 1, 3, 7… s, and 10,000 DEALERs took over two minutes.
+		 * A libzmq server expecting thousands of peers sets it. */
+		backlog = 4096;
+		void *s = open_socket(ctx, ZMQ_ROUTER, endpoint, 1);
+		zmq_msg_t id;
+		zmq_msg_init(&id);
+		for (;;) {
+			recv_msg(s, &id);
+			recv_msg(s, &m);
+			if (zmq_msg_send(&id, s, ZMQ_SNDMORE) < 0 || zmq_msg_send(&m, s, 0) < 0)
+				fail("zmq_msg_send");
+		}
+	} else if (strcmp(mode, "dealers") == 0) {
+		dealers(ctx, endpoint, (long)count, size);
+	} else if (strcmp(mode, "subs") == 0) {
+		subs(ctx, endpoint, (long)count, size);
 	} else {
 		fprintf(stderr, "cpeer: unknown mode %s\n", mode);
 		return 2;
