@@ -1,0 +1,109 @@
+package runtime
+
+// Distribution (libzmq's dist_t): PUB and XPUB send each message to every
+// peer subscribed to it, and keep each peer's subscriptions (matching is
+// trie.go's).
+
+// subscription encodes a ZMTP 3.0 subscription message: \x01 or \x00 and
+// the topic. libzmq sends subscriptions in this form to a ZMTP 3.0 peer
+// (zmq4 greets as 3.0), and accepts them from any peer.
+func subscription(on bool, topic string) []byte {
+	b := make([]byte, 1+len(topic))
+	if on {
+		b[0] = 1
+	}
+	copy(b[1:], topic)
+	return b
+}
+
+// peerSubscription records a PUB/XPUB peer's (un)subscription; XPUB hands
+// a new topic (and a topic no peer wants any more) to the application.
+func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
+	if c.typ != PUB && c.typ != XPUB {
+		return
+	}
+	t := string(topic)
+	c.mu.Lock()
+	p.mu.Lock()
+	var changed bool
+	if on {
+		changed = p.subs.add(t)
+	} else {
+		changed = p.subs.remove(t)
+	}
+	p.mu.Unlock()
+	notify := false
+	if changed {
+		if c.xsubs == nil {
+			c.xsubs = make(map[string]int)
+		}
+		if on {
+			c.xsubs[t]++
+			notify = c.xsubs[t] == 1
+		} else {
+			c.xsubs[t]--
+			if c.xsubs[t] <= 0 {
+				delete(c.xsubs, t)
+				notify = true
+			}
+		}
+	}
+	c.mu.Unlock()
+	if notify && c.typ == XPUB {
+		c.deliver(p, []inMsg{{m: Msg{subscription(on, t)}, p: p}})
+	}
+}
+
+// sendPub sends m to every peer subscribed to it, dropping it for peers at
+// their high-water mark; it never waits.
+func (c *core) sendPub(m Msg) error {
+	hwm := c.o.sendHWM
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	// Drops are counted once per message rather than once per full
+	// subscriber: two atomic adds per subscriber were a third of a
+	// flooding PUB's CPU time (issue 18).
+	var full int
+	for _, p := range c.peers {
+		p.mu.Lock()
+		if !p.subs.match(m[0]) || p.dead || p.linger {
+			p.mu.Unlock()
+			continue
+		}
+		if hwm > 0 && len(p.q) >= hwm {
+			full++
+			start := p.drops.drop()
+			p.mu.Unlock()
+			if start {
+				c.log.Warn("zmq: subscriber at its high-water mark, dropping messages", "remote", p.remote)
+			}
+			continue
+		}
+		var ended bool
+		var dropped, runs int64
+		if p.drops.on {
+			ended, dropped, runs = p.drops.end()
+		}
+		p.q = append(p.q, outItem{m: m})
+		wake := p.idle
+		p.idle = false
+		p.mu.Unlock()
+		if wake {
+			p.signal()
+		}
+		if ended {
+			// A subscriber at the edge of its high-water mark goes in and
+			// out of it many times a second: runs not logged (at most one
+			// pair of lines per logInterval) are counted here.
+			c.log.Warn("zmq: subscriber caught up", "remote", p.remote, "dropped", dropped, "runs", runs)
+		}
+	}
+	if full > 0 {
+		c.dropped.Add(int64(full))
+		c.stats.drop(DropSubscriberFull, full)
+	}
+	return nil
+}

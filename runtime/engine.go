@@ -1,0 +1,578 @@
+package runtime
+
+// The socket engine's lifecycle: binding and accepting, dialling and
+// redialling, the handshake, attaching and detaching peers, and Close with
+// its linger. Lock order: core.mu, then core.subMu, then peer.mu, then
+// inQueue.mu; core.rmu (the receive side) is never held while taking
+// core.mu.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+)
+
+// broadcaster wakes every goroutine waiting for an event. Its owner's
+// mutex guards it; it allocates only when someone waits.
+type broadcaster struct{ ch chan struct{} }
+
+func (b *broadcaster) wait() <-chan struct{} {
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcaster) fire() {
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}
+
+// bind listens on ep and accepts connections until Close.
+func (c *core) bind(ep string) error {
+	if err := c.valid(); err != nil {
+		return err
+	}
+	e, err := parseEndpoint(ep)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.mu.Unlock()
+	l, addr, err := listen(e)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		l.Close()
+		return ErrClosed
+	}
+	c.listeners = append(c.listeners, l)
+	c.addrs = append(c.addrs, addr)
+	c.spawn(func() { c.acceptLoop(l, addr) })
+	c.mu.Unlock()
+	c.log.Debug("zmq: bound", "endpoint", addr)
+	c.emit(Event{Type: EventListening, Endpoint: addr})
+	return nil
+}
+
+func (c *core) acceptLoop(l net.Listener, addr string) {
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			select {
+			case <-c.closing:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			c.log.Warn("zmq: accept failed", "endpoint", addr, "err", err)
+			select {
+			case <-time.After(10 * time.Millisecond):
+				continue
+			case <-c.closing:
+				return
+			}
+		}
+		c.spawn(func() {
+			p, err := c.handshake(conn, true, addr)
+			if err != nil {
+				if c.isClosing() {
+					return
+				}
+				c.logHandshakeFailure(addr, remoteAddr(conn), err)
+				c.handshakeFailed(addr, remoteAddr(conn), err)
+				return
+			}
+			c.log.Debug("zmq: accepted", "endpoint", addr, "remote", p.remote)
+			if c.runPeer(p, addr) {
+				c.log.Debug("zmq: disconnected", "endpoint", addr, "remote", p.remote, "reason", p.failErr)
+			}
+		})
+	}
+}
+
+// connect dials ep until Close, redialling whenever the connection is lost.
+func (c *core) connect(ep string) error {
+	if err := c.valid(); err != nil {
+		return err
+	}
+	e, err := parseEndpoint(ep)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	var pl *pipe
+	if c.typ.roundRobin() {
+		pl = &pipe{connect: true}
+		c.pipes = append(c.pipes, pl)
+	}
+	l := c.newLink(ep, true)
+	l.pipe = pl
+	c.spawn(func() { c.connectLoop(e, pl, l) })
+	return nil
+}
+
+// connectLoop dials e until Close; pl is the endpoint's pipe (nil for
+// socket types that do not send round-robin), l its counters.
+func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
+	b := c.o.reconnect
+	if b.Initial <= 0 {
+		b.Initial = defaultReconnect
+	}
+	wait := b.Initial
+	failures := 0
+	for {
+		conn, err := dial(c.dialCtx, e)
+		if err == nil {
+			var p *peer
+			p, err = c.handshake(conn, false, e.String())
+			if err == nil {
+				p.pipe, p.link = pl, l
+				wait = b.Initial
+				failures = 0
+				c.log.Debug("zmq: connected", "endpoint", e.String())
+				if c.runPeer(p, e.String()) {
+					c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
+				}
+			} else if !c.isClosing() {
+				c.handshakeFailed(e.String(), remoteAddr(conn), err)
+			}
+		}
+		if c.isClosing() {
+			return
+		}
+		if err != nil {
+			failures++
+			// A refused dial is routine before the binder is up: log it
+			// at Debug; a failed handshake is worth a warning, once until
+			// a connection succeeds.
+			if conn != nil && failures == 1 {
+				c.log.Warn("zmq: handshake failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
+			} else if failures == 1 || failures%100 == 0 {
+				c.log.Debug("zmq: connect failed, retrying", "endpoint", e.String(), "err", err, "retry_in", wait)
+			}
+		}
+		c.emit(Event{Type: EventConnectRetried, Endpoint: e.String(), Err: err, Wait: wait})
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.closing:
+			t.Stop()
+			return
+		}
+		if err != nil && b.Max > b.Initial {
+			wait *= 2
+			if wait > b.Max {
+				wait = b.Max
+			}
+		}
+	}
+}
+
+// handshake runs the ZMTP handshake on a new connection.
+func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		conn.Close()
+		return nil, ErrClosed
+	}
+	if c.pending == nil {
+		c.pending = make(map[net.Conn]struct{})
+	}
+	c.pending[conn] = struct{}{}
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, conn)
+		c.mu.Unlock()
+	}()
+	conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	sec := connSecurity(c.o, conn.RemoteAddr(), server)
+	asServer := server
+	if c.o.curve != nil {
+		// The greeting's as-server flag follows the CURVE role.
+		asServer = c.o.curve.server
+	}
+	zc, err := openZMTP(conn, withContract(sec, c.o, server, ep), c.typ.zmtp(), c.o.identity, asServer)
+	if err == nil {
+		err = checkContract(c.o, zc.Peer.Meta, server, ep, remoteAddr(conn))
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	p := newPeer(c, conn, zc)
+	if cs, ok := sec.(*curveSecurity); ok {
+		p.cc = cs.cipher
+	}
+	return p, nil
+}
+
+// runPeer serves a connected peer until its connection ends; ep is the
+// endpoint it came through. It reports whether the peer was attached.
+func (c *core) runPeer(p *peer, ep string) bool {
+	if err := c.attach(p); err != nil {
+		p.fail(err)
+		close(p.writerDone)
+		if err != ErrClosed {
+			// A refused peer usually redials at once: warn on the first
+			// refusal and every hundredth.
+			if n := c.refused.Add(1); n == 1 || n%100 == 0 {
+				c.log.Warn("zmq: connection refused", "remote", p.remote, "err", err, "refused", n)
+			} else {
+				c.log.Debug("zmq: connection refused", "remote", p.remote, "err", err)
+			}
+		}
+		return false
+	}
+	c.established(ep, p)
+	c.spawn(p.writeLoop)
+	if c.o.heartbeat.Interval > 0 && heartbeatHook != nil {
+		heartbeatHook(p)
+	}
+	err := p.readLoop()
+	if errors.Is(err, errTooBig) {
+		c.log.Warn("zmq: disconnecting peer: message too large", "remote", p.remote, "err", err)
+	} else if errors.Is(err, errCurveCrypto) || errors.Is(err, errCurveNonce) {
+		c.log.Warn("zmq: disconnecting peer: CURVE frame refused", "remote", p.remote, "err", err)
+	}
+	p.fail(err)
+	c.detach(p)
+	<-p.writerDone
+	c.lost(ep, p)
+	return true
+}
+
+// heartbeatHook, when set (by heartbeat.go), starts heartbeats on a new
+// peer of a socket configured WithHeartbeat. It must not block; its
+// goroutines must be started with p.c.spawn and end when p.done closes.
+var heartbeatHook func(p *peer)
+
+// attach adds a peer that finished its handshake.
+func (c *core) attach(p *peer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	switch c.typ {
+	case PAIR:
+		if len(c.peers) > 0 {
+			return errors.New("zmq: PAIR already has a peer")
+		}
+	case ROUTER:
+		if c.byID == nil {
+			c.byID = make(map[string]*peer)
+		}
+		if len(p.id) > 0 && p.id[0] != 0 {
+			if _, dup := c.byID[string(p.id)]; dup {
+				return fmt.Errorf("zmq: identity %q already connected", p.id)
+			}
+		} else {
+			// libzmq's generated identities: a zero byte and a 32-bit
+			// counter starting at a random value.
+			for {
+				id := make([]byte, 5)
+				binary.BigEndian.PutUint32(id[1:], c.nextID)
+				c.nextID++
+				if _, dup := c.byID[string(id)]; !dup {
+					p.id = id
+					break
+				}
+			}
+		}
+		c.byID[string(p.id)] = p
+	case SUB, XSUB:
+		c.subMu.RLock()
+		for t := range c.subs {
+			p.enqueueCtl(outItem{m: Msg{subscription(true, t)}})
+		}
+		c.subMu.RUnlock()
+	}
+	if c.typ.roundRobin() {
+		if pl := p.pipe; pl != nil {
+			// A connect endpoint: what waited for the connection goes
+			// first (the writer starts after attach).
+			pl.p = p
+			p.mu.Lock()
+			p.q, pl.held = pl.held, nil
+			p.mu.Unlock()
+		} else {
+			p.pipe = &pipe{p: p}
+			c.pipes = append(c.pipes, p.pipe)
+		}
+	}
+	c.peers = append(c.peers, p)
+	if p.link == nil {
+		p.link = c.newLink(p.remote, false)
+	}
+	p.link.peer = p
+	c.space.fire()
+	return nil
+}
+
+// detach removes a peer whose connection ended. What was queued for it
+// is dropped, as libzmq does, except on a connect endpoint's pipe, where
+// the messages the writer has not taken wait for the next connection.
+func (c *core) detach(p *peer) {
+	c.mu.Lock()
+	p.mu.Lock()
+	p.dead = true
+	q := p.q
+	p.q = nil
+	p.mu.Unlock()
+	c.detachLink(p, q)
+	if pl := p.pipe; pl != nil && c.typ.roundRobin() {
+		if pl.connect {
+			if pl.p == p {
+				pl.p = nil
+			}
+			held := q[:0]
+			for _, it := range q {
+				if !it.cmd { // PINGs and PONGs were for this connection
+					held = append(held, it)
+				}
+			}
+			clear(q[len(held):])
+			if len(held) > 0 {
+				pl.held = held
+			}
+		} else {
+			for i, x := range c.pipes {
+				if x == pl {
+					c.pipes = append(c.pipes[:i], c.pipes[i+1:]...)
+					if i < c.rr {
+						c.rr--
+					}
+					break
+				}
+			}
+		}
+	}
+	for i, q := range c.peers {
+		if q == p {
+			c.peers = append(c.peers[:i], c.peers[i+1:]...)
+			break
+		}
+	}
+	if c.typ == ROUTER && c.byID[string(p.id)] == p {
+		delete(c.byID, string(p.id))
+	}
+	var gone []string
+	if c.typ == XPUB || c.typ == PUB {
+		p.mu.Lock()
+		topics := p.subs.list()
+		p.subs = topicTrie{}
+		p.mu.Unlock()
+		for _, t := range topics {
+			if c.xsubs[t]--; c.xsubs[t] <= 0 {
+				delete(c.xsubs, t)
+				gone = append(gone, t)
+			}
+		}
+	}
+	c.mu.Unlock()
+	if c.typ == XPUB {
+		// p.done is closed: deliver drops rather than waits for room, so a
+		// full queue cannot hold up the reconnection.
+		for _, t := range gone {
+			c.deliver(p, []inMsg{{m: Msg{subscription(false, t)}}})
+		}
+	}
+}
+
+func (c *core) fireSpace() {
+	c.mu.Lock()
+	c.space.fire()
+	c.mu.Unlock()
+}
+
+// logHandshakeFailure logs a failed handshake of an accepted connection.
+// A peer that hangs up or resets before finishing the handshake (a port
+// check, a Kubernetes tcpSocket probe) is logged at Debug; a refused PLAIN
+// or CURVE client was logged by the mechanism; other failures are warnings, at most
+// one per logInterval, with the number not logged.
+func (c *core) logHandshakeFailure(addr, remote string, err error) {
+	args := []any{"endpoint", addr, "remote", remote, "err", err}
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		c.log.Debug("zmq: handshake failed", args...)
+	case errors.Is(err, errPlainRefused) || errors.Is(err, errCurveRefused):
+		// The mechanism logged the refusal, once.
+	default:
+		ok, hidden := c.hsFails.note()
+		if !ok {
+			c.log.Debug("zmq: handshake failed", args...)
+			return
+		}
+		if hidden > 0 {
+			args = append(args, "not_logged", hidden)
+		}
+		c.log.Warn("zmq: handshake failed", args...)
+	}
+}
+
+func (c *core) addresses() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.addrs...)
+}
+
+// close stops the socket: listeners and dials first, then each peer's
+// writer gets up to the linger time to write what is queued, then every
+// connection is closed and every goroutine waited for.
+func (c *core) close() error {
+	c.mu.Lock()
+	if c.closed || c.draining {
+		c.mu.Unlock()
+		<-c.closeDone
+		return nil
+	}
+	c.draining = true
+	c.mu.Unlock()
+	linger := c.o.linger
+	deadline := time.Now().Add(linger)
+	if linger > 0 {
+		c.drainHeld(deadline)
+	}
+
+	c.mu.Lock()
+	c.closed = true
+	peers := append([]*peer(nil), c.peers...)
+	listeners := c.listeners
+	c.space.fire()
+	for conn := range c.pending {
+		conn.Close()
+	}
+	c.mu.Unlock()
+
+	close(c.closing)
+	c.cancel()
+	for _, l := range listeners {
+		l.Close()
+	}
+	for _, p := range peers {
+		p.mu.Lock()
+		p.linger = true
+		p.mu.Unlock()
+		p.signal()
+	}
+	if left := time.Until(deadline); linger > 0 && left > 0 {
+		t := time.NewTimer(left)
+	wait:
+		for _, p := range peers {
+			select {
+			case <-p.writerDone:
+			case <-p.done:
+			case <-t.C:
+				break wait
+			}
+		}
+		t.Stop()
+	}
+	for _, p := range peers {
+		p.fail(ErrClosed)
+	}
+	c.wg.Wait()
+	// Drop what was received and not taken, and the peers it pins.
+	c.rmu.Lock()
+	c.in.mu.Lock()
+	for _, p := range c.ring {
+		p.local, p.li, p.inq = nil, 0, nil
+	}
+	for _, p := range c.in.active {
+		p.local, p.li, p.inq = nil, 0, nil
+	}
+	c.ring, c.in.active = nil, nil
+	c.in.mu.Unlock()
+	c.rmu.Unlock()
+	c.closedObserved()
+	close(c.closeDone)
+	return nil
+}
+
+// drainHeld is the first part of a lingering Close: while connect
+// endpoints hold messages for a connection still to come, it waits (until
+// deadline) for them to connect and take those messages, as libzmq's
+// linger covers messages for peers not yet connected. Dials, accepts and
+// handshakes go on meanwhile; sendRR refuses new messages.
+func (c *core) drainHeld(deadline time.Time) {
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		waiting := false
+		for _, pl := range c.pipes {
+			if len(pl.held) > 0 {
+				waiting = true
+				break
+			}
+		}
+		if !waiting {
+			c.mu.Unlock()
+			return
+		}
+		w := c.space.wait()
+		c.mu.Unlock()
+		if t == nil {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return
+			}
+			t = time.NewTimer(left)
+		}
+		select {
+		case <-w:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// queuedOut is the number of messages queued for peers, and for connect
+// endpoints waiting for a connection (for tests and logs).
+func (c *core) queuedOut() int {
+	c.mu.Lock()
+	peers := append([]*peer(nil), c.peers...)
+	n := 0
+	for _, pl := range c.pipes {
+		n += len(pl.held)
+	}
+	c.mu.Unlock()
+	for _, p := range peers {
+		n += p.queued()
+	}
+	return n
+}
+
+// peerCount is the number of connected peers.
+func (c *core) peerCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.peers)
+}

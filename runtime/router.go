@@ -1,0 +1,73 @@
+package runtime
+
+// ROUTER: messages routed by the identity frame (libzmq's router_t), and
+// the log of dropped replies it shares with REP.
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// sendRouter sends m[1:] to the peer whose identity is m[0]. A message for
+// an unknown identity or a full peer is dropped, as libzmq's ROUTER does by
+// default.
+func (c *core) sendRouter(m Msg) error {
+	if len(m) < 2 {
+		return fmt.Errorf("zmq: ROUTER message needs an identity frame and a body")
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	p := c.byID[string(m[0])]
+	c.mu.Unlock()
+	if p == nil {
+		c.dropped.Add(1)
+		c.stats.drop(DropNoRoute, 1)
+		c.log.Debug("zmq: ROUTER dropped a message for an unknown identity", "identity", fmt.Sprintf("%q", m[0]))
+		return nil
+	}
+	if !p.enqueue(m[1:], c.o.sendHWM) {
+		c.dropped.Add(1)
+		c.stats.drop(DropHWM, 1)
+		c.replyDropped(p, "zmq: ROUTER dropping messages for peers at their high-water mark")
+	} else if c.replyDrops.on.Load() {
+		c.replyDelivered("zmq: ROUTER delivering again")
+	}
+	return nil
+}
+
+// replyDropRun is a ROUTER's or REP's run of dropped replies (see dropRun),
+// for the whole socket: a peer that never reads, or many that come and
+// go, make one pair of lines per logInterval at most.
+type replyDropRun struct {
+	on  atomic.Bool // a run is going on: a delivery must end it
+	mu  sync.Mutex
+	run dropRun
+}
+
+// replyDropped logs the start of a run of dropped replies.
+func (c *core) replyDropped(p *peer, msg string) {
+	r := &c.replyDrops
+	r.mu.Lock()
+	start := r.run.drop()
+	r.on.Store(true)
+	r.mu.Unlock()
+	if start {
+		c.log.Warn(msg, "remote", p.remote)
+	}
+}
+
+// replyDelivered ends a run of dropped replies, logging it with its count.
+func (c *core) replyDelivered(msg string) {
+	r := &c.replyDrops
+	r.mu.Lock()
+	log, dropped, runs := r.run.end()
+	r.on.Store(false)
+	r.mu.Unlock()
+	if log {
+		c.log.Warn(msg, "dropped", dropped, "runs", runs)
+	}
+}
