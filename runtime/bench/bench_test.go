@@ -169,7 +169,7 @@ func TestFlags(t *testing.T) {
 			t.Errorf("run %q = %d, want 2 (usage)", args, code)
 		}
 	}
-	for _, args := range [][]string{{"-subs", "0"}, {"-subs", "x"}, {"-pubtopics", "-1"}, {"-pubtopics", ""}, {"-peers", "0"}, {"-fanout", "x"}} {
+	for _, args := range [][]string{{"-subs", "0"}, {"-subs", "x"}, {"-pubtopics", "-1"}, {"-pubtopics", ""}, {"-peers", "0"}, {"-fanout", "x"}, {"-pubsize", "1"}, {"-pubsize", "16,x"}} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 {
 			t.Errorf("run %q = %d, want 2 (usage)", args, code)
@@ -180,9 +180,9 @@ func TestFlags(t *testing.T) {
 		t.Errorf("-quick -runs 2: %+v, %v", c, err)
 	}
 	// PUB→SUB cells: 5 runs unless told, 4 and 16 subscribers, 0, 1,000
-	// and 100,000 subscriptions.
+	// and 100,000 subscriptions, 16 B and 1 KiB.
 	c, err = parseFlags(nil, &bytes.Buffer{})
-	if err != nil || c.runs != 3 || c.pubRuns != 5 || !slices.Equal(c.subs, []int{4, 16}) || !slices.Equal(c.pubTopics, []int{0, 1000, 100000}) {
+	if err != nil || c.runs != 3 || c.pubRuns != 5 || !slices.Equal(c.subs, []int{4, 16}) || !slices.Equal(c.pubTopics, []int{0, 1000, 100000}) || !slices.Equal(c.pubSizes, []int{16, 1024}) || c.pubSize != 16 {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 }
@@ -193,7 +193,7 @@ func TestFlags(t *testing.T) {
 func TestPubSubCells(t *testing.T) {
 	needC(t)
 	var out, errb bytes.Buffer
-	code := run([]string{"-impls", "runtime,c", "-scenarios", "pubsub", "-subs", "2", "-pubtopics", "0,50", "-n", "2000", "-runs", "1"}, &out, &errb)
+	code := run([]string{"-impls", "runtime,c", "-scenarios", "pubsub", "-subs", "2", "-pubtopics", "0,50", "-pubsize", "16,1024", "-n", "2000", "-runs", "1"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errb.String())
 	}
@@ -202,6 +202,9 @@ func TestPubSubCells(t *testing.T) {
 		regexp.MustCompile(`\| PUB→SUB ×2, 16 B, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
 		regexp.MustCompile(`PUB→SUB ×2, 16 B, medians: runtime aggregate .* PUB [0-9.]+ and SUB [0-9.]+ µs CPU/msg; libzmq C`),
 		regexp.MustCompile(`50 subscriptions each against none \(medians\): runtime rate [0-9.]+×`),
+		regexp.MustCompile(`\| PUB→SUB ×2, 1 KiB \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
+		regexp.MustCompile(`\| PUB→SUB ×2, 1 KiB, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
+		regexp.MustCompile(`PUB→SUB ×2, 1 KiB, 50 subscriptions each against none \(medians\): runtime rate [0-9.]+×`),
 	} {
 		if !want.MatchString(out.String()) {
 			t.Errorf("output lacks %v:\n%s", want, out.String())

@@ -95,6 +95,9 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 		return 0
 	}
 	payload := make([]byte, size)
+	if benchTopics() > 0 && size > 0 {
+		payload[0] = topicMark
+	}
 	var s goSocket
 	// The curve modes are pull and push over CURVE (curveEnv has the keys).
 	mode, curve := strings.CutPrefix(mode, "curve")
@@ -366,7 +369,7 @@ func newRuntimeSocket(mode string, payload []byte, extra ...rt.Option) (goSocket
 			for i := range n - 1 {
 				topics = append(topics, fmt.Sprintf("topic-%07d", i))
 			}
-			opts = append(opts, rt.WithSubscribe(append(topics, "\x00")...))
+			opts = append(opts, rt.WithSubscribe(append(topics, string(topicMark))...))
 		} else {
 			opts = append(opts, rt.WithSubscribe(""))
 		}
@@ -381,7 +384,7 @@ func newRuntimeSocket(mode string, payload []byte, extra ...rt.Option) (goSocket
 		s:       rt.NewSocket(typ, opts...),
 		ctx:     context.Background(),
 		payload: rt.Msg{payload},
-		empty:   rt.Msg{make([]byte, min(benchTopics(), 1))},
+		empty:   rt.Msg{[]byte(string(topicMark))[:min(benchTopics(), 1)]},
 	}, nil
 }
 
@@ -511,10 +514,15 @@ func startProfile(dir, name string) (func(), error) {
 }
 
 // topicsEnv, set to N, makes the subscriber subscribe to N prefixes, of
-// which only the last, one zero byte, matches what the publisher sends
-// (zero bytes), and the probes and end markers that one byte (the
-// subscriptions scenarios; the C peer reads it too).
+// which only the last, topicMark, matches what the publisher sends
+// (topicMark and zero bytes), and the probes and end markers that one byte
+// (the subscriptions scenarios; the C peer reads it too). topicMark sorts
+// after the other prefixes ("topic-0000000"…), and both libzmq and the
+// runtime send subscriptions in byte order, so the first probe that
+// reaches a subscriber says that all its subscriptions reached the PUB.
 const topicsEnv = "ZMQGEN_BENCH_TOPICS"
+
+const topicMark = '~'
 
 func benchTopics() int {
 	n, _ := strconv.Atoi(os.Getenv(topicsEnv))

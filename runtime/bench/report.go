@@ -238,7 +238,7 @@ func subscriptionsNote(rep *report, r *row) string {
 	}
 	var base *row
 	for _, o := range rep.rows {
-		if o.sc == r.sc && o.subs == r.subs && o.topics == 0 {
+		if o.sc == r.sc && o.subs == r.subs && o.size == r.size && o.topics == 0 {
 			base = o
 		}
 	}

@@ -54,7 +54,8 @@ type config struct {
 	subs       []int // subscribers of the PUB→SUB rows
 	pubTopics  []int // subscriptions per subscriber of the PUB→SUB rows (0: everything)
 	pubRuns    int   // runs per PUB→SUB cell
-	pubSize    int
+	pubSizes   []int // message sizes of the PUB→SUB rows
+	pubSize    int   // the first of pubSizes: the subscriptions scenarios' size
 	rttSize    int
 	memTime    time.Duration
 	memSize    int
@@ -83,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.target, "target", time.Second, "how long one calibrated run should last")
 	subs := fs.String("subs", "4,16", "subscribers in the PUB→SUB fan-out, a row for each")
 	pubTopics := fs.String("pubtopics", "0,1000,100000", "subscriptions of each subscriber in the PUB→SUB fan-out, a row for each (0: one, to everything; N: N prefixes, one matching)")
-	fs.IntVar(&c.pubSize, "pubsize", 16, "PUB→SUB message size, bytes")
+	pubSizes := fs.String("pubsize", "16,1024", "PUB→SUB message sizes, bytes, a row for each (the topics scenarios use the first)")
 	fs.IntVar(&c.rttSize, "rttsize", 16, "REQ→REP message size, bytes")
 	fs.DurationVar(&c.memTime, "memtime", 10*time.Second, "how long the memory scenario publishes")
 	fs.IntVar(&c.memSize, "memsize", 1024, "memory scenario message size, bytes")
@@ -153,6 +154,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 	}
+	// A message of 1 byte would read as a probe or end marker.
+	if c.pubSizes, err = intList(*pubSizes, "-pubsize", 2); err != nil {
+		return nil, err
+	}
+	c.pubSize = c.pubSizes[0]
 	if c.runs < 1 || c.memTime < 2*time.Second || c.target <= 0 {
 		return nil, errors.New("-runs must be ≥ 1, -memtime ≥ 2s, -target > 0")
 	}
@@ -274,6 +280,7 @@ type row struct {
 	sc            string // the scenario's name, as -scenarios takes it
 	scenario      string
 	subs, topics  int // PUB→SUB rows: subscribers, subscriptions each
+	size          int // PUB→SUB rows: message size
 	unit          string
 	lowerIsBetter bool
 	cells         map[string]measurement // by implementation
@@ -317,9 +324,11 @@ func (b *bench) measureAll() *report {
 			rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc}))
 			continue
 		}
-		for _, subs := range b.cfg.subs {
-			for _, topics := range b.cfg.pubTopics {
-				rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc, subs: subs, topics: topics}))
+		for _, size := range b.cfg.pubSizes {
+			for _, subs := range b.cfg.subs {
+				for _, topics := range b.cfg.pubTopics {
+					rep.rows = append(rep.rows, b.measureScenario(&row{sc: sc, subs: subs, topics: topics, size: size}))
+				}
 			}
 		}
 	}
@@ -364,7 +373,7 @@ func (b *bench) measureScenario(r *row) *row {
 			return b.peers.pushPullModes(ends, n, size, "curve")
 		}
 	case scPubSub:
-		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %d B", r.subs, b.cfg.pubSize)
+		r.scenario = fmt.Sprintf("PUB→SUB ×%d, %s", r.subs, sizeText(r.size))
 		if r.topics > 0 {
 			r.scenario += fmt.Sprintf(", %s subscriptions each", thousands(r.topics))
 		}
@@ -373,7 +382,7 @@ func (b *bench) measureScenario(r *row) *row {
 		runOnce = func(ends pair, n int64) (float64, time.Duration, string, error) {
 			b.peers.topics = r.topics
 			defer func() { b.peers.topics = 0 }()
-			rate, deliv, d, sys, err := b.peers.pubSub(ends, r.subs, n, b.cfg.pubSize)
+			rate, deliv, d, sys, err := b.peers.pubSub(ends, r.subs, n, r.size)
 			b.peers.lastDelivered = deliv
 			return rate, d, joinNotes(fmt.Sprintf("%.0f%% delivered", deliv*100), sys), err
 		}
@@ -522,6 +531,14 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// sizeText formats a message size: 16 B, 1 KiB.
+func sizeText(n int) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 func joinNotes(a, b string) string {

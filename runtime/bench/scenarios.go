@@ -136,6 +136,7 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	if err := pub.send("go"); err != nil {
 		return 0, 0, 0, "", err
 	}
+	start := time.Now()
 	delivered = 1
 	var maxD time.Duration
 	var n0 int64 // received by the first subscriber
@@ -157,6 +158,14 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 			n0 = received
 		}
 	}
+	// The run lasted at least from "go" to the last result. A subscriber
+	// times only what it received, which on a busy machine can be the few
+	// thousand messages that fill its queue while the publisher, dropping
+	// the rest, takes the CPU: the same whatever the count, so calibrating
+	// on it alone grew the count to its maximum, runs of a minute or more
+	// each (a ×16, 100,000 subscriptions cell that seemed to hang in
+	// calibration). Timing the whole run grows with the count.
+	maxD = max(maxD, time.Since(start))
 	// Every subscriber has its result: the publisher's end markers can stop.
 	pub.kill()
 	if err := subs[0].wait(runTimeout); err != nil {
