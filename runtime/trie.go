@@ -12,21 +12,35 @@ package runtime
 // subscriptions.
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
 
 // A topicTrie is a set of subscription prefixes. The zero value is an
-// empty set. It is not safe for concurrent use; its owner guards it.
+// empty set. It is not safe for concurrent use; its owner guards it. But
+// snapshot hands out the set as it is, to be matched by any number of
+// goroutines without a lock while the owner goes on changing the trie: a
+// SUB matches every incoming message, and a read lock per message was a
+// tenth of its CPU time (issue 18).
+//
+// Snapshots are copy on write by generation: every node records the
+// generation it was made in, snapshot starts a new one, and add and remove
+// change a node of an older generation (one a snapshot may share) only
+// through a copy of it, so a change copies the nodes on its path once per
+// snapshot rather than the whole trie, and a trie never snapshotted (a
+// PUB's, per subscriber) changes in place.
 type topicTrie struct {
-	root trieNode
-	n    int // prefixes in the set
+	root *trieNode // nil: empty
+	n    int       // prefixes in the set
+	gen  uint32    // nodes of an older generation are shared with a snapshot
 }
 
 // trieNode is a node of a topicTrie: the prefix spelled by the labels of
 // the edges from the root to it is in the set if end is set.
 type trieNode struct {
 	end   bool
+	gen   uint32     // the topicTrie generation that made this node
 	edges []trieEdge // sorted by first byte; labels are never empty
 }
 
@@ -58,16 +72,35 @@ func (t *topicTrie) len() int { return t.n }
 
 // all reports whether the empty prefix, which matches everything, is in
 // the set.
-func (t *topicTrie) all() bool { return t.root.end }
+func (t *topicTrie) all() bool { return t.root != nil && t.root.end }
+
+// snapshot returns the set as it is now, for match; later changes to t
+// leave it as it is. The nil node is the empty set.
+func (t *topicTrie) snapshot() *trieNode {
+	t.gen++
+	return t.root
+}
+
+// own returns n if t may change it in place, or a copy of it that t may.
+func (t *topicTrie) own(n *trieNode) *trieNode {
+	if n.gen == t.gen {
+		return n
+	}
+	return &trieNode{end: n.end, gen: t.gen, edges: slices.Clone(n.edges)}
+}
 
 // add adds topic to the set and reports whether it was not in it.
 func (t *topicTrie) add(topic string) bool {
-	n, s := &t.root, topic
+	if t.root == nil {
+		t.root = &trieNode{gen: t.gen}
+	}
+	if t.has(topic) {
+		return false
+	}
+	t.root = t.own(t.root)
+	n, s := t.root, topic
 	for {
 		if s == "" {
-			if n.end {
-				return false
-			}
 			n.end = true
 			t.n++
 			return true
@@ -78,7 +111,7 @@ func (t *topicTrie) add(topic string) bool {
 			n.edges = append(n.edges, trieEdge{})
 			copy(n.edges[j+1:], n.edges[j:])
 			// A label of its own, not a slice of the caller's string.
-			n.edges[j] = trieEdge{label: strings.Clone(s), node: &trieNode{end: true}}
+			n.edges[j] = trieEdge{label: strings.Clone(s), node: &trieNode{end: true, gen: t.gen}}
 			t.n++
 			return true
 		}
@@ -86,8 +119,10 @@ func (t *topicTrie) add(topic string) bool {
 		k := commonPrefix(e.label, s)
 		if k < len(e.label) {
 			// Split the edge where topic leaves it.
-			mid := &trieNode{edges: []trieEdge{{label: e.label[k:], node: e.node}}}
+			mid := &trieNode{gen: t.gen, edges: []trieEdge{{label: e.label[k:], node: e.node}}}
 			e.label, e.node = e.label[:k], mid
+		} else {
+			e.node = t.own(e.node)
 		}
 		n, s = e.node, s[k:]
 	}
@@ -101,33 +136,49 @@ func commonPrefix(a, b string) int {
 	return k
 }
 
+// has reports whether topic itself is in the set.
+func (t *topicTrie) has(topic string) bool {
+	n, s := t.root, topic
+	for n != nil {
+		if s == "" {
+			return n.end
+		}
+		i := n.find(s[0])
+		if i < 0 {
+			return false
+		}
+		e := &n.edges[i]
+		if !strings.HasPrefix(s, e.label) {
+			return false
+		}
+		n, s = e.node, s[len(e.label):]
+	}
+	return false
+}
+
 // remove removes topic from the set and reports whether it was in it.
 // Nodes left without a purpose are pruned and single edges merged, so the
 // trie holds what the set holds, however many prefixes came and went.
 func (t *topicTrie) remove(topic string) bool {
-	if !t.root.remove(topic) {
+	if !t.has(topic) {
 		return false
 	}
+	t.root = t.own(t.root)
+	t.remove1(t.root, topic)
 	t.n--
 	return true
 }
 
-func (n *trieNode) remove(s string) bool {
+// remove1 removes s, which is in the set, below n, which t owns.
+func (t *topicTrie) remove1(n *trieNode, s string) {
 	if s == "" {
-		if !n.end {
-			return false
-		}
 		n.end = false
-		return true
+		return
 	}
 	i := n.find(s[0])
-	if i < 0 {
-		return false
-	}
 	e := &n.edges[i]
-	if !strings.HasPrefix(s, e.label) || !e.node.remove(s[len(e.label):]) {
-		return false
-	}
+	e.node = t.own(e.node)
+	t.remove1(e.node, s[len(e.label):])
 	switch c := e.node; {
 	case c.end:
 	case len(c.edges) == 0:
@@ -138,12 +189,17 @@ func (n *trieNode) remove(s string) bool {
 	case len(c.edges) == 1:
 		e.label, e.node = e.label+c.edges[0].label, c.edges[0].node
 	}
-	return true
 }
 
 // match reports whether a prefix of b is in the set.
-func (t *topicTrie) match(b []byte) bool {
-	n := &t.root
+func (t *topicTrie) match(b []byte) bool { return t.root.match(b) }
+
+// match reports whether a prefix of b is in the set rooted at n (a
+// snapshot; nil is the empty set).
+func (n *trieNode) match(b []byte) bool {
+	if n == nil {
+		return false
+	}
 	for {
 		if n.end {
 			return true
@@ -175,6 +231,8 @@ func (t *topicTrie) list() []string {
 			walk(e.node, prefix+e.label)
 		}
 	}
-	walk(&t.root, "")
+	if t.root != nil {
+		walk(t.root, "")
+	}
 	return l
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -22,6 +23,9 @@ func naiveMatch(set map[string]bool, b []byte) bool {
 // branches: what remove's pruning and merging promise.
 func checkShape(t *testing.T, n *trieNode, root bool) int {
 	t.Helper()
+	if n == nil {
+		return 0
+	}
 	if !root && !n.end && len(n.edges) < 2 {
 		t.Fatalf("node with end=false and %d edges", len(n.edges))
 	}
@@ -71,7 +75,7 @@ func TestTopicTrieAgainstMap(t *testing.T) {
 			t.Fatalf("op %d: len %d all %v, want %d %v", i, tr.len(), tr.all(), len(set), set[""])
 		}
 		if i%500 == 0 {
-			if n := checkShape(t, &tr.root, true); n != len(set) {
+			if n := checkShape(t, tr.root, true); n != len(set) {
 				t.Fatalf("op %d: %d prefixes in the nodes, want %d", i, n, len(set))
 			}
 			want := make([]string, 0, len(set))
@@ -89,6 +93,65 @@ func TestTopicTrieAgainstMap(t *testing.T) {
 	}
 	if len(tr.root.edges) != 0 || tr.root.end || tr.len() != 0 {
 		t.Fatalf("emptied trie keeps %d edges", len(tr.root.edges))
+	}
+}
+
+// TestTopicTrieSnapshots: a snapshot keeps matching the set as it was
+// when taken, whatever adds and removes follow, and the trie goes on
+// agreeing with the map (the SUB's lock-free matching depends on it).
+func TestTopicTrieSnapshots(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	word := func() string {
+		b := make([]byte, r.IntN(5))
+		for i := range b {
+			b[i] = "ab\x00"[r.IntN(3)]
+		}
+		return string(b)
+	}
+	type snap struct {
+		n   *trieNode
+		set map[string]bool
+	}
+	var tr topicTrie
+	set := map[string]bool{}
+	var snaps []snap
+	for i := range 5000 {
+		w := word()
+		if r.IntN(3) == 0 {
+			if got, want := tr.remove(w), set[w]; got != want {
+				t.Fatalf("op %d: remove(%q) = %v, want %v", i, w, got, want)
+			}
+			delete(set, w)
+		} else {
+			if got, want := tr.add(w), !set[w]; got != want {
+				t.Fatalf("op %d: add(%q) = %v, want %v", i, w, got, want)
+			}
+			set[w] = true
+		}
+		if r.IntN(7) == 0 {
+			snaps = append(snaps, snap{tr.snapshot(), maps.Clone(set)})
+		}
+		if i%100 != 0 {
+			continue
+		}
+		if n := checkShape(t, tr.root, true); n != len(set) || tr.len() != len(set) {
+			t.Fatalf("op %d: %d prefixes in the nodes, len %d, want %d", i, n, tr.len(), len(set))
+		}
+		for j, s := range snaps {
+			if n := checkShape(t, s.n, true); n != len(s.set) {
+				t.Fatalf("op %d: snapshot %d changed: %d prefixes, want %d", i, j, n, len(s.set))
+			}
+			for range 20 {
+				m := []byte(word() + word())
+				if got, want := s.n.match(m), naiveMatch(s.set, m); got != want {
+					t.Fatalf("op %d: snapshot %d: match(%q) = %v, want %v", i, j, m, got, want)
+				}
+			}
+		}
+	}
+	var empty *trieNode
+	if empty.match([]byte("x")) || empty.match(nil) {
+		t.Fatal("the empty snapshot matches")
 	}
 }
 
