@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/nacl/box"
 
 	"github.com/zmqgen/zmqgen/runtime/internal/pyzmqtest"
 )
@@ -250,5 +254,75 @@ func TestCurveHeartbeats(t *testing.T) {
 	}
 	if got := peer.Pending(); len(got) != 5 {
 		t.Errorf("libzmq received %d messages, want 5 (a PING or PONG reached it?)", len(got))
+	}
+}
+
+// TestCurveBoxInPlace checks that the data phase's boxes, sealed and
+// opened in place with a per-connection subkey (curveCipher), are NaCl's:
+// what box.OpenAfterPrecomputation opens and box.SealAfterPrecomputation
+// makes, at every size around Salsa20's 32-byte head and 64-byte blocks.
+func TestCurveBoxInPlace(t *testing.T) {
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		t.Fatal(err)
+	}
+	sizes := []int{0, 1, 15, 30, 31, 32, 33, 62, 63, 64, 65, 127, 128, 129, 254, 255, 256, 257, 1023, 1024, 4097, 70000}
+	client := newCurveCipher(&key, false, 3, 1)
+	server := newCurveCipher(&key, true, 2, 2)
+	for _, size := range sizes {
+		f := make([]byte, size)
+		rand.Read(f)
+		for _, more := range []bool{false, true} {
+			// Ours sealed, NaCl's box opened.
+			n := client.sendNonce
+			frame := client.appendSealed([]byte("prefix"), f, more, false)[len("prefix"):]
+			body := frame[2:]
+			if frame[0]&flagLong != 0 {
+				body = frame[9:]
+			}
+			if len(frame) != sealedSize(size) || string(body[:8]) != curveMsgCmdName || binary.BigEndian.Uint64(body[8:16]) != n {
+				t.Fatalf("%d bytes: frame of %d bytes, header %q", size, len(frame), body[:16])
+			}
+			pt, ok := box.OpenAfterPrecomputation(nil, body[16:], shortNonce("CurveZMQMESSAGEC", n), &key)
+			wantFlags := byte(0)
+			if more {
+				wantFlags = curveInnerMore
+			}
+			if !ok || pt[0] != wantFlags || !bytes.Equal(pt[1:], f) {
+				t.Fatalf("%d bytes: box.Open of our box: ok %v", size, ok)
+			}
+			// Ours opened in place.
+			fl, got, err := server.open(body)
+			if err != nil || !bytes.Equal(got, f) || (fl&flagMore != 0) != more {
+				t.Fatalf("%d bytes: open: %v, flags %#x", size, err, fl)
+			}
+		}
+		// NaCl's box sealed (from the server, its nonces), ours opened;
+		// then every byte of the box tampered with in turn is refused
+		// and leaves the box as it was.
+		n := server.sendNonce
+		server.sendNonce++
+		msg := append([]byte{curveInnerCommand}, f...)
+		body := append([]byte(curveMsgCmdName), binary.BigEndian.AppendUint64(nil, n)...)
+		body = box.SealAfterPrecomputation(body, msg, shortNonce("CurveZMQMESSAGES", n), &key)
+		if size <= 64 {
+			for i := curveMsgHeader; i < len(body); i++ {
+				bad := bytes.Clone(body)
+				bad[i] ^= 1
+				if _, _, err := client.open(bad); !errors.Is(err, errCurveCrypto) {
+					t.Fatalf("%d bytes, byte %d tampered: %v", size, i, err)
+				}
+				if bad[i]^1 != body[i] || !bytes.Equal(bad[:i], body[:i]) || !bytes.Equal(bad[i+1:], body[i+1:]) {
+					t.Fatalf("%d bytes: a refused box was changed", size)
+				}
+			}
+		}
+		fl, got, err := client.open(body)
+		if err != nil || !bytes.Equal(got, f) || fl != flagCommand {
+			t.Fatalf("%d bytes: open of box.Seal's box: %v, flags %#x", size, err, fl)
+		}
+		if _, _, err := client.open(body); !errors.Is(err, errCurveNonce) {
+			t.Fatalf("%d bytes: the same box twice: %v", size, err)
+		}
 	}
 }
