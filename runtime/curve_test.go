@@ -317,11 +317,12 @@ func TestCurveBoxInPlace(t *testing.T) {
 				}
 			}
 		}
+		replay := bytes.Clone(body)
 		fl, got, err := client.open(body)
 		if err != nil || !bytes.Equal(got, f) || fl != flagCommand {
 			t.Fatalf("%d bytes: open of box.Seal's box: %v, flags %#x", size, err, fl)
 		}
-		if _, _, err := client.open(body); !errors.Is(err, errCurveNonce) {
+		if _, _, err := client.open(replay); !errors.Is(err, errCurveNonce) {
 			t.Fatalf("%d bytes: the same box twice: %v", size, err)
 		}
 	}
