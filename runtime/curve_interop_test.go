@@ -46,18 +46,18 @@ func TestCurveInteropPatterns(t *testing.T) {
 	}
 	type pattern struct{ a, b Type }
 	for _, pat := range []pattern{{PUSH, PULL}, {REQ, REP}, {DEALER, ROUTER}, {PUB, SUB}, {PAIR, PAIR}} {
-		for _, ours := range []Type{pat.a, pat.b} {
+		for i, ours := range []Type{pat.a, pat.b} {
 			theirs := pat.b
-			if ours == pat.b {
+			if i == 1 {
 				theirs = pat.a
 			}
-			if pat.a == pat.b && ours == pat.b {
-				continue
+			if pat.a == pat.b && i == 1 {
+				continue // PAIR: one side is enough
 			}
 			for _, weServe := range []bool{true, false} {
 				// Binding alternates so that each role is tried both
 				// binding and connecting.
-				weBind := (ours == pat.a) != weServe
+				weBind := (i == 0) != weServe
 				name := fmt.Sprintf("our %v %s %s", ours, map[bool]string{true: "server", false: "client"}[weServe], map[bool]string{true: "binds", false: "connects"}[weBind])
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
@@ -97,8 +97,6 @@ func curveExchange(t *testing.T, ours, theirs Type, weServe, weBind bool) {
 	switch theirs {
 	case REP, ROUTER, PAIR:
 		args = append(args, "--echo", "re:")
-	case SUB:
-		theirs = XSUB // filters nothing itself: what it gets shows our PUB's filtering
 	}
 	s := ipSock(t, ours, opts...)
 	var peer *pyzmqtest.Peer
@@ -147,41 +145,78 @@ func curveExchange(t *testing.T, ours, theirs Type, weServe, weBind bool) {
 			t.Errorf("libzmq DEALER got %q", got)
 		}
 	case PUB:
-		peer.Do("sub 41") // XSUB sends \x01A, encrypted
-		var got []string
-		publishUntil(t, ctx, s, func() bool {
-			for _, m := range peer.Pending() {
-				got = append(got, string(m[0]))
-			}
-			return len(got) >= 3
-		})
-		for _, m := range got {
-			if !strings.HasPrefix(m, "A-") {
-				t.Errorf("libzmq XSUB subscribed to A received %q", m)
-			}
-		}
+		// A real libzmq SUB: its subscriptions reach our PUB as CURVE
+		// MESSAGEs (our PUB sends nothing to a peer before it
+		// subscribes), the first one right after the handshake, the
+		// second one later.
+		peer.Do("sub 41") // "A"
+		curvePubUntil(t, ctx, s, peer, "A-")
+		peer.Do("sub 42") // "B"
+		curvePubUntil(t, ctx, s, peer, "B-")
 	case SUB:
-		var got []string
-		for i := 0; len(got) < 3; i++ {
-			peer.Send(fmt.Sprint("B-", i))
-			peer.Send(fmt.Sprint("A-", i))
-			rctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-			for {
-				m, err := s.Recv(rctx)
-				if err != nil {
-					break
-				}
-				got = append(got, string(m[0]))
-			}
-			cancel()
-			if ctx.Err() != nil {
-				t.Fatalf("SUB received only %q", got)
-			}
+		// Our subscription to "A" went with the handshake's first
+		// MESSAGEs; then one to "B" on the running connection.
+		curveSubUntil(t, ctx, s, peer, "A-")
+		if err := s.Subscribe("B"); err != nil {
+			t.Fatal(err)
 		}
-		for _, m := range got {
-			if !strings.HasPrefix(m, "A-") {
-				t.Errorf("SUB subscribed to A received %q", m)
+		curveSubUntil(t, ctx, s, peer, "B-")
+	}
+}
+
+// curvePubUntil publishes "A-i", "B-i" and "C-i" from our PUB until the
+// libzmq SUB peer has received a message starting with want, and checks
+// that it received no "C-" one, to which it never subscribes.
+func curvePubUntil(t *testing.T, ctx context.Context, pub *Socket, peer *pyzmqtest.Peer, want string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		for _, p := range []string{"A-", "B-", "C-"} {
+			ipSend(t, ctx, pub, fmt.Sprint(p, i))
+		}
+		got := false
+		for _, m := range peer.Pending() {
+			if strings.HasPrefix(string(m[0]), "C-") {
+				t.Fatalf("libzmq SUB received %q, which it did not subscribe to", m[0])
 			}
+			got = got || strings.HasPrefix(string(m[0]), want)
+		}
+		if got {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("libzmq SUB never received %s…", want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// curveSubUntil has the libzmq PUB peer publish "A-i", "B-i" and "C-i"
+// until our SUB receives a message starting with want, and checks that
+// it receives no "C-" one, to which it never subscribes.
+func curveSubUntil(t *testing.T, ctx context.Context, sub *Socket, peer *pyzmqtest.Peer, want string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		for _, p := range []string{"A-", "B-", "C-"} {
+			peer.Send(fmt.Sprint(p, i))
+		}
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		got := false
+		for {
+			m, err := sub.Recv(rctx)
+			if err != nil {
+				break
+			}
+			if strings.HasPrefix(string(m[0]), "C-") {
+				t.Fatalf("SUB received %q, which it did not subscribe to", m[0])
+			}
+			got = got || strings.HasPrefix(string(m[0]), want)
+		}
+		cancel()
+		if got {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("SUB never received %s…", want)
 		}
 	}
 }
