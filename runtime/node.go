@@ -83,6 +83,10 @@ type Settings struct {
 	// Keys is the directory of CURVE certificates (-keys), for a node
 	// with CURVE sockets.
 	Keys string
+	// KeysSecretEnv names the environment variable that may hold the
+	// node's CURVE secret key (-keys.secret-env); when it is set, the key
+	// pair comes from it rather than from the keys directory.
+	KeysSecretEnv string
 	// LogFormat is how the program logs: text (slog's key=value) or json.
 	LogFormat string
 	// MetricsAddr, if not empty, is where the program serves its metrics,
@@ -91,6 +95,9 @@ type Settings struct {
 	MetricsAddr string
 
 	verbose bool
+	// secret is the node's CURVE secret key when KeysSecretEnv's variable
+	// holds it (Parse reads it).
+	secret *CurveSecretKey
 }
 
 // ownFlags are the flags the runtime adds to every node program, after
@@ -109,8 +116,14 @@ func (p *Program) ownFlags(s *Settings) []Flag {
 				Usage: "how many replicas of the node run"})
 	}
 	if p.hasCurve() {
-		out = append(out, Flag{Name: "keys", Env: p.EnvPrefix + "KEYS", Value: &s.Keys,
-			Usage: "`directory` of CURVE certificates (zmqgen keys): " + p.Node + ".key_secret holds this node's key pair, NODE.key the others' public keys"})
+		s.KeysSecretEnv = p.EnvPrefix + "CURVE_SECRET"
+		out = append(out,
+			Flag{Name: "keys", Env: p.EnvPrefix + "KEYS", Value: &s.Keys,
+				Usage: "`directory` of CURVE certificates (zmqgen keys): " + p.Node + ".key_secret holds this node's key pair, NODE.key the others' public keys"},
+			// The secret itself is never a flag: a command line is
+			// visible to every user of the machine (ps).
+			Flag{Name: "keys.secret-env", Value: &s.KeysSecretEnv,
+				Usage: "the environment `variable` that holds this node's CURVE secret key (Z85, as in " + p.Node + ".key_secret); when it is set, the node's key pair comes from it, not from the keys directory"})
 	}
 	return append(out,
 		Flag{Name: "log-level", Env: p.EnvPrefix + "LOG_LEVEL", Value: (*levelValue)(&s.LogLevel),
@@ -162,7 +175,13 @@ func (p *Program) Parse(args []string, lookupEnv func(string) (string, bool), ou
 		}
 		return nil
 	}
-	if err := parseFlags(p.Node, p.usage(), flags, args, lookupEnv, check, out); err != nil {
+	checkAll := func() error {
+		if err := check(); err != nil {
+			return err
+		}
+		return s.readSecret(p, lookupEnv)
+	}
+	if err := parseFlags(p.Node, p.usage(), flags, args, lookupEnv, checkAll, out); err != nil {
 		return nil, err
 	}
 	if s.verbose {
@@ -225,7 +244,7 @@ func (o openSocket) close() error {
 // port). On an error it closes the sockets it opened.
 func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
 	st := &NodeState{Replica: s.Replica, Replicas: max(s.Replicas, 1), Logger: log}
-	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS"}
+	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS", secret: s.secret, secretEnv: s.KeysSecretEnv}
 	for _, c := range p.Sockets {
 		var curve []Option
 		if c.Curve != nil {

@@ -4,12 +4,17 @@ package runtime
 // role; the keys are read when the node starts, from the directory its
 // -keys flag (or environment variable) names, which zmqgen keys fills: one
 // certificate pair per node, NODE.key (public) and NODE.key_secret (both
-// keys, mode 0600). Secrets are never in the .ztopo nor in generated code.
+// keys, mode 0600). The node's own secret key may come instead from an
+// environment variable (-keys.secret-env, $NODE_CURVE_SECRET by default),
+// as a deployment's secret store hands it over. Secrets are never in the
+// .ztopo nor in generated code, never a flag's value (a command line is
+// public on the machine), and never logged.
 
 import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // A CurveSocket is a socket's CURVE role as the .ztopo declares it.
@@ -30,12 +35,19 @@ type CurveSocket struct {
 type nodeKeys struct {
 	dir, node string
 	flag, env string // for errors: how the directory is given
+	// secret, when not nil, is the node's secret key, from the
+	// environment variable secretEnv.
+	secret    *CurveSecretKey
+	secretEnv string
 	own       *CurveKeyPair
 	allow     []CurvePublicKey
 }
 
 func (k *nodeKeys) need() error {
 	if k.dir == "" {
+		if k.secret != nil {
+			return fmt.Errorf("CURVE needs the other nodes' public keys: give %s DIR (or $%s), a directory zmqgen keys wrote (this node's secret key comes from $%s)", k.flag, k.env, k.secretEnv)
+		}
 		return fmt.Errorf("CURVE needs keys: give %s DIR (or $%s), a directory zmqgen keys wrote", k.flag, k.env)
 	}
 	return nil
@@ -43,6 +55,14 @@ func (k *nodeKeys) need() error {
 
 func (k *nodeKeys) pair() (CurveKeyPair, error) {
 	if k.own != nil {
+		return *k.own, nil
+	}
+	if k.secret != nil {
+		pub, err := k.secret.Public()
+		if err != nil {
+			return CurveKeyPair{}, fmt.Errorf("$%s: %w", k.secretEnv, err)
+		}
+		k.own = &CurveKeyPair{Public: pub, Secret: *k.secret}
 		return *k.own, nil
 	}
 	if err := k.need(); err != nil {
@@ -70,6 +90,9 @@ func (k *nodeKeys) options(c *CurveSocket) ([]Option, error) {
 			return []Option{WithCurveServer(kp)}, nil
 		}
 		if k.allow == nil {
+			if err := k.need(); err != nil {
+				return nil, err
+			}
 			if k.allow, err = LoadCurveAllowDir(k.dir); err != nil {
 				return nil, err
 			}
@@ -83,6 +106,9 @@ func (k *nodeKeys) options(c *CurveSocket) ([]Option, error) {
 			return nil, err
 		}
 	case c.ServerNode != "":
+		if err := k.need(); err != nil {
+			return nil, err
+		}
 		cert, _, err := LoadCurveCertificate(filepath.Join(k.dir, c.ServerNode+PublicCertSuffix))
 		if err != nil {
 			return nil, err
@@ -102,4 +128,26 @@ func (p *Program) hasCurve() bool {
 		}
 	}
 	return false
+}
+
+// readSecret reads the node's CURVE secret key from the environment
+// variable s.KeysSecretEnv names, if p has CURVE sockets and it is set.
+// An error names the variable, never its value.
+func (s *Settings) readSecret(p *Program, lookupEnv func(string) (string, bool)) error {
+	if !p.hasCurve() || s.KeysSecretEnv == "" {
+		return nil
+	}
+	v, ok := lookupEnv(s.KeysSecretEnv)
+	if !ok {
+		return nil
+	}
+	k, err := ParseCurveSecretKey(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("$%s does not hold a CURVE secret key: %w", s.KeysSecretEnv, err)
+	}
+	if _, err := k.Public(); err != nil {
+		return fmt.Errorf("$%s: %w", s.KeysSecretEnv, err)
+	}
+	s.secret = &k
+	return nil
 }

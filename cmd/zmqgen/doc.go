@@ -406,9 +406,12 @@
 // format of czmq and pyzmq's zmq.auth. A node's existing pair is kept,
 // never overwritten. It prints each node's public key. Each node reads its
 // pair, and the others' public keys, from the directory its -keys flag (or
-// $NODE_KEYS) names; zmqgen up -keys DIR passes it. A CURVE server admits
-// the clients whose NODE.key is in the directory. Secret keys are never
-// written in the .ztopo nor in generated code.
+// $NODE_KEYS) names; zmqgen up -keys DIR passes it. A node's secret key
+// may come instead from the environment variable $NODE_CURVE_SECRET (Z85;
+// -keys.secret-env names another), as a secret store hands it over; its
+// NODE.key_secret is then not needed. A CURVE server admits the clients
+// whose NODE.key is in the directory. Secret keys are never written in the
+// .ztopo nor in generated code, nor taken from a flag.
 //
 // Flags:
 //

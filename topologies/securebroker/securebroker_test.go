@@ -2,6 +2,9 @@ package securebroker
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -29,6 +32,9 @@ const (
 type run struct {
 	client, broker, server e2e.Lang
 	echo                   bool
+	// secretEnv: the broker's secret key is not in the keys directory
+	// but in $BROKER_CURVE_SECRET.
+	secretEnv bool
 }
 
 // TestGenerated runs every node generated, with the guide's Hello/World.
@@ -57,6 +63,10 @@ var brokerLine = regexp.MustCompile(`^msg from (frontend|backend) (\[.*\])$`)
 // order, and the broker must pass each request and reply on once.
 func runBroker(t *testing.T, r run) {
 	keys := writeKeys(t)
+	secret := ""
+	if r.secretEnv {
+		secret = secretToEnv(t, keys, "broker", "BROKER_CURVE_SECRET")
+	}
 	front, back := e2e.Port(t), e2e.Port(t)
 	brk := brokerRole.Start(t, r.broker, "broker",
 		[]string{"-frontend.bind", e2e.Bind(front), "-backend.bind", e2e.Bind(back), "-keys", keys},
@@ -100,6 +110,9 @@ func runBroker(t *testing.T, r run) {
 		if code := s.Stop(); r.server == e2e.Go && code != 0 {
 			t.Errorf("%s exited with status %d on SIGTERM, want 0", s.Name, code)
 		}
+	}
+	if secret != "" && strings.Contains(brk.Stdout()+brk.Stderr(), secret) {
+		t.Errorf("the broker printed its secret key")
 	}
 
 	var sections []e2e.Section
@@ -182,6 +195,38 @@ func runBroker(t *testing.T, r run) {
 				"broker's lines, vary from run to run: their lines are counted.", clients, requests, servers),
 			sections...)
 	}
+}
+
+// TestSecretKeyFromEnvironment runs the generated nodes with the broker's
+// secret key in $BROKER_CURVE_SECRET, as a deployment's secret store
+// hands it over, and no broker.key_secret in the keys directory; the
+// broker's -h names the variable, never its value.
+func TestSecretKeyFromEnvironment(t *testing.T) {
+	runBroker(t, run{secretEnv: true})
+	bin := e2e.Build(t, brokerRole.Pkg)[brokerRole.Pkg]
+	help, _ := exec.Command(bin, "-h").CombinedOutput()
+	if !strings.Contains(string(help), "-keys.secret-env") || !strings.Contains(string(help), "BROKER_CURVE_SECRET") {
+		t.Errorf("broker -h does not name the variable:\n%s", help)
+	}
+	if strings.Contains(string(help), os.Getenv("BROKER_CURVE_SECRET")) {
+		t.Errorf("broker -h printed the secret key")
+	}
+}
+
+// secretToEnv moves node's secret key from its certificate in dir to the
+// environment variable env, for this test and the processes it starts,
+// and returns the key.
+func secretToEnv(t *testing.T, dir, node, env string) string {
+	path := filepath.Join(dir, node+runtime.SecretCertSuffix)
+	kp, _, err := runtime.LoadCurveCertificate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(env, kp.Secret.Z85())
+	return kp.Secret.Z85()
 }
 
 // writeKeys writes a key pair per node into a fresh directory, as zmqgen
