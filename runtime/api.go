@@ -65,7 +65,7 @@ type options struct {
 	stats       *socketStats // a Requester's counters, shared by its sockets
 	curve       *curveConfig
 	auth        *authorizer
-	refusals    *logLimiter // PLAIN server: refusals, for logs (newCore sets it)
+	refusals    *logLimiter // PLAIN and CURVE servers: refusals, for logs (newCore sets it)
 }
 
 // WithName names the socket in logs and errors, conventionally "node.socket".

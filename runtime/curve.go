@@ -92,6 +92,10 @@ type curveSecurity struct {
 	remote net.Addr
 	name   string
 	log    *slog.Logger
+	// refusals spaces out the log lines of refused clients (the
+	// socket's, shared with PLAIN): a client that redials with an
+	// unknown key makes one line per logInterval, not one per try.
+	refusals *logLimiter
 
 	cipher *curveCipher
 }
@@ -574,16 +578,17 @@ func (a *authorizer) addrAllowed(remote net.Addr) bool {
 }
 
 // checkCurve decides on an authenticated client key; a refusal is logged
-// with the key's public form and fingerprint (never anything secret).
+// with the key's public form and fingerprint (never anything secret), at
+// most once per logInterval with the number of refusals not logged.
 func (a *authorizer) checkCurve(s *curveSecurity, client CurvePublicKey) error {
 	if !a.addrAllowed(s.remote) {
-		s.log.Warn("zmq: CURVE client address not allowed, connection refused",
+		s.refusals.warn(s.log, "zmq: CURVE client address not allowed, connection refused",
 			"socket", s.name, "remote", addrString(s.remote), "client_key", client.String(), "fingerprint", client.Fingerprint())
 		return fmt.Errorf("zmq: CURVE: address %s: %w", addrString(s.remote), errCurveRefused)
 	}
 	if a != nil && a.keys != nil {
 		if _, ok := a.keys[client]; !ok {
-			s.log.Warn("zmq: CURVE client key not allowed, connection refused",
+			s.refusals.warn(s.log, "zmq: CURVE client key not allowed, connection refused",
 				"socket", s.name, "remote", addrString(s.remote), "client_key", client.String(), "fingerprint", client.Fingerprint())
 			return fmt.Errorf("zmq: CURVE: client key %s: %w", client, errCurveRefused)
 		}

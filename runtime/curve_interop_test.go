@@ -307,14 +307,18 @@ func TestCurveInteropUnknownClientKey(t *testing.T) {
 // with, or replay, the next CURVE MESSAGE going up (from the side that
 // dials the proxy to the target).
 type mitm struct {
-	ln      net.Listener
-	target  string
-	tamper  atomic.Bool
-	replay  atomic.Bool
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   []net.Conn
-	applied chan string
+	ln     net.Listener
+	target string
+	tamper atomic.Bool
+	replay atomic.Bool
+	// tamperAll and replayAll apply to every MESSAGE, without a word on
+	// applied (a storm).
+	tamperAll atomic.Bool
+	replayAll atomic.Bool
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	conns     []net.Conn
+	applied   chan string
 }
 
 func newMITM(t *testing.T, target string) *mitm {
@@ -403,7 +407,13 @@ func (m *mitm) pump(dst, src net.Conn, _ bool) {
 		}
 		frame := append(append([]byte(nil), hdr...), body...)
 		if strings.HasPrefix(string(body), curveMsgCmdName) {
-			if m.tamper.CompareAndSwap(true, false) {
+			if m.tamperAll.Load() {
+				frame[len(frame)-1] ^= 0x20
+			} else if m.replayAll.Load() {
+				if _, err := dst.Write(frame); err != nil {
+					return
+				}
+			} else if m.tamper.CompareAndSwap(true, false) {
 				frame[len(frame)-1] ^= 0x20
 				m.applied <- "tampered " + hex.EncodeToString(body[8:16])
 			} else if m.replay.CompareAndSwap(true, false) {

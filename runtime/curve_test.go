@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,6 +326,87 @@ func TestCurveBoxInPlace(t *testing.T) {
 		}
 		if _, _, err := client.open(replay); !errors.Is(err, errCurveNonce) {
 			t.Fatalf("%d bytes: the same box twice: %v", size, err)
+		}
+	}
+}
+
+// TestCurveRefusalStorm: clients that redial every millisecond with an
+// unknown key or the wrong server key, and connections whose every
+// MESSAGE is tampered with or replayed, make a bounded number of
+// warnings on the server (one per kind and logInterval, the rest at
+// Debug), while a good client is served.
+func TestCurveRefusalStorm(t *testing.T) {
+	ctx := testCtx(t)
+	server, good, stranger, other := mustKeyPair(t), mustKeyPair(t), mustKeyPair(t), mustKeyPair(t)
+	log, logs := newTestLogger()
+	pull := newSock(t, PULL, WithLogger(log), WithCurveServer(server), WithAllowKeys(good.Public))
+	ep := bindAny(t, pull)
+	start := time.Now()
+	fast := WithReconnect(Backoff{Initial: time.Millisecond})
+	for range 3 {
+		mustConnect(t, newSock(t, PUSH, fast, WithCurveClient(stranger, server.Public)), ep)
+		mustConnect(t, newSock(t, PUSH, fast, WithCurveClient(good, other.Public)), ep)
+	}
+	tamper, replay := newMITM(t, ep), newMITM(t, ep)
+	tamper.tamperAll.Store(true)
+	replay.replayAll.Store(true)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, proxy := range []*mitm{tamper, replay} {
+		push := newSock(t, PUSH, fast, WithCurveClient(good, server.Public))
+		mustConnect(t, push, proxy.endpoint())
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+				push.Send(sctx, Msg{[]byte("through the proxy")})
+				cancel()
+			}
+		})
+	}
+	// Each kind of refusal happens many times (the Debug lines count
+	// them all).
+	for _, kind := range []string{"CURVE client key not allowed", "the client has the wrong server key", "CURVE box does not open", "CURVE nonce not increasing"} {
+		waitLog(t, logs, kind, 30)
+	}
+	close(stop)
+	wg.Wait()
+
+	client := newSock(t, PUSH, WithCurveClient(good, server.Public))
+	mustConnect(t, client, ep)
+	if err := client.Send(ctx, Msg{[]byte("served")}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := pull.Recv(ctx)
+		if err != nil {
+			t.Fatalf("the good client was not served: %v", err)
+		}
+		if string(m[0]) == "served" {
+			break
+		}
+	}
+
+	// Three limited kinds: refusals (the socket's, unknown keys), failed
+	// handshakes (wrong server key), refused frames (tampered, replayed).
+	allowed := 3 * (1 + int(time.Since(start)/logInterval))
+	warns := warnLines(logs)
+	t.Logf("%d warnings, %d allowed; %d lines in all", warns, allowed, strings.Count(logs.String(), "\n"))
+	if warns > allowed {
+		t.Errorf("%d warnings, want at most %d:\n%.3000s", warns, allowed, logs.String())
+	}
+	for _, want := range []string{`level=WARN msg="zmq: CURVE client key not allowed`, `level=WARN msg="zmq: handshake failed"`, `level=WARN msg="zmq: disconnecting peer: CURVE frame refused"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no warning %s", want)
+		}
+	}
+	for _, kp := range []CurveKeyPair{server, good, stranger, other} {
+		if strings.Contains(logs.String(), kp.Secret.Z85()) {
+			t.Fatal("a secret key was logged")
 		}
 	}
 }

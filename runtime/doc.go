@@ -151,7 +151,10 @@
 // when it starts and when it ends, with counts, and at most once per 10
 // seconds (logflood.go): a run of replies dropped by a ROUTER or REP, a
 // subscriber going in and out of its high-water mark, failed handshakes,
-// PLAIN refusals (one line each), messages that do not decode. A peer that
+// PLAIN and CURVE refusals (a wrong password, an unknown client key or
+// address, a wrong server key), peers dropped for a tampered or replayed
+// CURVE frame or a message too large, messages that do not decode; the
+// lines in between go to Debug. A peer that
 // hangs up or resets before finishing its handshake (a port check, a
 // Kubernetes tcpSocket probe) is logged at Debug. The counters (Stats)
 // count every occurrence. A PUB matches messages against each peer's

@@ -252,10 +252,12 @@ func (c *core) runPeer(p *peer, ep string) bool {
 		heartbeatHook(p)
 	}
 	err := p.readLoop()
+	// A peer that sends what it must not redials and does it again:
+	// one line per logInterval, with the number not logged.
 	if errors.Is(err, errTooBig) {
-		c.log.Warn("zmq: disconnecting peer: message too large", "remote", p.remote, "err", err)
+		c.badFrames.warn(c.log, "zmq: disconnecting peer: message too large", "remote", p.remote, "err", err)
 	} else if errors.Is(err, errCurveCrypto) || errors.Is(err, errCurveNonce) {
-		c.log.Warn("zmq: disconnecting peer: CURVE frame refused", "remote", p.remote, "err", err)
+		c.badFrames.warn(c.log, "zmq: disconnecting peer: CURVE frame refused", "remote", p.remote, "err", err)
 	}
 	p.fail(err)
 	c.detach(p)
@@ -421,15 +423,7 @@ func (c *core) logHandshakeFailure(addr, remote string, err error) {
 	case errors.Is(err, errPlainRefused) || errors.Is(err, errCurveRefused):
 		// The mechanism logged the refusal, once.
 	default:
-		ok, hidden := c.hsFails.note()
-		if !ok {
-			c.log.Debug("zmq: handshake failed", args...)
-			return
-		}
-		if hidden > 0 {
-			args = append(args, "not_logged", hidden)
-		}
-		c.log.Warn("zmq: handshake failed", args...)
+		c.hsFails.warn(c.log, "zmq: handshake failed", args...)
 	}
 }
 

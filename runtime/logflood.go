@@ -10,6 +10,7 @@ package runtime
 // or drown the lines that matter.
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,26 @@ func (l *logLimiter) note() (log bool, hidden int64) {
 	}
 	l.next = now.Add(logInterval)
 	return true, l.hidden.Swap(0)
+}
+
+// warn logs a line of l's event at Warn, or at Debug when it comes less
+// than logInterval after the last Warn; a Warn line counts the lines
+// since the last one that went to Debug (not_logged). A nil l logs every
+// line at Warn.
+func (l *logLimiter) warn(log *slog.Logger, msg string, args ...any) {
+	if l == nil {
+		log.Warn(msg, args...)
+		return
+	}
+	ok, hidden := l.note()
+	if !ok {
+		log.Debug(msg, args...)
+		return
+	}
+	if hidden > 0 {
+		args = append(args, "not_logged", hidden)
+	}
+	log.Warn(msg, args...)
 }
 
 // flush reports the occurrences not logged yet, and forgets them, so that

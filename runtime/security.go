@@ -40,7 +40,7 @@ func handshakeSecurity(o *options) zmq4.Security { return connSecurity(o, nil, f
 // it came in on a bound endpoint), which an address allow-list needs.
 func connSecurity(o *options, remote net.Addr, accepted bool) zmq4.Security {
 	if o.curve != nil {
-		return &curveSecurity{cfg: o.curve, auth: o.auth, remote: remote, name: o.name, log: loggerOf(o)}
+		return &curveSecurity{cfg: o.curve, auth: o.auth, remote: remote, name: o.name, log: loggerOf(o), refusals: o.refusals}
 	}
 	if s := plainSecurityFor(o); s != nil {
 		s.auth, s.remote = o.auth, remote
@@ -203,15 +203,7 @@ func (p *plainSecurity) serve(conn *zmq4.Conn) error {
 		// password with a typo.
 		// One line per refusal, and at most one per logInterval: a
 		// client retrying a wrong password must not flood the log.
-		if p.refusals == nil {
-			p.log.Warn("zmq: PLAIN authentication failed, connection refused", "socket", p.name, "user", user)
-		} else if ok, hidden := p.refusals.note(); ok {
-			args := []any{"socket", p.name, "user", user}
-			if hidden > 0 {
-				args = append(args, "not_logged", hidden)
-			}
-			p.log.Warn("zmq: PLAIN authentication failed, connection refused", args...)
-		}
+		p.refusals.warn(p.log, "zmq: PLAIN authentication failed, connection refused", "socket", p.name, "user", user)
 		sendError(conn, plainRefusedStatus)
 		return fmt.Errorf("zmq: PLAIN: user %q: %w", user, errPlainRefused)
 	}

@@ -127,6 +127,7 @@ type core struct {
 
 	badMsgs    logLimiter   // RecvValue's messages that do not decode
 	hsFails    logLimiter   // failed handshakes of accepted connections
+	badFrames  logLimiter   // peers dropped for a frame too large or a CURVE frame refused
 	replyDrops replyDropRun // ROUTER, REP: replies dropped
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
