@@ -76,16 +76,26 @@ type peer struct {
 	// refill q, so a peer holds at most twice the HWM (as libzmq holds the
 	// HWM in its pipe plus a batch in its encoder).
 	q        []outItem
-	inflight int     // messages the writer took and has not finished writing
-	idle     bool    // the writer waits for p.wake
-	full     bool    // a sender found the queue full: wake blocked senders when it drains
-	dead     bool    // the connection is gone: queue nothing
-	linger   bool    // the socket is closing: write what is queued, then stop
-	drops    dropRun // PUB: messages dropped at the HWM, for logs
+	inflight int  // messages the writer took and has not finished writing
+	idle     bool // the writer waits for p.wake
+	full     bool // a sender found the queue full: wake blocked senders when it drains
+	dead     bool // the connection is gone: queue nothing
+	linger   bool // the socket is closing: write what is queued, then stop
 	// ctlQueued has bit 1 set while a PING waits in q, bit 2 while a PONG
 	// does (sendCommand queues at most one of each).
 	ctlQueued uint8
-	subs      topicTrie // PUB/XPUB: what this peer subscribed to
+	// qlen is len(q) as of the last change, read without mu by a PUB that
+	// drops for a subscriber at its high-water mark (dist.go): a stale
+	// value only ever drops a message the writer has just made room for,
+	// never queues one past the mark, which is checked again under mu.
+	qlen atomic.Int64
+
+	// PUB/XPUB, guarded by core.mu (changes to subs also take mu, for
+	// whoever holds only that): what this peer subscribed to, and the
+	// messages dropped at its HWM, for logs. sendPub, which holds core.mu,
+	// reads them without taking mu.
+	subs  topicTrie
+	drops dropRun
 
 	// Direct writes (REQ and REP): when the writer has flushed everything
 	// and sleeps, a sender writes its message to the socket itself instead
@@ -225,6 +235,7 @@ func (p *peer) enqueue(m Msg, hwm int) bool {
 		return false
 	}
 	p.q = append(p.q, outItem{m: m})
+	p.qlen.Store(int64(len(p.q)))
 	wake := p.idle
 	p.idle = false
 	p.mu.Unlock()
@@ -342,6 +353,7 @@ func (p *peer) enqueueCtl(it outItem) bool {
 		return false
 	}
 	p.q = append(p.q, it)
+	p.qlen.Store(int64(len(p.q)))
 	wake := p.idle
 	p.idle = false
 	p.mu.Unlock()
@@ -425,6 +437,7 @@ func (p *peer) writeLoop() {
 			continue
 		}
 		batch, p.q = p.q, batch[:0]
+		p.qlen.Store(0)
 		p.ctlQueued = 0
 		p.inflight = len(batch)
 		p.mu.Unlock()

@@ -306,8 +306,10 @@ func (c *core) attach(p *peer) error {
 		}
 		c.byID[string(p.id)] = p
 	case SUB, XSUB:
+		// In byte order, as libzmq walks its trie: a peer can tell when
+		// all have arrived (the benchmark's subscriptions cells do).
 		c.subMu.RLock()
-		for t := range c.subs {
+		for _, t := range c.subTrie.list() {
 			p.enqueueCtl(outItem{m: Msg{subscription(true, t)}})
 		}
 		c.subMu.RUnlock()
@@ -319,6 +321,7 @@ func (c *core) attach(p *peer) error {
 			pl.p = p
 			p.mu.Lock()
 			p.q, pl.held = pl.held, nil
+			p.qlen.Store(int64(len(p.q)))
 			p.mu.Unlock()
 		} else {
 			p.pipe = &pipe{p: p}
@@ -343,6 +346,7 @@ func (c *core) detach(p *peer) {
 	p.dead = true
 	q := p.q
 	p.q = nil
+	p.qlen.Store(0)
 	p.mu.Unlock()
 	c.detachLink(p, q)
 	if pl := p.pipe; pl != nil && c.typ.roundRobin() {

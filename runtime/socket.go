@@ -137,7 +137,11 @@ type core struct {
 
 	subMu   sync.RWMutex
 	subs    map[string]int // SUB, XSUB: own subscriptions, with counts
-	subTrie topicTrie      // SUB, XSUB: the prefixes of subs, for matching
+	subTrie topicTrie      // SUB, XSUB: the prefixes of subs
+	// subSnap is a snapshot of subTrie (SUB, XSUB), which the readers
+	// match every message against without a lock: a read lock per
+	// message was a tenth of a SUB's CPU time (issue 18).
+	subSnap atomic.Pointer[trieNode]
 
 	in inQueue
 
@@ -177,6 +181,7 @@ func newCore(s *Socket) *core {
 		for _, t := range s.opts.subscribe {
 			c.ownSub(true, t)
 		}
+		c.publishSubs()
 	}
 	return c
 }
@@ -220,10 +225,7 @@ func (c *core) incoming(p *peer, m *Msg) bool {
 		}
 		return c.typ == XPUB // libzmq's XPUB passes other messages up
 	case SUB, XSUB:
-		c.subMu.RLock()
-		ok := c.subTrie.match((*m)[0])
-		c.subMu.RUnlock()
-		return ok
+		return c.subSnap.Load().match((*m)[0])
 	case REQ:
 		// Only the reply to the outstanding request, from the peer it
 		// went to, and with its empty delimiter, is kept.

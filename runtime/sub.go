@@ -27,6 +27,10 @@ func (c *core) ownSub(on bool, t string) bool {
 	}
 }
 
+// publishSubs makes subTrie as it is now what the readers match against.
+// c.subMu is held for writing (or the socket is not yet running).
+func (c *core) publishSubs() { c.subSnap.Store(c.subTrie.snapshot()) }
+
 // sendXSub sends a subscription (\x01topic) or cancellation (\x00topic),
 // remembered for reconnects, or any other message, to every peer.
 func (c *core) sendXSub(m Msg) error {
@@ -39,6 +43,7 @@ func (c *core) sendXSub(m Msg) error {
 		t := string(m[0][1:])
 		c.subMu.Lock()
 		send := c.ownSub(m[0][0] == 1, t)
+		c.publishSubs()
 		c.subMu.Unlock()
 		if send {
 			for _, p := range c.peers {
@@ -65,6 +70,7 @@ func (c *core) subscribe(on bool, prefix string) error {
 	}
 	c.subMu.Lock()
 	send := c.ownSub(on, prefix)
+	c.publishSubs()
 	c.subMu.Unlock()
 	if send {
 		for _, p := range c.peers {
