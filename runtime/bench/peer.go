@@ -582,7 +582,8 @@ func curveOption(server bool) (rt.Option, error) {
 // routerPeer is the runtime's server of the peer-count scenarios: a
 // ROUTER that answers every request [identity, body] with the same body,
 // until killed. Lines on stdin ask for figures the harness cannot read
-// from /proc: "stats" prints "STATS goroutines=<n> heap=<bytes in use>",
+// from /proc: "stats" prints "STATS goroutines=<n> heap=<bytes in use>
+// stack=<bytes of goroutine stacks>",
 // and "profile PREFIX" writes PREFIX.heap and PREFIX.goroutine (pprof)
 // and prints "PROFILED".
 func routerPeer(endpoint string, stdin io.Reader, stdout io.Writer) error {
@@ -604,7 +605,7 @@ func routerPeer(endpoint string, stdin io.Reader, stdout io.Writer) error {
 			case "stats":
 				var ms goruntime.MemStats
 				goruntime.ReadMemStats(&ms)
-				fmt.Fprintf(stdout, "STATS goroutines=%d heap=%d\n", goruntime.NumGoroutine(), ms.HeapInuse)
+				fmt.Fprintf(stdout, "STATS goroutines=%d heap=%d stack=%d\n", goruntime.NumGoroutine(), ms.HeapInuse, ms.StackInuse)
 			case "profile":
 				err := writeProfiles(arg)
 				if err != nil {

@@ -54,17 +54,18 @@ const (
 
 // A peerRun is what one run of a ROUTER cell measured.
 type peerRun struct {
-	spread   time.Duration // connect storm: first connect to the last first reply
-	rssPeer  float64       // server RSS added per idle peer, bytes
-	heapPeer float64       // Go heap in use added per idle peer, bytes (runtime only)
-	perPeer  float64       // goroutines (runtime) or threads (libzmq) added per peer
-	rate     float64       // aggregate round trips per second, all DEALERs busy
-	p50, p99 time.Duration // round trips
-	cpu      float64       // server CPU µs per round trip
-	stormCPU time.Duration // server CPU time during the storm
-	loadCPU  time.Duration // the load processes' CPU time during the storm
-	drops    int64         // kernel ListenDrops during the storm (machine-wide)
-	fails    int64         // kernel Tcp AttemptFails during the storm (machine-wide)
+	spread    time.Duration // connect storm: first connect to the last first reply
+	rssPeer   float64       // server RSS added per idle peer, bytes
+	heapPeer  float64       // Go heap in use added per idle peer, bytes (runtime only)
+	stackPeer float64       // goroutine stacks added per idle peer, bytes (runtime only)
+	perPeer   float64       // goroutines (runtime) or threads (libzmq) added per peer
+	rate      float64       // aggregate round trips per second, all DEALERs busy
+	p50, p99  time.Duration // round trips
+	cpu       float64       // server CPU µs per round trip
+	stormCPU  time.Duration // server CPU time during the storm
+	loadCPU   time.Duration // the load processes' CPU time during the storm
+	drops     int64         // kernel ListenDrops during the storm (machine-wide)
+	fails     int64         // kernel Tcp AttemptFails during the storm (machine-wide)
 }
 
 // A fanoutRun is what one run of a PUB fan-out cell measured.
@@ -105,26 +106,25 @@ func killAll(ps []*proc) {
 	}
 }
 
-// serverStats returns the server's goroutines and Go heap in use (a
-// runtime server, which prints them when asked), or its threads and -1
-// (libzmq).
-func serverStats(srv *proc, impl string) (int64, int64, error) {
+// serverStats returns the server's goroutines, Go heap in use and
+// goroutine stacks (a runtime server, which prints them when asked), or
+// its threads and -1, -1 (libzmq).
+func serverStats(srv *proc, impl string) (g, heap, stack int64, err error) {
 	if impl == implC {
 		n, err := procStatus(srv.cmd.Process.Pid, "Threads:")
-		return n, -1, err
+		return n, -1, -1, err
 	}
 	if err := srv.send("stats"); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	rest, err := srv.expect("STATS", readyTimeout, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	var g, h int64
-	if _, err := fmt.Sscanf(rest, "goroutines=%d heap=%d", &g, &h); err != nil {
-		return 0, 0, fmt.Errorf("%s: bad STATS line %q", srv.name, rest)
+	if _, err := fmt.Sscanf(rest, "goroutines=%d heap=%d stack=%d", &g, &heap, &stack); err != nil {
+		return 0, 0, 0, fmt.Errorf("%s: bad STATS line %q", srv.name, rest)
 	}
-	return g, h, nil
+	return g, heap, stack, nil
 }
 
 // routerRun runs one ROUTER cell: a server of impl with n DEALERs. If
@@ -151,7 +151,7 @@ func (p *peers) routerRun(impl string, n int, dur time.Duration, size int, profi
 	if err != nil {
 		return r, err
 	}
-	g0, h0, err := serverStats(srv, impl)
+	g0, h0, s0, err := serverStats(srv, impl)
 	if err != nil {
 		return r, err
 	}
@@ -196,15 +196,16 @@ func (p *peers) routerRun(impl string, n int, dur time.Duration, size int, profi
 	if err != nil {
 		return r, err
 	}
-	g1, h1, err := serverStats(srv, impl)
+	g1, h1, s1, err := serverStats(srv, impl)
 	if err != nil {
 		return r, err
 	}
 	r.rssPeer = float64(rss1-rss0) / float64(n)
 	r.perPeer = float64(g1-g0) / float64(n)
-	r.heapPeer = -1
+	r.heapPeer, r.stackPeer = -1, -1
 	if h0 >= 0 {
 		r.heapPeer = float64(h1-h0) / float64(n)
+		r.stackPeer = float64(s1-s0) / float64(n)
 	}
 	if profile != "" && impl != implC {
 		if err := srv.send("profile " + profile); err != nil {
@@ -516,8 +517,12 @@ func writePeers(w io.Writer, rows []*peerRow, impls []string) {
 				m["spread"], m["rss"], heap, m["per"], rateText(m["rate"]), m["p50"], m["p99"], m["cpu"])
 			var parts []string
 			for _, r := range runs {
-				parts = append(parts, fmt.Sprintf("storm %.2f s (CPU: server %.2f s, DEALERs %.2f s; listen drops %d, failed attempts %d), %.1f KiB/peer, %s msgs/s, p50/p99 %.2f/%.2f ms, %.1f µs CPU/msg",
-					r.spread.Seconds(), r.stormCPU.Seconds(), r.loadCPU.Seconds(), r.drops, r.fails, r.rssPeer/1024, rateText(r.rate), float64(r.p50)/1e6, float64(r.p99)/1e6, r.cpu))
+				mem := fmt.Sprintf("%.1f KiB/peer", r.rssPeer/1024)
+				if r.stackPeer >= 0 {
+					mem += fmt.Sprintf(" (Go heap %.1f, stacks %.1f)", r.heapPeer/1024, r.stackPeer/1024)
+				}
+				parts = append(parts, fmt.Sprintf("storm %.2f s (CPU: server %.2f s, DEALERs %.2f s; listen drops %d, failed attempts %d), %s, %s msgs/s, p50/p99 %.2f/%.2f ms, %.1f µs CPU/msg",
+					r.spread.Seconds(), r.stormCPU.Seconds(), r.loadCPU.Seconds(), r.drops, r.fails, mem, rateText(r.rate), float64(r.p50)/1e6, float64(r.p99)/1e6, r.cpu))
 			}
 			notes = append(notes, fmt.Sprintf("ROUTER ×%s, %s, every run: %s", thousands(pr.n), implLabel[impl], strings.Join(parts, "; ")))
 		}
