@@ -4,7 +4,8 @@ package runtime
 // the CURVE server and as the client, binding and connecting; and the
 // refusals (wrong server key, unknown client key, tampered frame, replayed
 // nonce) checked on each side: libzmq refusing ours, ours refusing
-// libzmq's.
+// libzmq's; a tampered or replayed frame both from client to server and
+// from server to client.
 
 import (
 	"context"
@@ -305,7 +306,7 @@ func TestCurveInteropUnknownClientKey(t *testing.T) {
 
 // mitm is a TCP proxy between a ZMTP client and server that can tamper
 // with, or replay, the next CURVE MESSAGE going up (from the side that
-// dials the proxy to the target).
+// dials the proxy to the target), or down with newMITMDown.
 type mitm struct {
 	ln     net.Listener
 	target string
@@ -319,14 +320,21 @@ type mitm struct {
 	mu        sync.Mutex
 	conns     []net.Conn
 	applied   chan string
+	down      bool // the actions apply to what the target sends
 }
 
-func newMITM(t *testing.T, target string) *mitm {
+// newMITMDown returns a proxy whose actions apply to the MESSAGEs going
+// down, from the target to the side that dialled the proxy.
+func newMITMDown(t *testing.T, target string) *mitm { return newMITMDir(t, target, true) }
+
+func newMITM(t *testing.T, target string) *mitm { return newMITMDir(t, target, false) }
+
+func newMITMDir(t *testing.T, target string, down bool) *mitm {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &mitm{ln: ln, target: strings.TrimPrefix(target, "tcp://"), applied: make(chan string, 4)}
+	m := &mitm{ln: ln, target: strings.TrimPrefix(target, "tcp://"), applied: make(chan string, 4), down: down}
 	m.wg.Add(1)
 	go m.accept()
 	t.Cleanup(func() {
@@ -359,15 +367,19 @@ func (m *mitm) accept() {
 		m.conns = append(m.conns, down, up)
 		m.mu.Unlock()
 		m.wg.Add(2)
+		acted, plain := [2]net.Conn{up, down}, [2]net.Conn{down, up} // dst, src
+		if m.down {
+			acted, plain = plain, acted
+		}
 		go func() {
 			defer m.wg.Done()
-			m.pump(up, down, true)
+			m.pump(acted[0], acted[1], true)
 			up.Close()
 			down.Close()
 		}()
 		go func() {
 			defer m.wg.Done()
-			io.Copy(down, up)
+			io.Copy(plain[0], plain[1])
 			up.Close()
 			down.Close()
 		}()
@@ -440,7 +452,7 @@ func TestCurveInteropTamperedAndReplayed(t *testing.T) {
 				m.replay.Store(true)
 			}
 		}
-		t.Run(action+": libzmq refuses ours", func(t *testing.T) {
+		t.Run(action+": libzmq's server refuses ours", func(t *testing.T) {
 			t.Parallel()
 			peer := pyzmqtest.Start(t, "PULL", append(curveServerArgs(server), "--bind", "tcp://127.0.0.1:0", "--monitor")...)
 			proxy := newMITM(t, peer.Endpoint())
@@ -476,7 +488,7 @@ func TestCurveInteropTamperedAndReplayed(t *testing.T) {
 				t.Errorf("libzmq received %q after the %s", got, action)
 			}
 		})
-		t.Run(action+": ours refuses libzmq's", func(t *testing.T) {
+		t.Run(action+": our server refuses libzmq's", func(t *testing.T) {
 			t.Parallel()
 			log, logs := newTestLogger()
 			pull := ipSock(t, PULL, WithLogger(log), WithCurveServer(server))
@@ -507,6 +519,81 @@ func TestCurveInteropTamperedAndReplayed(t *testing.T) {
 					}
 					got = append(got, strs(m)...)
 				}
+				if ctx.Err() != nil {
+					t.Fatalf("PULL got only %q", got)
+				}
+			}
+			if n := countOf(got, "second"); action == "tamper" && n != 0 || action == "replay" && n != 1 {
+				t.Errorf("PULL got %q after the %s", got, action)
+			}
+		})
+		// Down: what the server sends is tampered with or replayed, and
+		// the client refuses it.
+		t.Run(action+": libzmq's client refuses ours", func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			push := ipSock(t, PUSH, WithCurveServer(server))
+			proxy := newMITMDown(t, ipBind(t, push))
+			peer := pyzmqtest.Start(t, "PULL", append(curveClientArgs(client, server.Public), "--connect", proxy.endpoint(), "--monitor")...)
+			ipSend(t, ctx, push, "first")
+			if got := strs(peer.Next()); !slices.Equal(got, []string{"first"}) {
+				t.Fatalf("libzmq got %q", got)
+			}
+			set(proxy)
+			ipSend(t, ctx, push, "second")
+			<-proxy.applied
+			want := "EVENT HANDSHAKE_FAILED_PROTOCOL " + zmqErrCryptographic
+			if action == "replay" {
+				want = "EVENT HANDSHAKE_FAILED_PROTOCOL " + zmqErrInvalidSequence
+			}
+			if ev, _ := peer.WaitEvent("EVENT HANDSHAKE_FAILED"); ev != want {
+				t.Errorf("libzmq reported %q, want %q", ev, want)
+			}
+			var got []string
+			for _, m := range peer.Pending() {
+				got = append(got, strs(m)...)
+			}
+			if m, ok := peer.NextWithin(200 * time.Millisecond); ok {
+				got = append(got, strs(m)...)
+			}
+			if len(got) != map[string]int{"tamper": 0, "replay": 1}[action] {
+				t.Errorf("libzmq received %q after the %s", got, action)
+			}
+		})
+		t.Run(action+": our client refuses libzmq's", func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			peer := pyzmqtest.Start(t, "PUSH", append(curveServerArgs(server), "--bind", "tcp://127.0.0.1:0")...)
+			proxy := newMITMDown(t, peer.Endpoint())
+			log, logs := newTestLogger()
+			pull := ipSock(t, PULL, WithLogger(log), WithCurveClient(client, server.Public))
+			ipConnect(t, pull, proxy.endpoint())
+			peer.Send("first")
+			if got := ipRecv(t, ctx, pull); !slices.Equal(got, []string{"first"}) {
+				t.Fatalf("PULL got %q", got)
+			}
+			set(proxy)
+			peer.Send("second")
+			<-proxy.applied
+			want := "box does not open"
+			if action == "replay" {
+				want = "nonce not increasing"
+			}
+			waitLog(t, logs, want, 1)
+			// Our client redials; libzmq's PUSH sends on the new
+			// connection.
+			var got []string
+			for !slices.Contains(got, "third") {
+				peer.Send("third")
+				rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+				for {
+					m, err := pull.Recv(rctx)
+					if err != nil {
+						break
+					}
+					got = append(got, strs(m)...)
+				}
+				cancel()
 				if ctx.Err() != nil {
 					t.Fatalf("PULL got only %q", got)
 				}
