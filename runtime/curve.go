@@ -408,7 +408,7 @@ func addrString(a net.Addr) string {
 // Each MESSAGE is a NaCl box made with the session key (what
 // box.SealAfterPrecomputation computes: XSalsa20 and Poly1305), composed
 // here from x/crypto's salsa20 and poly1305 rather than by calling
-// box/secretbox, for two costs a profile of PUSH→PULL at 1 KiB showed:
+// box/secretbox, for three costs a profile of PUSH→PULL at 1 KiB showed:
 //   - XSalsa20 derives a subkey from the key and the nonce's first 16
 //     bytes with HSalsa20; in every MESSAGE nonce of one direction those
 //     bytes are the same ("CurveZMQMESSAGEC" or "...S"), so the subkey is
@@ -417,7 +417,10 @@ func addrString(a net.Addr) string {
 //     into place before sealing, and opened into other memory: here it is
 //     sealed where the writer's buffer holds it and opened where the
 //     reader read it (opening into fresh memory made salsa20 a fifth
-//     slower on the reader).
+//     slower on the reader);
+//   - secretbox makes the Poly1305 key with a Salsa20 call of its own,
+//     then encrypts with another: here one call covers the box (see
+//     sealInPlace).
 //
 // TestCurveBoxInPlace checks both against box.SealAfterPrecomputation
 // and box.OpenAfterPrecomputation, and the interop tests against libzmq.
@@ -447,9 +450,10 @@ func newCurveCipher(key *[32]byte, server bool, sendNonce, lastRecv uint64) *cur
 // the 32 bytes before the ciphertext (name, nonce, tag) are where the
 // stream's first 32 bytes go, so that one XORKeyStream call covers the
 // whole box, as NaCl's zero-padded API does: x/crypto's salsa20 works 256
-// bytes at a time and its tail goes a block at a time, at about twice the
-// cost per byte; splitting off the first block cost a 1 KiB frame four
-// single blocks instead of one.
+// bytes at a time and its tail a block at a time, a block costing about
+// as much as 256 bytes (a 64-byte call took as long as a 256-byte one);
+// splitting off the first block cost a 1 KiB frame four single blocks
+// instead of one.
 
 // sealInPlace seals the MESSAGE body b (32 bytes for the name, nonce and
 // tag, then the plaintext) with nonce n, and writes its name, nonce and
