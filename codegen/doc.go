@@ -44,7 +44,10 @@
 //     .ztopo declares, -sock.retry.timeout and -sock.retry.tries,
 //     -sock.reconnect.initial and -sock.reconnect.max,
 //     -sock.heartbeat.interval and -sock.heartbeat.liveness (positive
-//     durations, counts of at least 1). The handler reads them back from
+//     durations, counts of at least 1); on every socket, -sock.connect_all
+//     and -sock.connect_all.interval (on with the .ztopo's connect_all
+//     block: each endpoint given by a host name connects to every address
+//     the name resolves to). The handler reads them back from
 //     the handle: Retry(), Reconnect() and Heartbeat() return the
 //     runtime.Retry, runtime.Backoff and runtime.Heartbeat in force,
 //     Subscriptions() a SUB socket's prefixes. A REQ socket with a retry

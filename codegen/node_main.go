@@ -92,6 +92,15 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 				b.Add(sc.Clone()).Dot("Heartbeat").Op("=").Qual(RuntimePath, "Heartbeat").Values(
 					jen.Id("Interval").Op(":").Add(durationLit(h.Interval)), jen.Id("Liveness").Op(":").Lit(h.Liveness))
 			}
+			// Every socket has the connect_all flags, so that a deployment
+			// can turn it on where a name stands for several replicas.
+			if a := s.ConnectAll; a != nil {
+				b.Add(sc.Clone()).Dot("ConnectAll").Op("=").Qual(RuntimePath, "ConnectAll").Values(
+					jen.Id("On").Op(":").True(), jen.Id("Interval").Op(":").Add(durationLit(a.Interval)))
+			} else {
+				b.Add(sc.Clone()).Dot("ConnectAll").Op("=").Qual(RuntimePath, "ConnectAll").Values(
+					jen.Id("Interval").Op(":").Qual(RuntimePath, "DefaultConnectAllInterval"))
+			}
 			if c := s.Curve; c != nil {
 				// Only the role and where the server's public key comes
 				// from: the node reads its keys from -keys when it starts.
@@ -351,6 +360,10 @@ func (ng *nodeGen) socketFlags(s *sock) []flagDef {
 		add("retry.timeout", "DurationFlag", "Retry.Timeout", fmt.Sprintf("how long socket %s waits for each reply, a positive `duration`", s.Name))
 		add("retry.tries", "CountFlag", "Retry.Tries", fmt.Sprintf("how many `tries` socket %s makes in all before it gives up on a request, at least 1", s.Name))
 	}
+	out = append(out, flagDef{s.Name + ".connect_all", envName(ng.n.Name, s.Name, "connect_all"),
+		jen.Op("&").Id("c").Dot(s.Go).Dot("ConnectAll").Dot("On"),
+		fmt.Sprintf("connect each endpoint of socket %s given by a host name to every address the name resolves to, looking it up again every -%s.connect_all.interval and on each lost connection", s.Name, s.Name)})
+	add("connect_all.interval", "DurationFlag", "ConnectAll.Interval", fmt.Sprintf("how often socket %s looks its names up with -%s.connect_all, a positive `duration`", s.Name, s.Name))
 	if s.Reconnect != nil {
 		add("reconnect.initial", "DurationFlag", "Reconnect.Initial", fmt.Sprintf("how long socket %s waits before its first reconnect, a positive `duration`; each failure doubles the wait", s.Name))
 		add("reconnect.max", "DurationFlag", "Reconnect.Max", fmt.Sprintf("the longest socket %s waits between reconnects, a positive `duration`", s.Name))

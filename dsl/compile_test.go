@@ -152,3 +152,40 @@ node pub {
 		t.Errorf("edges = %q, want %q", got, want)
 	}
 }
+
+// TestConnectAllAdmitsReplicatedBinder: a node whose copies bind one port
+// compiles when every socket that references it connects with
+// connect_all (each copy on a host of its own, as zmqgen deploy runs
+// them), and the policy reaches the model with its interval.
+func TestConnectAllAdmitsReplicatedBinder(t *testing.T) {
+	src := `topology fan
+node vent {
+    socket out PUSH {
+        connect worker.in
+        send string
+        connect_all { interval 250ms }
+    }
+}
+node worker {
+    replicas 3
+    socket in PULL { bind "tcp://*:5600" recv string }
+}
+node other {
+    socket out PUSH { connect worker.in send string connect_all {} }
+}
+`
+	topo, diags := Compile("fan.ztopo", []byte(src))
+	if diags.HasErrors() {
+		t.Fatalf("diagnostics:\n%v", diags)
+	}
+	out := topo.Nodes[0].Sockets[0]
+	if out.ConnectAll == nil || out.ConnectAll.Interval != 250*time.Millisecond {
+		t.Errorf("vent.out ConnectAll = %+v, want interval 250ms", out.ConnectAll)
+	}
+	if other := topo.Nodes[2].Sockets[0]; other.ConnectAll == nil || other.ConnectAll.Interval != time.Second {
+		t.Errorf("other.out ConnectAll = %+v, want the default interval 1s", other.ConnectAll)
+	}
+	if topo.Nodes[1].Sockets[0].ConnectAll != nil {
+		t.Error("worker.in, which only binds, has a ConnectAll")
+	}
+}

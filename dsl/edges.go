@@ -76,13 +76,43 @@ func (check *checker) checkBinds() {
 				if si.s.Retry != nil && si.s.Type == model.REQ {
 					check.errorf(b.stmt.Addr, "%s has a retry policy, which reopens the socket on each retry, so it can only connect", sockName(si))
 				}
-				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" {
+				if ni.n.Replicas > 1 && !b.addr.ephemeral() && b.addr.transport != "inproc" && !check.reachedByConnectAll(si) {
 					check.errorf(b.stmt.Addr, "node %q has %d replicas but binds the fixed address %q; the copies would collide",
 						ni.n.Name, ni.n.Replicas, b.addr.text)
 				}
 			}
 		}
 	}
+}
+
+// reachedByConnectAll reports whether target binds over tcp only, and
+// every socket that references it, at least one, connects with
+// connect_all: then each replica of target's node is a host of its own
+// (zmqgen deploy gives the node a headless Service, whose name resolves
+// to every replica) and the peers connect to each replica, so the copies
+// may bind one fixed port. zmqgen up, which runs every node on one
+// machine, refuses such a topology.
+func (check *checker) reachedByConnectAll(target *sockInfo) bool {
+	for _, b := range target.binds {
+		if b.addr.transport != "tcp" {
+			return false
+		}
+	}
+	n := 0
+	for _, ni := range check.nodeList {
+		for _, si := range ni.list {
+			for _, c := range si.connects {
+				if c.ref == nil || c.ref.Node.Name != target.node.n.Name || c.ref.Socket.Name != target.s.Name {
+					continue
+				}
+				if si.s.ConnectAll == nil {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n > 0
 }
 
 // buildEdges finds every connection: references, and literal connects

@@ -19,7 +19,7 @@ var optionNames = []string{"hwm", "send_hwm", "recv_hwm", "linger", "identity", 
 
 // policyNames are the reliability policies, in the order LANGUAGE.md
 // gives them; policySettings lists each one's settings.
-var policyNames = []string{"retry", "reconnect", "heartbeat"}
+var policyNames = []string{"retry", "reconnect", "heartbeat", "connect_all"}
 
 // blockNames are the policies and the curve block: every statement that
 // takes a block of settings.
@@ -120,10 +120,10 @@ func (check *checker) option(si *sockInfo, st *syntax.OptionStmt, set map[string
 			return
 		}
 		o.MaxMsgSize = &n
-	case "retry", "reconnect", "heartbeat":
+	case "retry", "reconnect", "heartbeat", "connect_all":
 		check.errorf(st.Value, "%s takes a block of settings, such as %s", name, map[string]string{
 			"retry": "retry { timeout 2500ms tries 3 }", "reconnect": "reconnect { initial 1s max 32s }",
-			"heartbeat": "heartbeat { interval 1s liveness 3 }"}[name])
+			"heartbeat": "heartbeat { interval 1s liveness 3 }", "connect_all": "connect_all { interval 1s }"}[name])
 	default:
 		check.errorf(st.Name, "unknown socket option %q%s", name, syntax.DidYouMean(name, socketStmtNames))
 	}
@@ -138,13 +138,20 @@ const (
 	defaultReconnectMax      = 32 * time.Second
 	defaultHeartbeatInterval = time.Second
 	defaultHeartbeatLiveness = 3
+	// A second between lookups of a connect_all name: one DNS query a
+	// second per name is nothing to a cluster's DNS server, and a replica
+	// added to a headless Service is met about a second after its name
+	// says so (behind a DNS cache, after the record's TTL: CoreDNS's
+	// kubernetes plugin gives 5 s by default).
+	defaultConnectAllInterval = time.Second
 )
 
 var policySettings = map[string][]string{
-	"retry":     {"timeout", "tries", "reopen"},
-	"reconnect": {"initial", "max"},
-	"heartbeat": {"interval", "liveness"},
-	"curve":     {"server", "client", "anykey", "serverkey"},
+	"retry":       {"timeout", "tries", "reopen"},
+	"reconnect":   {"initial", "max"},
+	"heartbeat":   {"interval", "liveness"},
+	"connect_all": {"interval"},
+	"curve":       {"server", "client", "anykey", "serverkey"},
 }
 
 // flagSettings are the settings that take no value.
@@ -273,6 +280,9 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 			check.warnf(vals["liveness"], "heartbeat liveness %d is under 3; one late heartbeat will drop the peer", liveness)
 		}
 		s.Heartbeat = &model.Heartbeat{Interval: interval, Liveness: liveness}
+	case "connect_all":
+		interval, _ := dur("interval", defaultConnectAllInterval)
+		s.ConnectAll = &model.ConnectAll{Interval: interval}
 	case "curve":
 		check.curve(si, p, vals)
 	}

@@ -58,6 +58,7 @@ type options struct {
 	subscribe   []string
 	reconnect   Backoff
 	heartbeat   Heartbeat
+	connectAll  time.Duration // > 0: connect to every address of a name, looked up this often (dialall.go)
 	plainUser   string
 	plainPass   string
 	plainServer func(user, password string) bool
@@ -130,6 +131,39 @@ type Heartbeat struct {
 
 // WithHeartbeat turns on ZMTP heartbeats.
 func WithHeartbeat(h Heartbeat) Option { return func(o *options) { o.heartbeat = h } }
+
+// DefaultConnectAllInterval is how often a socket WithConnectAll looks its
+// names up when the interval given is not positive: one DNS query a
+// second per name costs a cluster's DNS server nothing, and a replica
+// added to a headless Service is met about a second after its name says
+// so.
+const DefaultConnectAllInterval = time.Second
+
+// WithConnectAll makes each tcp endpoint the socket connects to by host
+// name connect to every address the name resolves to, rather than to the
+// first that answers (libzmq issue 2297: a headless Kubernetes Service of
+// N replicas gives one connection there, N here). The socket looks each
+// such name up again every interval (DefaultConnectAllInterval if it is
+// not positive) and whenever one of its connections is lost; a new
+// address gets a connection of its own, and the connection to an address
+// the name no longer gives is closed once what was queued for it has
+// gone out, within the linger time. An endpoint given by an IP address
+// connects as without the option.
+func WithConnectAll(interval time.Duration) Option {
+	return func(o *options) {
+		if interval <= 0 {
+			interval = DefaultConnectAllInterval
+		}
+		o.connectAll = interval
+	}
+}
+
+// ConnectAll is a node socket's connect_all policy (WithConnectAll):
+// whether it is on, and how often the names are looked up.
+type ConnectAll struct {
+	On       bool
+	Interval time.Duration
+}
 
 // WithPlainClient makes the socket authenticate with ZMTP PLAIN.
 func WithPlainClient(user, password string) Option {

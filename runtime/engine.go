@@ -120,6 +120,9 @@ func (c *core) connect(ep string) error {
 	if c.closed {
 		return ErrClosed
 	}
+	if c.connectAll(e) {
+		return nil // one connect loop per address of the name (dialall.go)
+	}
 	var pl *pipe
 	if c.typ.roundRobin() {
 		pl = &pipe{connect: true}
@@ -127,13 +130,15 @@ func (c *core) connect(ep string) error {
 	}
 	l := c.newLink(ep, true)
 	l.pipe = pl
-	c.spawn(func() { c.connectLoop(e, pl, l) })
+	c.spawn(func() { c.connectLoop(e, pl, l, nil) })
 	return nil
 }
 
 // connectLoop dials e until Close; pl is the endpoint's pipe (nil for
-// socket types that do not send round-robin), l its counters.
-func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
+// socket types that do not send round-robin), l its counters, m the
+// address of a connect-to-all endpoint's name that e is, which stops it
+// too (nil for a plain endpoint).
+func (c *core) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
 	b := c.o.reconnect
 	if b.Initial <= 0 {
 		b.Initial = defaultReconnect
@@ -141,7 +146,7 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 	wait := b.Initial
 	failures := 0
 	for {
-		conn, err := dial(c.dialCtx, e)
+		conn, err := dial(m.dialCtx(c), e)
 		if err == nil {
 			var p *peer
 			p, err = c.handshake(conn, false, e.String())
@@ -150,14 +155,16 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 				wait = b.Initial
 				failures = 0
 				c.log.Debug("zmq: connected", "endpoint", e.String())
-				if c.runPeer(p, e.String()) {
-					c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
-				}
-			} else if !c.isClosing() {
+				m.serve(p, func() {
+					if c.runPeer(p, e.String()) {
+						c.log.Debug("zmq: disconnected", "endpoint", e.String(), "reason", p.failErr)
+					}
+				})
+			} else if !c.isClosing() && !m.stopped() {
 				c.handshakeFailed(e.String(), remoteAddr(conn), err)
 			}
 		}
-		if c.isClosing() {
+		if c.isClosing() || m.stopped() {
 			return
 		}
 		if err != nil {
@@ -176,6 +183,9 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link) {
 		select {
 		case <-t.C:
 		case <-c.closing:
+			t.Stop()
+			return
+		case <-m.stop():
 			t.Stop()
 			return
 		}

@@ -62,6 +62,9 @@ type SocketConfig struct {
 	// Reconnect and Heartbeat, when not zero, are the socket's policies.
 	Reconnect Backoff
 	Heartbeat Heartbeat
+	// ConnectAll, when On, connects each endpoint given by a host name to
+	// every address the name resolves to (WithConnectAll).
+	ConnectAll ConnectAll
 	// Options are the .ztopo's options that no flag changes, such as
 	// high-water marks and linger.
 	Options []Option
@@ -283,6 +286,9 @@ func (p *Program) open(c *SocketConfig, log *slog.Logger, extra ...Option) (open
 	}
 	if c.Heartbeat != (Heartbeat{}) {
 		opts = append(opts, WithHeartbeat(c.Heartbeat))
+	}
+	if c.ConnectAll.On {
+		opts = append(opts, WithConnectAll(c.ConnectAll.Interval))
 	}
 	if c.Retry.Tries != 0 {
 		o.req = &RequestHandle{retry: c.Retry}

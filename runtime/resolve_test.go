@@ -13,22 +13,22 @@ import (
 )
 
 // dnsServer is a DNS server on 127.0.0.1 (UDP) that answers A queries for
-// one name with the address set last, and counts the queries.
+// one name with the addresses set last, and counts the queries.
 type dnsServer struct {
 	name    dnsmessage.Name
-	addr    atomic.Pointer[netip.Addr]
+	addrs   atomic.Pointer[[]netip.Addr]
 	queries atomic.Int64
 	pc      net.PacketConn
 }
 
-func startDNS(t *testing.T, name string, a netip.Addr) *dnsServer {
+func startDNS(t *testing.T, name string, a ...netip.Addr) *dnsServer {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &dnsServer{name: dnsmessage.MustNewName(name), pc: pc}
-	s.addr.Store(&a)
+	s.set(a...)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -46,6 +46,19 @@ func startDNS(t *testing.T, name string, a netip.Addr) *dnsServer {
 	}()
 	t.Cleanup(func() { pc.Close(); wg.Wait() })
 	return s
+}
+
+// set makes the name resolve to addrs from now on.
+func (s *dnsServer) set(addrs ...netip.Addr) { s.addrs.Store(&addrs) }
+
+// useDNS points the resolver of the package at s for the test.
+func useDNS(t *testing.T, s *dnsServer) {
+	old := resolver
+	resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", s.pc.LocalAddr().String())
+	}}
+	t.Cleanup(func() { resolver = old })
 }
 
 func (s *dnsServer) answer(req []byte) ([]byte, bool) {
@@ -70,8 +83,9 @@ func (s *dnsServer) answer(req []byte) ([]byte, bool) {
 	b.StartAnswers()
 	if ours && q.Type == dnsmessage.TypeA {
 		s.queries.Add(1)
-		a := s.addr.Load().As4()
-		b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}, dnsmessage.AResource{A: a})
+		for _, a := range *s.addrs.Load() {
+			b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}, dnsmessage.AResource{A: a.As4()})
+		}
 	}
 	out, err := b.Finish()
 	return out, err == nil
@@ -85,12 +99,7 @@ func (s *dnsServer) answer(req []byte) ([]byte, bool) {
 func TestConnectResolvesNameOnReconnect(t *testing.T) {
 	const name = "sink.zmqgen.test."
 	dns := startDNS(t, name, netip.MustParseAddr("127.0.0.2"))
-	old := resolver
-	resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "udp", dns.pc.LocalAddr().String())
-	}}
-	t.Cleanup(func() { resolver = old })
+	useDNS(t, dns)
 	ctx := testCtx(t)
 
 	first := NewSocket(PULL, WithLogger(quietLogger()))
@@ -122,8 +131,7 @@ func TestConnectResolvesNameOnReconnect(t *testing.T) {
 	if err := second.Bind("tcp://127.0.0.3:" + port); err != nil {
 		t.Skipf("127.0.0.3:%s not usable here: %v", port, err)
 	}
-	next := netip.MustParseAddr("127.0.0.3")
-	dns.addr.Store(&next)
+	dns.set(netip.MustParseAddr("127.0.0.3"))
 	ev := waitEvent(t, ctx, evs, EventConnected)
 	if ev.Remote != "127.0.0.3:"+port {
 		t.Fatalf("reconnected to %s, want 127.0.0.3:%s", ev.Remote, port)

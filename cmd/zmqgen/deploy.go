@@ -30,7 +30,10 @@ the Service (or compose service) of the socket it references, through
 the node program's own environment variable ($WORKER_RECEIVER_CONNECT),
 and every tcp bind becomes tcp://*:PORT so that other pods reach it. The
 node programs resolve such a name again on every reconnect, so a peer
-restarted on a new address is found again.
+restarted on a new address is found again. A socket connecting to a node
+with replicas, whose name stands for every replica, connects to each of
+them: deploy sets its -SOCKET.connect_all ($NODE_SOCKET_CONNECT_ALL),
+as the .ztopo's connect_all does.
 
 The Kubernetes objects, in the topology's order, one YAML document each:
 
@@ -199,6 +202,15 @@ func (d *deployment) env(n *model.Node, host func(*model.Socket) string) []corev
 		}
 		if changed {
 			out = append(out, corev1.EnvVar{Name: envVar(n.Name, s.Name, "connect"), Value: strings.Join(conns, ",")})
+		}
+		// A name that stands for several replicas (a headless Service,
+		// a compose alias) resolves to each replica's address; libzmq
+		// would connect to the first only (libzmq issue 2297).
+		for _, c := range s.Connects {
+			if c.Ref != nil && c.Ref.Node.Replicas > 1 && tcpPort(c.Addr) != "" {
+				out = append(out, corev1.EnvVar{Name: envVar(n.Name, s.Name, "connect_all"), Value: "true"})
+				break
+			}
 		}
 	}
 	return out

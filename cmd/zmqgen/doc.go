@@ -342,6 +342,11 @@
 //	                        positive durations, counts of at least 1; the
 //	                        handler reads them with n.Rep.Retry(),
 //	                        Reconnect() and Heartbeat()
+//	-rep.connect_all, -rep.connect_all.interval D
+//	                        connect each endpoint given by a host name to
+//	                        every address it resolves to, looking it up
+//	                        again every D (the .ztopo's connect_all block
+//	                        sets both; every socket has the flags)
 //	-greeting VALUE         the param, of its declared type: string, int,
 //	                        float, bool or duration ($TILL_GREETING)
 //	-replica N              which replica this process is, from 0, for a

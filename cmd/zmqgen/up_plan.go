@@ -91,6 +91,15 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 			if len(s.Binds) > 0 {
 				listens = append(listens, n.Name+"."+s.Name)
 			}
+			// The checker admits copies binding one fixed port only when
+			// their peers connect with connect_all, each copy on a host
+			// of its own.
+			for _, b := range s.Binds {
+				if p := tcpPort(b.Addr); count > 1 && p != "" && p != "0" && connectedToAll(t, s) {
+					return nil, fmt.Errorf("node %s: its %d replicas all bind %s, each meant for a host of its own (its peers connect with connect_all); up runs every node on one machine: run the topology with zmqgen deploy, or up -replicas %s=1",
+						n.Name, count, b.Addr, n.Name)
+				}
+			}
 		}
 		for i := 0; i < count; i++ {
 			p := &proc{name: n.Name, node: n.Name, listens: listens}
@@ -198,4 +207,19 @@ func checkParamValue(p *model.Param, value string) error {
 		a = "an"
 	}
 	return fmt.Errorf("parameter %s is %s %s: want %s, not %q", p.Name, a, p.Type, example, value)
+}
+
+// connectedToAll reports whether a socket of t connects to target with
+// connect_all.
+func connectedToAll(t *model.Topology, target *model.Socket) bool {
+	for _, n := range t.Nodes {
+		for _, s := range n.Sockets {
+			for _, c := range s.Connects {
+				if c.Ref == target && s.ConnectAll != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -42,7 +42,7 @@ func TestUpPlan(t *testing.T) {
 		{[]string{"-set", "server.rep.bind=tcp://*:7000", "-replicas=server=1", "-only=server"}, "server -replicas=1 -replica=0 -rep.bind=tcp://*:7000"},
 		{[]string{"-only", "sever"}, `error: -only: no node "sever" in topology fake (nodes: client, server, bad)`},
 		{[]string{"-replicas", "nobody=2"}, `error: -replicas: no node "nobody" in topology fake (nodes: client, server, bad)`},
-		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, mode, greeting, marker, log-level, v, log-format, metrics.addr)`},
+		{[]string{"-set", "client.drink=tea"}, `error: -set client.drink=tea: node client has no setting "drink" (it has: req.bind, req.connect, req.identity, req.connect_all, req.connect_all.interval, mode, greeting, marker, log-level, v, log-format, metrics.addr)`},
 		{[]string{"-set", "client=tea"}, `error: -set client=tea: want NODE.NAME=VALUE`},
 		{[]string{"-set", "bad.count=0x10", "-set", "bad.pause=250ms", "-only=bad"}, "bad -count=0x10 -pause=250ms"},
 		{[]string{"-set", "bad.count=abc"}, `error: -set bad.count=abc: parameter count is an int: want a whole number such as 10, not "abc"`},
@@ -52,5 +52,16 @@ func TestUpPlan(t *testing.T) {
 		if got := plan(c.args...); got != c.want {
 			t.Errorf("%q:\n got %s\nwant %s", c.args, got, c.want)
 		}
+	}
+
+	// Copies binding one port, which their peers reach with connect_all,
+	// are meant for hosts of their own: up cannot run them.
+	topo.Node("bad").Sockets[0].ConnectAll = &model.ConnectAll{Interval: time.Second}
+	want := "error: node server: its 2 replicas all bind tcp://*:5000, each meant for a host of its own (its peers connect with connect_all); up runs every node on one machine: run the topology with zmqgen deploy, or up -replicas server=1"
+	if got := plan(); got != want {
+		t.Errorf("connect_all to replicas:\n got %s\nwant %s", got, want)
+	}
+	if got, want := plan("-replicas", "server=1"), "server -replicas=1 -replica=0; client; bad"; got != want {
+		t.Errorf("connect_all to one replica:\n got %s\nwant %s", got, want)
 	}
 }

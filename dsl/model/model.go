@@ -370,11 +370,12 @@ type Socket struct {
 	// "" subscribes to everything. Nil for other types.
 	Subscribe []string
 
-	Options   Options
-	Retry     *Retry     // nil when not declared
-	Reconnect *Reconnect // nil when not declared
-	Heartbeat *Heartbeat // nil when not declared
-	Curve     *Curve     // nil when not declared
+	Options    Options
+	Retry      *Retry      // nil when not declared
+	Reconnect  *Reconnect  // nil when not declared
+	Heartbeat  *Heartbeat  // nil when not declared
+	ConnectAll *ConnectAll // nil when not declared
+	Curve      *Curve      // nil when not declared
 }
 
 // Endpoint is one bind or connect address of a socket.
@@ -423,6 +424,14 @@ type Reconnect struct {
 type Heartbeat struct {
 	Interval time.Duration
 	Liveness int
+}
+
+// ConnectAll makes each connect endpoint given by a host name connect to
+// every address the name resolves to (a headless Kubernetes Service of N
+// replicas gives N connections), looking the name up again every Interval
+// and whenever a connection is lost, so that the set stays current.
+type ConnectAll struct {
+	Interval time.Duration
 }
 
 // Curve is a socket's CURVE security (curve { server } or curve { client }).

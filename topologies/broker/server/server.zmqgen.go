@@ -102,6 +102,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "broker",
 		}),
 	}
+	c.Rep.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -123,6 +124,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "rep.bind", Env: "SERVER_REP_BIND", Value: runtime.EndpointsFlag(&c.Rep.Bind), Usage: "endpoints socket rep binds, comma-separated"},
 			{Name: "rep.connect", Env: "SERVER_REP_CONNECT", Value: runtime.EndpointsFlag(&c.Rep.Connect), Usage: "endpoints socket rep connects to, comma-separated"},
 			{Name: "rep.identity", Env: "SERVER_REP_IDENTITY", Value: runtime.IdentityFlag(&c.Rep.Identity), Usage: "routing `identity` socket rep gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "rep.connect_all", Env: "SERVER_REP_CONNECT_ALL", Value: &c.Rep.ConnectAll.On, Usage: "connect each endpoint of socket rep given by a host name to every address the name resolves to, looking it up again every -rep.connect_all.interval and on each lost connection"},
+			{Name: "rep.connect_all.interval", Env: "SERVER_REP_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Rep.ConnectAll.Interval), Usage: "how often socket rep looks its names up with -rep.connect_all, a positive `duration`"},
 			{Name: "echo", Env: "SERVER_ECHO", Value: &c.Params.Echo, Usage: "Answer with the request itself instead of \"World\" (for tests)."},
 		},
 	}

@@ -108,6 +108,7 @@ func zmqgenDefaults() *zmqgenConfig {
 		}),
 	}
 	c.Client.Retry = runtime.Retry{Timeout: 2500 * time.Millisecond, Tries: 3, Reopen: true}
+	c.Client.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -130,6 +131,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "client.identity", Env: "CLIENT_CLIENT_IDENTITY", Value: runtime.IdentityFlag(&c.Client.Identity), Usage: "routing `identity` socket client gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
 			{Name: "client.retry.timeout", Env: "CLIENT_CLIENT_RETRY_TIMEOUT", Value: runtime.DurationFlag(&c.Client.Retry.Timeout), Usage: "how long socket client waits for each reply, a positive `duration`"},
 			{Name: "client.retry.tries", Env: "CLIENT_CLIENT_RETRY_TRIES", Value: runtime.CountFlag(&c.Client.Retry.Tries), Usage: "how many `tries` socket client makes in all before it gives up on a request, at least 1"},
+			{Name: "client.connect_all", Env: "CLIENT_CLIENT_CONNECT_ALL", Value: &c.Client.ConnectAll.On, Usage: "connect each endpoint of socket client given by a host name to every address the name resolves to, looking it up again every -client.connect_all.interval and on each lost connection"},
+			{Name: "client.connect_all.interval", Env: "CLIENT_CLIENT_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Client.ConnectAll.Interval), Usage: "how often socket client looks its names up with -client.connect_all, a positive `duration`"},
 			{Name: "requests", Env: "CLIENT_REQUESTS", Value: &c.Params.Requests, Usage: "Stop after this many answered requests; 0 keeps going until the server seems to be offline, as in the guide."},
 		},
 	}

@@ -116,6 +116,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "lazypirate",
 		}),
 	}
+	c.Server.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -137,6 +138,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "server.bind", Env: "SERVER_SERVER_BIND", Value: runtime.EndpointsFlag(&c.Server.Bind), Usage: "endpoints socket server binds, comma-separated"},
 			{Name: "server.connect", Env: "SERVER_SERVER_CONNECT", Value: runtime.EndpointsFlag(&c.Server.Connect), Usage: "endpoints socket server connects to, comma-separated"},
 			{Name: "server.identity", Env: "SERVER_SERVER_IDENTITY", Value: runtime.IdentityFlag(&c.Server.Identity), Usage: "routing `identity` socket server gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "server.connect_all", Env: "SERVER_SERVER_CONNECT_ALL", Value: &c.Server.ConnectAll.On, Usage: "connect each endpoint of socket server given by a host name to every address the name resolves to, looking it up again every -server.connect_all.interval and on each lost connection"},
+			{Name: "server.connect_all.interval", Env: "SERVER_SERVER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Server.ConnectAll.Interval), Usage: "how often socket server looks its names up with -server.connect_all, a positive `duration`"},
 			{Name: "seed", Env: "SERVER_SEED", Value: &c.Params.Seed, Usage: "Seed of the random numbers that decide crashes and overloads, so that a run can be repeated; 0 leaves them unseeded, as the guide does. The Python server, seeded alike, draws the same numbers."},
 			{Name: "trouble_after", Env: "SERVER_TROUBLE_AFTER", Value: &c.Params.TroubleAfter, Usage: "How many requests are served before trouble may start."},
 			{Name: "work", Env: "SERVER_WORK", Value: &c.Params.Work, Usage: "The \"heavy work\" done for each request."},

@@ -112,6 +112,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pair",
 		}),
 	}
+	c.Pair.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -132,6 +133,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "pair.bind", Env: "SERVER_PAIR_BIND", Value: runtime.EndpointsFlag(&c.Pair.Bind), Usage: "endpoints socket pair binds, comma-separated"},
 			{Name: "pair.connect", Env: "SERVER_PAIR_CONNECT", Value: runtime.EndpointsFlag(&c.Pair.Connect), Usage: "endpoints socket pair connects to, comma-separated"},
+			{Name: "pair.connect_all", Env: "SERVER_PAIR_CONNECT_ALL", Value: &c.Pair.ConnectAll.On, Usage: "connect each endpoint of socket pair given by a host name to every address the name resolves to, looking it up again every -pair.connect_all.interval and on each lost connection"},
+			{Name: "pair.connect_all.interval", Env: "SERVER_PAIR_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Pair.ConnectAll.Interval), Usage: "how often socket pair looks its names up with -pair.connect_all, a positive `duration`"},
 			{Name: "rounds", Env: "SERVER_ROUNDS", Value: &c.Params.Rounds, Usage: "How many rounds to run; 0 means forever, as in the guide."},
 			{Name: "interval", Env: "SERVER_INTERVAL", Value: &c.Params.Interval, Usage: "The pause at the end of each round."},
 		},

@@ -172,6 +172,7 @@ func zmqgenDefaults() *zmqgenConfig {
 	}
 	c.Worker.Reconnect = runtime.Backoff{Initial: time.Second, Max: 32 * time.Second}
 	c.Worker.Heartbeat = runtime.Heartbeat{Interval: time.Second, Liveness: 3}
+	c.Worker.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -193,6 +194,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "worker.bind", Env: "WORKER_WORKER_BIND", Value: runtime.EndpointsFlag(&c.Worker.Bind), Usage: "endpoints socket worker binds, comma-separated"},
 			{Name: "worker.connect", Env: "WORKER_WORKER_CONNECT", Value: runtime.EndpointsFlag(&c.Worker.Connect), Usage: "endpoints socket worker connects to, comma-separated"},
 			{Name: "worker.identity", Env: "WORKER_WORKER_IDENTITY", Value: runtime.IdentityFlag(&c.Worker.Identity), Usage: "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "worker.connect_all", Env: "WORKER_WORKER_CONNECT_ALL", Value: &c.Worker.ConnectAll.On, Usage: "connect each endpoint of socket worker given by a host name to every address the name resolves to, looking it up again every -worker.connect_all.interval and on each lost connection"},
+			{Name: "worker.connect_all.interval", Env: "WORKER_WORKER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Worker.ConnectAll.Interval), Usage: "how often socket worker looks its names up with -worker.connect_all, a positive `duration`"},
 			{Name: "worker.reconnect.initial", Env: "WORKER_WORKER_RECONNECT_INITIAL", Value: runtime.DurationFlag(&c.Worker.Reconnect.Initial), Usage: "how long socket worker waits before its first reconnect, a positive `duration`; each failure doubles the wait"},
 			{Name: "worker.reconnect.max", Env: "WORKER_WORKER_RECONNECT_MAX", Value: runtime.DurationFlag(&c.Worker.Reconnect.Max), Usage: "the longest socket worker waits between reconnects, a positive `duration`"},
 			{Name: "worker.heartbeat.interval", Env: "WORKER_WORKER_HEARTBEAT_INTERVAL", Value: runtime.DurationFlag(&c.Worker.Heartbeat.Interval), Usage: "how often socket worker sends a heartbeat, a positive `duration`"},

@@ -123,6 +123,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Receiver.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.PUB}
 	c.Controller.Bind = []string{"tcp://*:5559"}
 	c.Controller.Options = []runtime.Option{
@@ -135,6 +136,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Controller.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -156,8 +158,12 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "receiver.bind", Env: "SINK_RECEIVER_BIND", Value: runtime.EndpointsFlag(&c.Receiver.Bind), Usage: "endpoints socket receiver binds, comma-separated"},
 			{Name: "receiver.connect", Env: "SINK_RECEIVER_CONNECT", Value: runtime.EndpointsFlag(&c.Receiver.Connect), Usage: "endpoints socket receiver connects to, comma-separated"},
+			{Name: "receiver.connect_all", Env: "SINK_RECEIVER_CONNECT_ALL", Value: &c.Receiver.ConnectAll.On, Usage: "connect each endpoint of socket receiver given by a host name to every address the name resolves to, looking it up again every -receiver.connect_all.interval and on each lost connection"},
+			{Name: "receiver.connect_all.interval", Env: "SINK_RECEIVER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Receiver.ConnectAll.Interval), Usage: "how often socket receiver looks its names up with -receiver.connect_all, a positive `duration`"},
 			{Name: "controller.bind", Env: "SINK_CONTROLLER_BIND", Value: runtime.EndpointsFlag(&c.Controller.Bind), Usage: "endpoints socket controller binds, comma-separated"},
 			{Name: "controller.connect", Env: "SINK_CONTROLLER_CONNECT", Value: runtime.EndpointsFlag(&c.Controller.Connect), Usage: "endpoints socket controller connects to, comma-separated"},
+			{Name: "controller.connect_all", Env: "SINK_CONTROLLER_CONNECT_ALL", Value: &c.Controller.ConnectAll.On, Usage: "connect each endpoint of socket controller given by a host name to every address the name resolves to, looking it up again every -controller.connect_all.interval and on each lost connection"},
+			{Name: "controller.connect_all.interval", Env: "SINK_CONTROLLER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Controller.ConnectAll.Interval), Usage: "how often socket controller looks its names up with -controller.connect_all, a positive `duration`"},
 			{Name: "expected", Env: "SINK_EXPECTED", Value: &c.Params.Expected, Usage: "How many results make a batch."},
 		},
 	}

@@ -138,6 +138,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Sender.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Sink = runtime.SocketConfig{Name: "sink", Type: runtime.PUSH}
 	c.Sink.Connect = []string{"tcp://localhost:5558"}
 	c.Sink.Options = []runtime.Option{
@@ -150,6 +151,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Sink.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -171,8 +173,12 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "sender.bind", Env: "VENTILATOR_SENDER_BIND", Value: runtime.EndpointsFlag(&c.Sender.Bind), Usage: "endpoints socket sender binds, comma-separated"},
 			{Name: "sender.connect", Env: "VENTILATOR_SENDER_CONNECT", Value: runtime.EndpointsFlag(&c.Sender.Connect), Usage: "endpoints socket sender connects to, comma-separated"},
+			{Name: "sender.connect_all", Env: "VENTILATOR_SENDER_CONNECT_ALL", Value: &c.Sender.ConnectAll.On, Usage: "connect each endpoint of socket sender given by a host name to every address the name resolves to, looking it up again every -sender.connect_all.interval and on each lost connection"},
+			{Name: "sender.connect_all.interval", Env: "VENTILATOR_SENDER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Sender.ConnectAll.Interval), Usage: "how often socket sender looks its names up with -sender.connect_all, a positive `duration`"},
 			{Name: "sink.bind", Env: "VENTILATOR_SINK_BIND", Value: runtime.EndpointsFlag(&c.Sink.Bind), Usage: "endpoints socket sink binds, comma-separated"},
 			{Name: "sink.connect", Env: "VENTILATOR_SINK_CONNECT", Value: runtime.EndpointsFlag(&c.Sink.Connect), Usage: "endpoints socket sink connects to, comma-separated"},
+			{Name: "sink.connect_all", Env: "VENTILATOR_SINK_CONNECT_ALL", Value: &c.Sink.ConnectAll.On, Usage: "connect each endpoint of socket sink given by a host name to every address the name resolves to, looking it up again every -sink.connect_all.interval and on each lost connection"},
+			{Name: "sink.connect_all.interval", Env: "VENTILATOR_SINK_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Sink.ConnectAll.Interval), Usage: "how often socket sink looks its names up with -sink.connect_all, a positive `duration`"},
 			{Name: "tasks", Env: "VENTILATOR_TASKS", Value: &c.Params.Tasks, Usage: "How many tasks to send."},
 			{Name: "wait_for_enter", Env: "VENTILATOR_WAIT_FOR_ENTER", Value: &c.Params.WaitForEnter, Usage: "Wait for Enter on standard input (\"Press Enter when the workers are ready\") before sending, as the guide does. PUSH deals tasks only to the workers already connected, so without a pause the first worker to connect may get every task; the batch still completes, only slower. Off by default so that a whole topology can start unattended."},
 			{Name: "seed", Env: "VENTILATOR_SEED", Value: &c.Params.Seed, Usage: "Seeds the random workloads so that a run can be repeated; 0 seeds from the clock, as the guide does."},

@@ -155,6 +155,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Receiver.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Sender = runtime.SocketConfig{Name: "sender", Type: runtime.PUSH}
 	c.Sender.Connect = []string{"tcp://localhost:5558"}
 	c.Sender.Options = []runtime.Option{
@@ -167,6 +168,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Sender.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Controller = runtime.SocketConfig{Name: "controller", Type: runtime.SUB}
 	c.Controller.Connect = []string{"tcp://localhost:5559"}
 	c.Controller.Subscribe = []string{""}
@@ -180,6 +182,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pipeline",
 		}),
 	}
+	c.Controller.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -202,11 +205,17 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "receiver.bind", Env: "WORKER_RECEIVER_BIND", Value: runtime.EndpointsFlag(&c.Receiver.Bind), Usage: "endpoints socket receiver binds, comma-separated"},
 			{Name: "receiver.connect", Env: "WORKER_RECEIVER_CONNECT", Value: runtime.EndpointsFlag(&c.Receiver.Connect), Usage: "endpoints socket receiver connects to, comma-separated"},
+			{Name: "receiver.connect_all", Env: "WORKER_RECEIVER_CONNECT_ALL", Value: &c.Receiver.ConnectAll.On, Usage: "connect each endpoint of socket receiver given by a host name to every address the name resolves to, looking it up again every -receiver.connect_all.interval and on each lost connection"},
+			{Name: "receiver.connect_all.interval", Env: "WORKER_RECEIVER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Receiver.ConnectAll.Interval), Usage: "how often socket receiver looks its names up with -receiver.connect_all, a positive `duration`"},
 			{Name: "sender.bind", Env: "WORKER_SENDER_BIND", Value: runtime.EndpointsFlag(&c.Sender.Bind), Usage: "endpoints socket sender binds, comma-separated"},
 			{Name: "sender.connect", Env: "WORKER_SENDER_CONNECT", Value: runtime.EndpointsFlag(&c.Sender.Connect), Usage: "endpoints socket sender connects to, comma-separated"},
+			{Name: "sender.connect_all", Env: "WORKER_SENDER_CONNECT_ALL", Value: &c.Sender.ConnectAll.On, Usage: "connect each endpoint of socket sender given by a host name to every address the name resolves to, looking it up again every -sender.connect_all.interval and on each lost connection"},
+			{Name: "sender.connect_all.interval", Env: "WORKER_SENDER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Sender.ConnectAll.Interval), Usage: "how often socket sender looks its names up with -sender.connect_all, a positive `duration`"},
 			{Name: "controller.bind", Env: "WORKER_CONTROLLER_BIND", Value: runtime.EndpointsFlag(&c.Controller.Bind), Usage: "endpoints socket controller binds, comma-separated"},
 			{Name: "controller.connect", Env: "WORKER_CONTROLLER_CONNECT", Value: runtime.EndpointsFlag(&c.Controller.Connect), Usage: "endpoints socket controller connects to, comma-separated"},
 			{Name: "controller.subscribe", Env: "WORKER_CONTROLLER_SUBSCRIBE", Value: runtime.PrefixesFlag(&c.Controller.Subscribe), Usage: "`prefixes` socket controller subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)"},
+			{Name: "controller.connect_all", Env: "WORKER_CONTROLLER_CONNECT_ALL", Value: &c.Controller.ConnectAll.On, Usage: "connect each endpoint of socket controller given by a host name to every address the name resolves to, looking it up again every -controller.connect_all.interval and on each lost connection"},
+			{Name: "controller.connect_all.interval", Env: "WORKER_CONTROLLER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Controller.ConnectAll.Interval), Usage: "how often socket controller looks its names up with -controller.connect_all, a positive `duration`"},
 		},
 	}
 }

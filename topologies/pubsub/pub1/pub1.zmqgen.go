@@ -113,6 +113,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pubsub",
 		}),
 	}
+	c.Pub.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -133,6 +134,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "pub.bind", Env: "PUB1_PUB_BIND", Value: runtime.EndpointsFlag(&c.Pub.Bind), Usage: "endpoints socket pub binds, comma-separated"},
 			{Name: "pub.connect", Env: "PUB1_PUB_CONNECT", Value: runtime.EndpointsFlag(&c.Pub.Connect), Usage: "endpoints socket pub connects to, comma-separated"},
+			{Name: "pub.connect_all", Env: "PUB1_PUB_CONNECT_ALL", Value: &c.Pub.ConnectAll.On, Usage: "connect each endpoint of socket pub given by a host name to every address the name resolves to, looking it up again every -pub.connect_all.interval and on each lost connection"},
+			{Name: "pub.connect_all.interval", Env: "PUB1_PUB_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Pub.ConnectAll.Interval), Usage: "how often socket pub looks its names up with -pub.connect_all, a positive `duration`"},
 			{Name: "interval", Env: "PUB1_INTERVAL", Value: &c.Params.Interval, Usage: "The pause between updates."},
 			{Name: "seed", Env: "PUB1_SEED", Value: &c.Params.Seed, Usage: "Seeds the random updates so that a run can be repeated; 0 seeds from the clock, as the guide does."},
 		},

@@ -105,6 +105,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pubsub",
 		}),
 	}
+	c.Pub.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -125,6 +126,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "pub.bind", Env: "PUB2_PUB_BIND", Value: runtime.EndpointsFlag(&c.Pub.Bind), Usage: "endpoints socket pub binds, comma-separated"},
 			{Name: "pub.connect", Env: "PUB2_PUB_CONNECT", Value: runtime.EndpointsFlag(&c.Pub.Connect), Usage: "endpoints socket pub connects to, comma-separated"},
+			{Name: "pub.connect_all", Env: "PUB2_PUB_CONNECT_ALL", Value: &c.Pub.ConnectAll.On, Usage: "connect each endpoint of socket pub given by a host name to every address the name resolves to, looking it up again every -pub.connect_all.interval and on each lost connection"},
+			{Name: "pub.connect_all.interval", Env: "PUB2_PUB_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Pub.ConnectAll.Interval), Usage: "how often socket pub looks its names up with -pub.connect_all, a positive `duration`"},
 			{Name: "interval", Env: "PUB2_INTERVAL", Value: &c.Params.Interval, Usage: "a duration parameter"},
 			{Name: "seed", Env: "PUB2_SEED", Value: &c.Params.Seed, Usage: "an int parameter, 0 by default"},
 		},

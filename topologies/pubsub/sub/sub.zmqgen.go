@@ -106,6 +106,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pubsub",
 		}),
 	}
+	c.Sub.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -127,6 +128,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "sub.bind", Env: "SUB_SUB_BIND", Value: runtime.EndpointsFlag(&c.Sub.Bind), Usage: "endpoints socket sub binds, comma-separated"},
 			{Name: "sub.connect", Env: "SUB_SUB_CONNECT", Value: runtime.EndpointsFlag(&c.Sub.Connect), Usage: "endpoints socket sub connects to, comma-separated"},
 			{Name: "sub.subscribe", Env: "SUB_SUB_SUBSCRIBE", Value: runtime.PrefixesFlag(&c.Sub.Subscribe), Usage: "`prefixes` socket sub subscribes to, comma-separated, in place of the .ztopo's (repeat the flag to add more; an empty prefix is everything)"},
+			{Name: "sub.connect_all", Env: "SUB_SUB_CONNECT_ALL", Value: &c.Sub.ConnectAll.On, Usage: "connect each endpoint of socket sub given by a host name to every address the name resolves to, looking it up again every -sub.connect_all.interval and on each lost connection"},
+			{Name: "sub.connect_all.interval", Env: "SUB_SUB_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Sub.ConnectAll.Interval), Usage: "how often socket sub looks its names up with -sub.connect_all, a positive `duration`"},
 			{Name: "updates", Env: "SUB_UPDATES", Value: &c.Params.Updates, Usage: "How many updates to average before exiting."},
 		},
 	}

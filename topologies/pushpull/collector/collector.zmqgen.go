@@ -107,6 +107,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pushpull",
 		}),
 	}
+	c.Results.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -127,6 +128,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "results.bind", Env: "COLLECTOR_RESULTS_BIND", Value: runtime.EndpointsFlag(&c.Results.Bind), Usage: "endpoints socket results binds, comma-separated"},
 			{Name: "results.connect", Env: "COLLECTOR_RESULTS_CONNECT", Value: runtime.EndpointsFlag(&c.Results.Connect), Usage: "endpoints socket results connects to, comma-separated"},
+			{Name: "results.connect_all", Env: "COLLECTOR_RESULTS_CONNECT_ALL", Value: &c.Results.ConnectAll.On, Usage: "connect each endpoint of socket results given by a host name to every address the name resolves to, looking it up again every -results.connect_all.interval and on each lost connection"},
+			{Name: "results.connect_all.interval", Env: "COLLECTOR_RESULTS_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Results.ConnectAll.Interval), Usage: "how often socket results looks its names up with -results.connect_all, a positive `duration`"},
 			{Name: "total", Env: "COLLECTOR_TOTAL", Value: &c.Params.Total, Usage: "How many results to take before printing the tally."},
 			{Name: "verbose", Env: "COLLECTOR_VERBOSE", Value: &c.Params.Verbose, Usage: "Also print every result as it arrives, as {'consumer': id, 'num': n}, so that a test can see that no number is lost or duplicated."},
 		},

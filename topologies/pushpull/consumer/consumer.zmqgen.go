@@ -123,6 +123,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pushpull",
 		}),
 	}
+	c.Work.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Results = runtime.SocketConfig{Name: "results", Type: runtime.PUSH}
 	c.Results.Connect = []string{"tcp://127.0.0.1:5558"}
 	c.Results.Options = []runtime.Option{
@@ -135,6 +136,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pushpull",
 		}),
 	}
+	c.Results.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -156,8 +158,12 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "work.bind", Env: "CONSUMER_WORK_BIND", Value: runtime.EndpointsFlag(&c.Work.Bind), Usage: "endpoints socket work binds, comma-separated"},
 			{Name: "work.connect", Env: "CONSUMER_WORK_CONNECT", Value: runtime.EndpointsFlag(&c.Work.Connect), Usage: "endpoints socket work connects to, comma-separated"},
+			{Name: "work.connect_all", Env: "CONSUMER_WORK_CONNECT_ALL", Value: &c.Work.ConnectAll.On, Usage: "connect each endpoint of socket work given by a host name to every address the name resolves to, looking it up again every -work.connect_all.interval and on each lost connection"},
+			{Name: "work.connect_all.interval", Env: "CONSUMER_WORK_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Work.ConnectAll.Interval), Usage: "how often socket work looks its names up with -work.connect_all, a positive `duration`"},
 			{Name: "results.bind", Env: "CONSUMER_RESULTS_BIND", Value: runtime.EndpointsFlag(&c.Results.Bind), Usage: "endpoints socket results binds, comma-separated"},
 			{Name: "results.connect", Env: "CONSUMER_RESULTS_CONNECT", Value: runtime.EndpointsFlag(&c.Results.Connect), Usage: "endpoints socket results connects to, comma-separated"},
+			{Name: "results.connect_all", Env: "CONSUMER_RESULTS_CONNECT_ALL", Value: &c.Results.ConnectAll.On, Usage: "connect each endpoint of socket results given by a host name to every address the name resolves to, looking it up again every -results.connect_all.interval and on each lost connection"},
+			{Name: "results.connect_all.interval", Env: "CONSUMER_RESULTS_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Results.ConnectAll.Interval), Usage: "how often socket results looks its names up with -results.connect_all, a positive `duration`"},
 			{Name: "id", Env: "CONSUMER_ID", Value: &c.Params.ID, Usage: "The id printed at start (\"I am consumer #id\") and put in every result; 0 picks a random id from 1 to 10004, as the guide does."},
 		},
 	}

@@ -109,6 +109,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "pushpull",
 		}),
 	}
+	c.Out.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -129,6 +130,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 		Flags: []runtime.Flag{
 			{Name: "out.bind", Env: "PRODUCER_OUT_BIND", Value: runtime.EndpointsFlag(&c.Out.Bind), Usage: "endpoints socket out binds, comma-separated"},
 			{Name: "out.connect", Env: "PRODUCER_OUT_CONNECT", Value: runtime.EndpointsFlag(&c.Out.Connect), Usage: "endpoints socket out connects to, comma-separated"},
+			{Name: "out.connect_all", Env: "PRODUCER_OUT_CONNECT_ALL", Value: &c.Out.ConnectAll.On, Usage: "connect each endpoint of socket out given by a host name to every address the name resolves to, looking it up again every -out.connect_all.interval and on each lost connection"},
+			{Name: "out.connect_all.interval", Env: "PRODUCER_OUT_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Out.ConnectAll.Interval), Usage: "how often socket out looks its names up with -out.connect_all, a positive `duration`"},
 			{Name: "count", Env: "PRODUCER_COUNT", Value: &c.Params.Count, Usage: "How many pieces of work to push."},
 			{Name: "wait_for_enter", Env: "PRODUCER_WAIT_FOR_ENTER", Value: &c.Params.WaitForEnter, Usage: "Wait for Enter on standard input before pushing, as the pipeline's ventilator does: PUSH hands everything to the peers it has, so a consumer that connects late may get nothing."},
 		},

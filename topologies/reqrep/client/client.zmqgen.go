@@ -104,6 +104,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "reqrep",
 		}),
 	}
+	c.Req.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -125,6 +126,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "req.bind", Env: "CLIENT_REQ_BIND", Value: runtime.EndpointsFlag(&c.Req.Bind), Usage: "endpoints socket req binds, comma-separated"},
 			{Name: "req.connect", Env: "CLIENT_REQ_CONNECT", Value: runtime.EndpointsFlag(&c.Req.Connect), Usage: "endpoints socket req connects to, comma-separated"},
 			{Name: "req.identity", Env: "CLIENT_REQ_IDENTITY", Value: runtime.IdentityFlag(&c.Req.Identity), Usage: "routing `identity` socket req gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "req.connect_all", Env: "CLIENT_REQ_CONNECT_ALL", Value: &c.Req.ConnectAll.On, Usage: "connect each endpoint of socket req given by a host name to every address the name resolves to, looking it up again every -req.connect_all.interval and on each lost connection"},
+			{Name: "req.connect_all.interval", Env: "CLIENT_REQ_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Req.ConnectAll.Interval), Usage: "how often socket req looks its names up with -req.connect_all, a positive `duration`"},
 			{Name: "requests", Env: "CLIENT_REQUESTS", Value: &c.Params.Requests, Usage: "How many requests to make; 0 means forever, as in the guide."},
 		},
 	}

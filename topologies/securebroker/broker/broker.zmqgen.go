@@ -164,6 +164,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "securebroker",
 		}),
 	}
+	c.Frontend.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Frontend.Curve = &runtime.CurveSocket{Server: true}
 	c.Backend = runtime.SocketConfig{Name: "backend", Type: runtime.DEALER}
 	c.Backend.Bind = []string{"tcp://*:5560"}
@@ -177,6 +178,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "securebroker",
 		}),
 	}
+	c.Backend.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Backend.Curve = &runtime.CurveSocket{Server: true}
 	return c
 }
@@ -200,9 +202,13 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "frontend.bind", Env: "BROKER_FRONTEND_BIND", Value: runtime.EndpointsFlag(&c.Frontend.Bind), Usage: "endpoints socket frontend binds, comma-separated"},
 			{Name: "frontend.connect", Env: "BROKER_FRONTEND_CONNECT", Value: runtime.EndpointsFlag(&c.Frontend.Connect), Usage: "endpoints socket frontend connects to, comma-separated"},
 			{Name: "frontend.identity", Env: "BROKER_FRONTEND_IDENTITY", Value: runtime.IdentityFlag(&c.Frontend.Identity), Usage: "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "frontend.connect_all", Env: "BROKER_FRONTEND_CONNECT_ALL", Value: &c.Frontend.ConnectAll.On, Usage: "connect each endpoint of socket frontend given by a host name to every address the name resolves to, looking it up again every -frontend.connect_all.interval and on each lost connection"},
+			{Name: "frontend.connect_all.interval", Env: "BROKER_FRONTEND_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Frontend.ConnectAll.Interval), Usage: "how often socket frontend looks its names up with -frontend.connect_all, a positive `duration`"},
 			{Name: "backend.bind", Env: "BROKER_BACKEND_BIND", Value: runtime.EndpointsFlag(&c.Backend.Bind), Usage: "endpoints socket backend binds, comma-separated"},
 			{Name: "backend.connect", Env: "BROKER_BACKEND_CONNECT", Value: runtime.EndpointsFlag(&c.Backend.Connect), Usage: "endpoints socket backend connects to, comma-separated"},
 			{Name: "backend.identity", Env: "BROKER_BACKEND_IDENTITY", Value: runtime.IdentityFlag(&c.Backend.Identity), Usage: "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "backend.connect_all", Env: "BROKER_BACKEND_CONNECT_ALL", Value: &c.Backend.ConnectAll.On, Usage: "connect each endpoint of socket backend given by a host name to every address the name resolves to, looking it up again every -backend.connect_all.interval and on each lost connection"},
+			{Name: "backend.connect_all.interval", Env: "BROKER_BACKEND_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Backend.ConnectAll.Interval), Usage: "how often socket backend looks its names up with -backend.connect_all, a positive `duration`"},
 		},
 	}
 }

@@ -165,6 +165,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "simplepirate",
 		}),
 	}
+	c.Frontend.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	c.Backend = runtime.SocketConfig{Name: "backend", Type: runtime.ROUTER}
 	c.Backend.Bind = []string{"tcp://*:5556"}
 	c.Backend.Options = []runtime.Option{
@@ -177,6 +178,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "simplepirate",
 		}),
 	}
+	c.Backend.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -199,9 +201,13 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "frontend.bind", Env: "QUEUE_FRONTEND_BIND", Value: runtime.EndpointsFlag(&c.Frontend.Bind), Usage: "endpoints socket frontend binds, comma-separated"},
 			{Name: "frontend.connect", Env: "QUEUE_FRONTEND_CONNECT", Value: runtime.EndpointsFlag(&c.Frontend.Connect), Usage: "endpoints socket frontend connects to, comma-separated"},
 			{Name: "frontend.identity", Env: "QUEUE_FRONTEND_IDENTITY", Value: runtime.IdentityFlag(&c.Frontend.Identity), Usage: "routing `identity` socket frontend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "frontend.connect_all", Env: "QUEUE_FRONTEND_CONNECT_ALL", Value: &c.Frontend.ConnectAll.On, Usage: "connect each endpoint of socket frontend given by a host name to every address the name resolves to, looking it up again every -frontend.connect_all.interval and on each lost connection"},
+			{Name: "frontend.connect_all.interval", Env: "QUEUE_FRONTEND_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Frontend.ConnectAll.Interval), Usage: "how often socket frontend looks its names up with -frontend.connect_all, a positive `duration`"},
 			{Name: "backend.bind", Env: "QUEUE_BACKEND_BIND", Value: runtime.EndpointsFlag(&c.Backend.Bind), Usage: "endpoints socket backend binds, comma-separated"},
 			{Name: "backend.connect", Env: "QUEUE_BACKEND_CONNECT", Value: runtime.EndpointsFlag(&c.Backend.Connect), Usage: "endpoints socket backend connects to, comma-separated"},
 			{Name: "backend.identity", Env: "QUEUE_BACKEND_IDENTITY", Value: runtime.IdentityFlag(&c.Backend.Identity), Usage: "routing `identity` socket backend gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "backend.connect_all", Env: "QUEUE_BACKEND_CONNECT_ALL", Value: &c.Backend.ConnectAll.On, Usage: "connect each endpoint of socket backend given by a host name to every address the name resolves to, looking it up again every -backend.connect_all.interval and on each lost connection"},
+			{Name: "backend.connect_all.interval", Env: "QUEUE_BACKEND_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Backend.ConnectAll.Interval), Usage: "how often socket backend looks its names up with -backend.connect_all, a positive `duration`"},
 		},
 	}
 }

@@ -127,6 +127,7 @@ func zmqgenDefaults() *zmqgenConfig {
 			Topology: "simplepirate",
 		}),
 	}
+	c.Worker.ConnectAll = runtime.ConnectAll{Interval: runtime.DefaultConnectAllInterval}
 	return c
 }
 
@@ -148,6 +149,8 @@ func (c *zmqgenConfig) program() *runtime.Program {
 			{Name: "worker.bind", Env: "WORKER_WORKER_BIND", Value: runtime.EndpointsFlag(&c.Worker.Bind), Usage: "endpoints socket worker binds, comma-separated"},
 			{Name: "worker.connect", Env: "WORKER_WORKER_CONNECT", Value: runtime.EndpointsFlag(&c.Worker.Connect), Usage: "endpoints socket worker connects to, comma-separated"},
 			{Name: "worker.identity", Env: "WORKER_WORKER_IDENTITY", Value: runtime.IdentityFlag(&c.Worker.Identity), Usage: "routing `identity` socket worker gives its peers, 1 to 255 bytes; empty lets a ROUTER peer pick one"},
+			{Name: "worker.connect_all", Env: "WORKER_WORKER_CONNECT_ALL", Value: &c.Worker.ConnectAll.On, Usage: "connect each endpoint of socket worker given by a host name to every address the name resolves to, looking it up again every -worker.connect_all.interval and on each lost connection"},
+			{Name: "worker.connect_all.interval", Env: "WORKER_WORKER_CONNECT_ALL_INTERVAL", Value: runtime.DurationFlag(&c.Worker.ConnectAll.Interval), Usage: "how often socket worker looks its names up with -worker.connect_all, a positive `duration`"},
 			{Name: "seed", Env: "WORKER_SEED", Value: &c.Params.Seed, Usage: "Seed of the random numbers that decide crashes and overloads; 0 leaves them unseeded. Replica i adds i, so that replicas differ. The Python worker, seeded alike, draws the same numbers."},
 			{Name: "trouble_after", Env: "WORKER_TROUBLE_AFTER", Value: &c.Params.TroubleAfter, Usage: "How many requests are served before trouble may start."},
 			{Name: "work", Env: "WORKER_WORK", Value: &c.Params.Work, Usage: "The \"heavy work\" done for each request."},
