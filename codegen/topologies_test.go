@@ -15,7 +15,7 @@ import (
 const modulePath = "github.com/zmqgen/zmqgen"
 
 // TestTopologiesUpToDate regenerates the code of every topology under
-// topologies/ and fails on any checked-in file that differs, is missing,
+// topologies/ (and of the test fixtures under topologies/internal) and fails on any checked-in file that differs, is missing,
 // or belongs to a node that is gone: run `go generate ./topologies/...`
 // (or zmqgen generate ./topologies/...) to refresh them. A topology with
 // no generated code at all yet is skipped, not failed, so that a new
@@ -27,6 +27,12 @@ func TestTopologiesUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Test fixtures that are topologies too (the deploy simulation's).
+	fixtures, err := filepath.Glob(filepath.Join(root, "topologies", "internal", "*", "*", "*.ztopo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ztopos = append(ztopos, fixtures...)
 	var vet []string
 	for _, file := range ztopos {
 		rel, _ := filepath.Rel(root, file)

@@ -192,10 +192,18 @@ type Proc struct {
 // test failed its output is logged.
 func Start(t testing.TB, name string, argv ...string) *Proc {
 	t.Helper()
+	return StartEnv(t, name, nil, argv...)
+}
+
+// StartEnv is Start with the process's environment env ("NAME=value"
+// strings) in place of the test's; nil is the test's.
+func StartEnv(t testing.TB, name string, env []string, argv ...string) *Proc {
+	t.Helper()
 	p := &Proc{Name: name, t: t, done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = Root(t)
+	p.cmd.Env = env
 	// Its own process group, so that a kill reaches anything it started.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := p.cmd.StdinPipe()
