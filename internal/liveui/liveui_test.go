@@ -167,7 +167,10 @@ func TestPageInBrowser(t *testing.T) {
 func waitRate(t *testing.T, ctx context.Context, edge, not string) string {
 	t.Helper()
 	for {
-		text, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(fmt.Sprintf(`[data-edge-rate=%q]`, edge))))
+		// Read in one evaluation: the page redraws the label on every
+		// update, and a node looked up first may be gone when its text is
+		// asked for ("No node with given id found").
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector('[data-edge-rate=%q]') || {}).textContent || ""`, edge)))
 		if err != nil {
 			t.Fatalf("edge %s: %v (last %q)", edge, err, text)
 		}
@@ -282,9 +285,15 @@ func TestFiftyNodesLayout(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r")); err != nil {
 		t.Fatal(err)
 	}
-	h, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#details h3`)))
-	if err != nil || !strings.HasPrefix(h, "") || h == "" {
-		t.Errorf("details after Enter: %q %v", h, err)
+	// The panel is redrawn on every live update: wait for its title in
+	// the page rather than look up a node that may be replaced.
+	h, err := chromedp.Run(ctx, chromedp.Poll[string](`(document.querySelector("#details h3") || {}).textContent`))
+	names := map[string]bool{}
+	for _, n := range g.Nodes {
+		names[n.Name] = true
+	}
+	if err != nil || !names[h] {
+		t.Errorf("details after Enter: %q %v, want a node's name", h, err)
 	}
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("0")); err != nil {
 		t.Fatal(err)
