@@ -42,6 +42,10 @@ type dialGroup struct {
 	interval time.Duration
 	kick     chan struct{} // a connection was lost: look the name up now
 	members  map[netip.Addr]*member
+	// none stands for the endpoint while its name gives no address: a
+	// connect endpoint with no connection, which readiness (Ready) and
+	// the metrics report as such (core.mu).
+	none *link
 }
 
 // A member is one address of a dialGroup's name, with its connect loop.
@@ -71,6 +75,7 @@ func (c *core) connectAll(e endpoint) bool {
 	}
 	g := &dialGroup{c: c, e: e, host: host, port: port, interval: c.o.connectAll,
 		kick: make(chan struct{}, 1), members: map[netip.Addr]*member{}}
+	g.none = c.newLink(e.String(), true)
 	c.spawn(g.run)
 	return true
 }
@@ -183,6 +188,13 @@ func (g *dialGroup) update(addrs []netip.Addr) {
 			c.connectLoop(e, m.pipe, m.link, m)
 		})
 		added = true
+	}
+	switch {
+	case len(g.members) > 0 && g.none != nil:
+		c.dropLink(g.none)
+		g.none = nil
+	case len(g.members) == 0 && g.none == nil:
+		g.none = c.newLink(g.e.String(), true)
 	}
 	if added {
 		c.space.fire()

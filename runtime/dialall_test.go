@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,4 +215,96 @@ func TestConnectAllLeavesAddressesAlone(t *testing.T) {
 	}
 	mustSend(t, ctx, push, "x")
 	r.waitTotal(1, "127.0.0.1")
+}
+
+// TestConnectAllLingersOnLeftAddress: messages queued for an address when
+// it leaves the name are still written to it, within the linger time,
+// before its connection is closed; what is sent after goes to the
+// addresses the name gives now.
+func TestConnectAllLingersOnLeftAddress(t *testing.T) {
+	const name = "lingering.zmqgen.test."
+	ctx := testCtx(t)
+	// A replica that does not read for now: its receive HWM of 1 stops
+	// its reader, then TCP's buffers fill, then the PUSH's queue.
+	slow := NewSocket(PULL, WithLogger(quietLogger()), WithRecvHWM(1))
+	if err := slow.Bind("tcp://127.0.0.2:0"); err != nil {
+		slow.Close()
+		t.Skipf("127.0.0.2 not usable here: %v", err)
+	}
+	t.Cleanup(func() { slow.Close() })
+	_, port, _ := net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
+	r := &replicas{t: t, port: port, got: map[string]int{}, pull: map[string]*Socket{}}
+	r.cond = sync.NewCond(&r.mu)
+	dns := startDNS(t, name, netip.MustParseAddr("127.0.0.2"))
+	useDNS(t, dns)
+
+	push := newSock(t, PUSH, WithConnectAll(20*time.Millisecond), WithLinger(time.Minute), WithSendHWM(0))
+	evs, stop := push.Monitor(256)
+	defer stop()
+	mustConnect(t, push, "tcp://"+name+":"+port)
+	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.2:" + port})
+	big := strings.Repeat("x", 256<<10)
+	const n = 64 // 16 MiB: more than loopback's socket buffers hold
+	for i := range n {
+		mustSend(t, ctx, push, fmt.Sprint(i), big)
+	}
+	if push.c.queuedOut() == 0 {
+		t.Skip("the socket buffers took every message; nothing to linger on")
+	}
+	queued := push.c.queuedOut()
+
+	// The name moves to 127.0.0.3: the next lookup adds .3 and takes .2
+	// out, at once (one update), so once .3 is connected .2 has left.
+	r.add("127.0.0.3")
+	dns.set(netip.MustParseAddr("127.0.0.3"))
+	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.3:" + port})
+	mustSend(t, ctx, push, "after")
+	r.waitTotal(1, "127.0.0.3")
+
+	// .2 left the name with messages queued: it gets every one once it
+	// reads, and only then is its connection closed.
+	for i := range n {
+		m, err := slow.Recv(ctx)
+		if err != nil {
+			t.Fatalf("message %d of %d (%d were queued when the address left): %v", i, n, queued, err)
+		}
+		if string(m[0]) != fmt.Sprint(i) {
+			t.Fatalf("message %d is %q", i, m[0])
+		}
+	}
+	for {
+		ev := waitEvent(t, ctx, evs, EventDisconnected)
+		if ev.Remote == "127.0.0.2:"+port {
+			if !errors.Is(ev.Err, errAddressGone) {
+				t.Errorf("disconnected from .2 for %v, want errAddressGone", ev.Err)
+			}
+			break
+		}
+	}
+	t.Logf("%d of %d messages were queued when 127.0.0.2 left the name; all delivered", queued, n)
+}
+
+// TestConnectAllNotReadyWithoutAddress: while its name gives no address,
+// a connect-to-all endpoint is a connect endpoint without a connection,
+// for Ready and the metrics; once an address connects, it is not.
+func TestConnectAllNotReadyWithoutAddress(t *testing.T) {
+	const name = "empty.zmqgen.test."
+	dns := startDNS(t, name)
+	useDNS(t, dns)
+	ctx := testCtx(t)
+	sock := "dialall.notready"
+	push := newSock(t, PUSH, WithName(sock), WithConnectAll(20*time.Millisecond), WithReconnect(Backoff{Initial: 20 * time.Millisecond}))
+	evs, stop := push.Monitor(64)
+	defer stop()
+	r := bindReplicas(t, "127.0.0.2")
+	ep := "tcp://" + name + ":" + r.port
+	mustConnect(t, push, ep)
+	if err := Ready(); err == nil || !strings.Contains(err.Error(), sock+" → "+ep) {
+		t.Errorf("Ready() = %v, want %s → %s not connected", err, sock, ep)
+	}
+	dns.set(netip.MustParseAddr("127.0.0.2"))
+	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.2:" + r.port})
+	if err := Ready(); err != nil && strings.Contains(err.Error(), sock+" ") {
+		t.Errorf("Ready() = %v after the name gave a connected address", err)
+	}
 }
