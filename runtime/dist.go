@@ -33,7 +33,10 @@ func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
 	}
 	p.mu.Unlock()
 	notify := false
-	if changed {
+	// Only an XPUB tells the application, so only an XPUB counts the
+	// peers of each topic: for a PUB, the map's work was a fifth of
+	// taking in 100,000 subscriptions (issue 18).
+	if changed && c.typ == XPUB {
 		if c.xsubs == nil {
 			c.xsubs = make(map[string]int)
 		}

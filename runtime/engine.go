@@ -396,7 +396,12 @@ func (c *core) detach(p *peer) {
 		delete(c.byID, string(p.id))
 	}
 	var gone []string
-	if c.typ == XPUB || c.typ == PUB {
+	switch c.typ {
+	case PUB:
+		p.mu.Lock()
+		p.subs = topicTrie{}
+		p.mu.Unlock()
+	case XPUB:
 		p.mu.Lock()
 		topics := p.subs.list()
 		p.subs = topicTrie{}

@@ -201,10 +201,7 @@ func TestSocketTypePairs(t *testing.T) {
 		mustSend(t, ctx, xsub, "\x01")
 		// Wait for the subscription to reach the PUB.
 		for {
-			pub.c.mu.Lock()
-			n := len(pub.c.xsubs)
-			pub.c.mu.Unlock()
-			if n == 1 {
+			if subscribedPeers(pub.c, "") == 1 {
 				break
 			}
 			time.Sleep(time.Millisecond)
@@ -515,10 +512,7 @@ func TestPubDropsForFullSubscriber(t *testing.T) {
 	mustConnect(t, live, ep)
 	waitPeers(t, pub, 2)
 	for {
-		pub.c.mu.Lock()
-		n := pub.c.xsubs[""]
-		pub.c.mu.Unlock()
-		if n == 2 {
+		if subscribedPeers(pub.c, "") == 2 {
 			break
 		}
 		time.Sleep(time.Millisecond)

@@ -74,10 +74,7 @@ func TestDropCountersStalledSubscriber(t *testing.T) {
 	sub := newSock(t, SUB, WithName(uniqueName(t, "sub")), WithSubscribe(""), WithRecvHWM(10))
 	mustConnect(t, sub, bindAny(t, pub))
 	for {
-		pub.c.mu.Lock()
-		n := pub.c.xsubs[""]
-		pub.c.mu.Unlock()
-		if n == 1 {
+		if subscribedPeers(pub.c, "") == 1 {
 			break
 		}
 		time.Sleep(2 * time.Millisecond)

@@ -32,6 +32,20 @@ func newSock(t *testing.T, typ Type, opts ...Option) *Socket {
 	return s
 }
 
+// subscribedPeers is the number of a PUB's or XPUB's peers subscribed to
+// topic (only an XPUB keeps the count in c.xsubs).
+func subscribedPeers(c *core, topic string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, p := range c.peers {
+		if p.subs.has(topic) {
+			n++
+		}
+	}
+	return n
+}
+
 // bindAny binds s to 127.0.0.1 on a free port and returns the endpoint.
 func bindAny(t *testing.T, s *Socket) string {
 	t.Helper()
