@@ -278,7 +278,7 @@ func (c *core) runPeer(p *peer, ep string) bool {
 
 // heartbeatHook, when set (by heartbeat.go), starts heartbeats on a new
 // peer of a socket configured WithHeartbeat. It must not block; its
-// goroutines must be started with p.c.spawn and end when p.done closes.
+// goroutines must be started with p.c.spawn and end when the socket closes.
 var heartbeatHook func(p *peer)
 
 // attach adds a peer that finished its handshake.

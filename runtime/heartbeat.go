@@ -19,8 +19,10 @@ package runtime
 // generated code and handlers need only say what a heartbeat is.
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -40,6 +42,41 @@ func init() {
 	heartbeatHook = startHeartbeat
 }
 
+// heartbeats runs the ZMTP heartbeats of all a socket's peers in one
+// goroutine with one timer, as libzmq runs them on its I/O thread's
+// timers: a goroutine and a timer per peer cost a 10,000-peer socket
+// 10,000 of each. The loop starts with the first peer and ends when the
+// socket closes.
+type heartbeats struct {
+	mu      sync.Mutex
+	started bool
+	added   []*hbPeer     // peers the loop has not taken yet
+	wake    chan struct{} // cap 1: a peer was added
+}
+
+// hbPeer is a peer's heartbeat state, which only the loop touches.
+type hbPeer struct {
+	p        *peer
+	nextPing time.Time
+	pinged   time.Time // the first PING since the peer's last traffic; zero if none
+	at       time.Time // when the loop looks at the peer next
+}
+
+// hbQueue is a min-heap of peers by hbPeer.at.
+type hbQueue []*hbPeer
+
+func (q hbQueue) Len() int           { return len(q) }
+func (q hbQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q hbQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *hbQueue) Push(x any)        { *q = append(*q, x.(*hbPeer)) }
+func (q *hbQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return x
+}
+
 // startHeartbeat starts heartbeats on a peer that finished its handshake.
 func startHeartbeat(p *peer) {
 	h := p.c.o.heartbeat
@@ -49,7 +86,25 @@ func startHeartbeat(p *peer) {
 	if h.Liveness <= 0 {
 		h.Liveness = defaultLiveness
 	}
-	p.c.spawn(func() { heartbeatLoop(p, h) })
+	first := time.Now().Add(h.Interval)
+	hb := &p.c.hb
+	hb.mu.Lock()
+	hb.added = append(hb.added, &hbPeer{p: p, nextPing: first, at: first})
+	start := !hb.started
+	if start {
+		hb.started = true
+		hb.wake = make(chan struct{}, 1)
+	}
+	wake := hb.wake
+	hb.mu.Unlock()
+	if start {
+		c := p.c
+		c.spawn(func() { heartbeatLoop(c, h, wake) })
+	}
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
 }
 
 // pingBody is the body of a PING command after its name: the TTL in tenths
@@ -62,71 +117,103 @@ func pingBody(ttl time.Duration) []byte {
 	return []byte{byte(ds >> 8), byte(ds)}
 }
 
-// heartbeatLoop sends p a PING every Interval and disconnects it when
-// nothing at all came from it for Interval×Liveness after a PING, or for
-// the TTL of the peer's own PINGs. It returns when the connection ends.
+// heartbeatLoop looks at each of c's peers when it is due: it sends a PING
+// every Interval and disconnects a peer when nothing at all came from it
+// for Interval×Liveness after a PING, or for the TTL of the peer's own
+// PINGs. A peer leaves the loop when its connection ends; the loop ends
+// when the socket closes.
 //
 // As libzmq's ZMQ_HEARTBEAT_TIMEOUT, the count starts at the first PING
 // sent since the peer was last heard from, not at that last traffic: a
 // peer is never dropped without having been asked, and a heartbeat
 // goroutine (or a writer) that a busy machine starved for a while cannot
 // find a peer silent that was never pinged.
-func heartbeatLoop(p *peer, h Heartbeat) {
+func heartbeatLoop(c *core, h Heartbeat, wake <-chan struct{}) {
 	timeout := h.Interval * time.Duration(h.Liveness)
 	body := pingBody(timeout)
-	nextPing := time.Now().Add(h.Interval)
-	var pinged time.Time // the first PING since the peer's last traffic; zero if none
+	var q hbQueue
 	t := time.NewTimer(h.Interval)
 	defer t.Stop()
 	for {
-		select {
-		case <-p.done:
-			return
-		case <-t.C:
+		c.hb.mu.Lock()
+		added := c.hb.added
+		c.hb.added = nil
+		c.hb.mu.Unlock()
+		for _, x := range added {
+			heap.Push(&q, x)
 		}
 		now := time.Now()
-		last := p.lastActivity()
-		if p.stalled.Load() {
-			// The reader waits for the application to take this peer's
-			// messages and reads nothing meanwhile: the silence is ours,
-			// not the peer's. (Once it resumes, it restarts lastRecv.)
-			last = now
+		for len(q) > 0 && !q[0].at.After(now) {
+			if heartbeat(q[0], now, timeout, body, h) {
+				heap.Fix(&q, 0)
+			} else {
+				heap.Pop(&q)
+			}
 		}
-		if !pinged.IsZero() && !last.Before(pinged) {
-			pinged = time.Time{} // answered (or other traffic): start again
+		if len(q) > 0 {
+			t.Reset(q[0].at.Sub(now))
 		}
-		silent := now.Sub(last)
-		expired := !pinged.IsZero() && now.Sub(pinged) >= timeout
-		ttl := p.peerPingTTL()
-		if ttl > 0 && silent >= ttl {
-			// The peer's PINGs promise traffic within their TTL (ZMTP
-			// 3.1); libzmq holds a peer to it, and so do we.
-			expired = true
-		}
-		if expired {
-			p.c.log.Warn("zmq: peer silent, disconnecting", "remote", p.remote,
-				"silent", silent.Round(time.Millisecond), "interval", h.Interval, "liveness", h.Liveness)
-			p.fail(fmt.Errorf("%w: nothing received for %v", errHeartbeatTimeout, silent.Round(time.Millisecond)))
+		select {
+		case <-c.closing:
 			return
+		case <-wake:
+		case <-t.C:
 		}
-		if !now.Before(nextPing) {
-			if !p.sendCommand(zmq4.CmdPing, body) {
-				return
-			}
-			if pinged.IsZero() {
-				pinged = now
-			}
-			nextPing = now.Add(h.Interval)
-		}
-		next := nextPing
-		if !pinged.IsZero() && pinged.Add(timeout).Before(next) {
-			next = pinged.Add(timeout)
-		}
-		if ttl > 0 && last.Add(ttl).Before(next) {
-			next = last.Add(ttl)
-		}
-		t.Reset(max(next.Sub(now), time.Millisecond))
 	}
+}
+
+// heartbeat looks at one peer at now: it disconnects the peer if it has
+// been silent too long, sends a PING if one is due, and sets when to look
+// again. It reports false when the peer is gone (no more heartbeats).
+func heartbeat(x *hbPeer, now time.Time, timeout time.Duration, body []byte, h Heartbeat) bool {
+	p := x.p
+	select {
+	case <-p.done:
+		return false
+	default:
+	}
+	last := p.lastActivity()
+	if p.stalled.Load() {
+		// The reader waits for the application to take this peer's
+		// messages and reads nothing meanwhile: the silence is ours,
+		// not the peer's. (Once it resumes, it restarts lastRecv.)
+		last = now
+	}
+	if !x.pinged.IsZero() && !last.Before(x.pinged) {
+		x.pinged = time.Time{} // answered (or other traffic): start again
+	}
+	silent := now.Sub(last)
+	expired := !x.pinged.IsZero() && now.Sub(x.pinged) >= timeout
+	ttl := p.peerPingTTL()
+	if ttl > 0 && silent >= ttl {
+		// The peer's PINGs promise traffic within their TTL (ZMTP
+		// 3.1); libzmq holds a peer to it, and so do we.
+		expired = true
+	}
+	if expired {
+		p.c.log.Warn("zmq: peer silent, disconnecting", "remote", p.remote,
+			"silent", silent.Round(time.Millisecond), "interval", h.Interval, "liveness", h.Liveness)
+		p.fail(fmt.Errorf("%w: nothing received for %v", errHeartbeatTimeout, silent.Round(time.Millisecond)))
+		return false
+	}
+	if !now.Before(x.nextPing) {
+		if !p.sendCommand(zmq4.CmdPing, body) {
+			return false
+		}
+		if x.pinged.IsZero() {
+			x.pinged = now
+		}
+		x.nextPing = now.Add(h.Interval)
+	}
+	next := x.nextPing
+	if !x.pinged.IsZero() && x.pinged.Add(timeout).Before(next) {
+		next = x.pinged.Add(timeout)
+	}
+	if ttl > 0 && last.Add(ttl).Before(next) {
+		next = last.Add(ttl)
+	}
+	x.at = now.Add(max(next.Sub(now), time.Millisecond))
+	return true
 }
 
 // Liveness tracks a peer's application-level heartbeats, as the Paranoid

@@ -392,6 +392,66 @@ func TestHeartbeatGoroutinesEndWithClose(t *testing.T) {
 	waitGoroutines(t, before)
 }
 
+// TestHeartbeatOneLoopPerSocket: a socket's heartbeats run in one
+// goroutine whatever its number of peers (issue 16: a goroutine and a
+// timer per peer cost a 10,000-peer socket 10,000 of each), and every
+// peer is still pinged.
+func TestHeartbeatOneLoopPerSocket(t *testing.T) {
+	ctx := testCtx(t)
+	router := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(Heartbeat{Interval: 50 * time.Millisecond, Liveness: 100}))
+	defer router.Close()
+	if err := router.Bind("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	const peers = 20
+	var conns []net.Conn
+	for range peers {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(router.Addrs()[0], "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := zmq4.Open(conn, null.Security(), zmq4.Dealer, zmq4.SocketIdentity(nil), false, nil); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	for router.c.peerCount() < peers {
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		default:
+			goruntime.Gosched()
+		}
+	}
+	// Every peer gets a PING.
+	for i, conn := range conns {
+		r := newFrameReader(conn)
+		for {
+			fl, err := r.readByte()
+			if err != nil {
+				t.Fatalf("peer %d: %v", i, err)
+			}
+			size, err := r.readByte()
+			if err != nil {
+				t.Fatalf("peer %d: %v", i, err)
+			}
+			body, err := r.next(int(size))
+			if err != nil {
+				t.Fatalf("peer %d: %v", i, err)
+			}
+			if fl&flagCommand != 0 && bytes.HasPrefix(body, []byte("\x04PING")) {
+				break
+			}
+		}
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:goruntime.Stack(buf, true)])
+	if n := strings.Count(stacks, "runtime.heartbeatLoop("); n != 1 {
+		t.Errorf("%d heartbeat goroutines for %d peers, want 1", n, peers)
+	}
+}
+
 // A Paranoid Pirate worker's view of its queue, on a clock the example
 // drives: heartbeats every second, the queue dead after three silent ones,
 // reconnects backing off from 1s to 4s.

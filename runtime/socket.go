@@ -135,6 +135,8 @@ type core struct {
 
 	observed // counters and events (metrics.go, events.go)
 
+	hb heartbeats // ZMTP heartbeats of all the peers (heartbeat.go)
+
 	subMu   sync.RWMutex
 	subs    map[string]int // SUB, XSUB: own subscriptions, with counts
 	subTrie topicTrie      // SUB, XSUB: the prefixes of subs
