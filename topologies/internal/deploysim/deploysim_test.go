@@ -126,28 +126,68 @@ func TestParanoidPirateDeployedQueueMoves(t *testing.T) {
 	t.Logf("queue moved %s -> %s; both workers connected to the new address %v after the name moved (their reconnect interval: 1s)",
 		queue.ip, moved.ip, found.Round(time.Millisecond))
 	for _, p := range clients {
-		if code := p.proc.Wait(); code != 0 {
-			t.Errorf("%s exited with %d; stderr:\n%s", p.name, code, p.proc.Stderr())
-		}
-		// Every request answered with its echo, in order; retries are
-		// allowed (the one in flight when the queue went), abandons not.
-		out := p.proc.Stdout()
-		var got []string
-		for _, m := range regexp.MustCompile(`(?m)^I: Server replied OK \(b'(\d+)'\)$`).FindAllStringSubmatch(out, -1) {
-			got = append(got, m[1])
-		}
-		var want []string
-		for i := 1; i <= requests; i++ {
-			want = append(want, fmt.Sprint(i))
-		}
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("%s: answers %v, want 1 to %d in order:\n%s", p.name, got, requests, out)
-		}
-		if strings.Contains(out, "abandoning") || strings.Contains(out, "offline") {
-			t.Errorf("%s gave a request up:\n%s", p.name, out)
-		}
-		t.Logf("%s: %d retries", p.name, strings.Count(out, "retrying"))
+		checkLazyPirateClient(t, p, requests)
 	}
+}
+
+// checkLazyPirateClient waits for a Lazy Pirate client to exit and checks
+// that it has every answer, in order, each the echo of its request;
+// retries are allowed (the request in flight when its server went),
+// giving up is not.
+func checkLazyPirateClient(t *testing.T, p *pod, requests int) {
+	t.Helper()
+	if code := p.proc.Wait(); code != 0 {
+		t.Errorf("%s exited with %d; stderr:\n%s", p.name, code, p.proc.Stderr())
+	}
+	out := p.proc.Stdout()
+	var got []string
+	for _, m := range regexp.MustCompile(`(?m)^I: Server replied OK \(b'(\d+)'\)$`).FindAllStringSubmatch(out, -1) {
+		got = append(got, m[1])
+	}
+	var want []string
+	for i := 1; i <= requests; i++ {
+		want = append(want, fmt.Sprint(i))
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s: answers %v, want 1 to %d in order:\n%s", p.name, got, requests, out)
+	}
+	if strings.Contains(out, "abandoning") || strings.Contains(out, "offline") {
+		t.Errorf("%s gave a request up:\n%s", p.name, out)
+	}
+	t.Logf("%s: %d retries", p.name, strings.Count(out, "retrying"))
+}
+
+// TestLazyPirateDeployedServerMoves runs lazypirate's manifests (a server
+// that never crashes and works 10 ms, a client making a fixed number of
+// requests, as kubectl set env would set them): the server's pod is
+// deleted mid-run and a new one starts on another address. The client's
+// request in flight gets no reply; at its retry the client reopens its
+// socket, which looks server-server up again and reaches the new address:
+// every request is answered, none given up.
+func TestLazyPirateDeployedServerMoves(t *testing.T) {
+	canSimulate(t)
+	t.Parallel()
+	const requests = 20
+	c := newCluster(t, "lazypirate", manifest(t, "lazypirate"), programs(t, "lazypirate", "client", "server"))
+	setEnv(c, "server", "SERVER_TROUBLE_AFTER", "1000000000")
+	setEnv(c, "server", "SERVER_WORK", "10ms")
+	setEnv(c, "client", "CLIENT_REQUESTS", fmt.Sprint(requests))
+	c.startAll()
+	client, server := c.podsOf("client")[0], c.podsOf("server")[0]
+	answers := func(s string) int { return strings.Count(s, "Server replied OK") }
+	client.proc.WaitFor("a third of the answers", func(s string) bool { return answers(s) >= requests/3 })
+	c.deletePod(server)
+	before := answers(client.proc.Stdout())
+	moved := c.startPod(c.workloads["server"], 0)
+	c.waitUntil("the new server pod in server-server", func() bool {
+		a, _ := c.endpoints("server-server")
+		return len(a) == 1 && a[0] == moved.ip
+	})
+	listed := time.Now()
+	client.proc.WaitFor("an answer from the new server", func(s string) bool { return answers(s) > before })
+	t.Logf("server moved %s -> %s; the client's next answer came %v after the name moved (its retry timeout: 2.5s)",
+		server.ip, moved.ip, time.Since(listed).Round(time.Millisecond))
+	checkLazyPirateClient(t, client, requests)
 }
 
 // backendPeers is the number of peers of the queue's backend socket.
