@@ -56,5 +56,6 @@
 // record's TTL: 5 s by default for CoreDNS's kubernetes plugin).
 //
 // The tests skip, saying why, where the simulation cannot run: not Linux,
-// not root, no unshare or mount, or 127.0.100.53:53 taken.
+// not root, no unshare or mount, no mount namespace for root (an
+// unprivileged container), or 127.0.100.53:53 taken.
 package deploysim

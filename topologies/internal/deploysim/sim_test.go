@@ -51,7 +51,23 @@ func canSimulate(t *testing.T) {
 			t.Skipf("the deploy simulation needs %s (util-linux): %v", tool, err)
 		}
 	}
+	// Root without CAP_SYS_ADMIN (an unprivileged container) cannot make
+	// a mount namespace or bind-mount in it.
+	probeOnce.Do(func() {
+		out, err := exec.Command("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", "mount --bind /etc/hosts /etc/hosts").CombinedOutput()
+		if err != nil {
+			probeErr = fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+		}
+	})
+	if probeErr != nil {
+		t.Skipf("the deploy simulation cannot give a pod a mount namespace of its own here: %v", probeErr)
+	}
 }
+
+var (
+	probeOnce sync.Once
+	probeErr  error
+)
 
 // A cluster is the simulated cluster of one test: the objects of one
 // namespace, which tests running in parallel do not share.
