@@ -268,7 +268,7 @@ func TestCurveBoxInPlace(t *testing.T) {
 	if _, err := rand.Read(key[:]); err != nil {
 		t.Fatal(err)
 	}
-	sizes := []int{0, 1, 15, 30, 31, 32, 33, 62, 63, 64, 65, 127, 128, 129, 254, 255, 256, 257, 1023, 1024, 4097, 70000}
+	sizes := []int{0, 1, 15, 30, 31, 32, 33, 62, 63, 64, 65, 127, 128, 129, 222, 223, 224, 254, 255, 256, 257, 1023, 1024, 4097, 70000}
 	client := newCurveCipher(&key, false, 3, 1)
 	server := newCurveCipher(&key, true, 2, 2)
 	for _, size := range sizes {
