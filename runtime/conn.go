@@ -70,8 +70,7 @@ type peer struct {
 	pipe   *pipe        // round-robin sockets: the pipe this connection serves (core.mu)
 	cc     *curveCipher // CURVE's data phase; nil for NULL and PLAIN
 
-	// PUB/XPUB, guarded by core.mu (changes to subs also take mu, for
-	// whoever holds only that): what this peer subscribed to, and the
+	// PUB/XPUB, guarded by core.mu: what this peer subscribed to, and the
 	// messages dropped at its HWM, for logs. sendPub, which holds core.mu,
 	// reads them for every message without taking mu, so they keep a cache
 	// line away from mu and what the writer changes under it: sharing one
@@ -356,6 +355,28 @@ func (p *peer) enqueueCtl(it outItem) bool {
 		return false
 	}
 	p.q = append(p.q, it)
+	p.qlen.Store(int64(len(p.q)))
+	wake := p.idle
+	p.idle = false
+	p.mu.Unlock()
+	if wake {
+		p.signal()
+	}
+	return true
+}
+
+// enqueueCtlAll queues commands or subscriptions regardless of the HWM,
+// under one lock.
+func (p *peer) enqueueCtlAll(items []outItem) bool {
+	if len(items) == 0 {
+		return true
+	}
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return false
+	}
+	p.q = append(p.q, items...)
 	p.qlen.Store(int64(len(p.q)))
 	wake := p.idle
 	p.idle = false

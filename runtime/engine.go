@@ -319,9 +319,7 @@ func (c *core) attach(p *peer) error {
 		// In byte order, as libzmq walks its trie: a peer can tell when
 		// all have arrived (the benchmark's subscriptions cells do).
 		c.subMu.RLock()
-		for _, t := range c.subTrie.list() {
-			p.enqueueCtl(outItem{m: Msg{subscription(true, t)}})
-		}
+		p.enqueueCtlAll(subscriptions(&c.subTrie))
 		c.subMu.RUnlock()
 	}
 	if c.typ.roundRobin() {
@@ -398,14 +396,10 @@ func (c *core) detach(p *peer) {
 	var gone []string
 	switch c.typ {
 	case PUB:
-		p.mu.Lock()
 		p.subs = topicTrie{}
-		p.mu.Unlock()
 	case XPUB:
-		p.mu.Lock()
 		topics := p.subs.list()
 		p.subs = topicTrie{}
-		p.mu.Unlock()
 		for _, t := range topics {
 			if c.xsubs[t]--; c.xsubs[t] <= 0 {
 				delete(c.xsubs, t)

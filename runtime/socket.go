@@ -186,7 +186,7 @@ func newCore(s *Socket) *core {
 	rand.Read(b[:])
 	c.nextID = binary.BigEndian.Uint32(b[:])
 	if c.typ == SUB || c.typ == XSUB {
-		c.subs = make(map[string]int)
+		c.subs = make(map[string]int, len(s.opts.subscribe))
 		for _, t := range s.opts.subscribe {
 			c.ownSub(true, t)
 		}

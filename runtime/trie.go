@@ -222,6 +222,26 @@ func (n *trieNode) match(b []byte) bool {
 	}
 }
 
+// each calls fn with every prefix in the set, in byte order; prefix is
+// only valid during the call.
+func (t *topicTrie) each(fn func(prefix []byte)) {
+	var buf []byte
+	var walk func(n *trieNode)
+	walk = func(n *trieNode) {
+		if n.end {
+			fn(buf)
+		}
+		for _, e := range n.edges {
+			buf = append(buf, e.label...)
+			walk(e.node)
+			buf = buf[:len(buf)-len(e.label)]
+		}
+	}
+	if t.root != nil {
+		walk(t.root)
+	}
+}
+
 // list returns the prefixes in the set, in byte order.
 func (t *topicTrie) list() []string {
 	var l []string
