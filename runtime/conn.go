@@ -99,16 +99,21 @@ type peer struct {
 	// never queues one past the mark, which is checked again under mu.
 	qlen atomic.Int64
 
-	// Direct writes (REQ and REP): when the writer has flushed everything
-	// and sleeps, a sender writes its message to the socket itself instead
-	// of waking the writer, saving a goroutine hand-off on each request and
-	// reply. Whatever the socket does not take at once goes to pend, which
-	// the writer writes before anything else.
-	raw    syscall.RawConn // nil when the connection has no file descriptor
-	parked bool            // the writer flushed everything and waits
-	direct bool            // a sender is writing directly
-	pend   []byte          // the unwritten rest of a direct write
-	dbuf   []byte          // scratch for direct writes, owned by the direct writer
+	// Direct writes (REQ and REP, and a ROUTER's replies): when the
+	// writer has flushed everything and sleeps, a sender writes its
+	// message to the socket itself instead of waking the writer, saving a
+	// goroutine hand-off on each request and reply. Whatever the socket
+	// does not take at once goes to pend, which the writer writes before
+	// anything else.
+	raw syscall.RawConn // nil when the connection has no file descriptor
+	// asked is set (ROUTER) when a message came from the peer since the
+	// last one went to it: the next is a reply, written directly, while a
+	// stream of messages to the peer goes through the writer's batches.
+	asked  atomic.Bool
+	parked bool   // the writer flushed everything and waits
+	direct bool   // a sender is writing directly
+	pend   []byte // the unwritten rest of a direct write
+	dbuf   []byte // scratch for direct writes, owned by the direct writer
 	dwrite func(fd uintptr) bool
 	dw     struct {
 		b   []byte
@@ -262,10 +267,16 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	p.mu.Unlock()
 
 	var buf []byte
+	scratch := p.dbuf[:0]
+	if msgBytes(m)+9*len(m) > smallDirect {
+		if bp, ok := directBufs.Get().(*[]byte); ok {
+			scratch = (*bp)[:0]
+		}
+	}
 	if p.cc != nil {
-		buf = p.cc.appendMsg(p.dbuf[:0], m)
+		buf = p.cc.appendMsg(scratch, m)
 	} else {
-		buf = appendMsg(p.dbuf[:0], m, false)
+		buf = appendMsg(scratch, m, false)
 	}
 	n, err := p.tryWrite(buf)
 	if err == nil {
@@ -277,8 +288,14 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	if err == nil && n < len(buf) {
 		p.pend = append([]byte(nil), buf[n:]...)
 	}
-	if cap(buf) <= 64<<10 {
+	// A small scratch stays with the peer; a big one goes to a pool, so
+	// that the last large reply is not kept by every idle peer.
+	switch {
+	case cap(buf) <= smallDirect:
 		p.dbuf = buf[:0]
+	case cap(buf) <= 64<<10:
+		p.dbuf = nil
+		directBufs.Put(&buf)
 	}
 	// The writer may be waiting for this direct write to end: wake it if
 	// there is something to write, or a Close waiting for it to finish.
@@ -294,6 +311,12 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	}
 	return true
 }
+
+// smallDirect is the largest scratch for direct writes a peer keeps;
+// larger ones are shared through directBufs.
+const smallDirect = 512
+
+var directBufs sync.Pool // *[]byte
 
 // tryWrite writes b to the socket without waiting; it returns how much
 // the socket took. Only the direct writer calls it.
@@ -616,6 +639,7 @@ func (a activityReader) rawConn() syscall.RawConn { return a.p.raw }
 
 // readLoop reads messages until the connection fails.
 func (p *peer) readLoop() error {
+	router := p.c.typ == ROUTER
 	r := newFrameReader(activityReader{p})
 	p.batch = make([]inMsg, 0, 16)
 	for {
@@ -636,6 +660,9 @@ func (p *peer) readLoop() error {
 		}
 		if !p.c.incoming(p, &m) {
 			continue
+		}
+		if router && !p.asked.Load() {
+			p.asked.Store(true)
 		}
 		p.batch = append(p.batch, inMsg{m: m, p: p})
 		if len(p.batch) >= maxReadBatch {

@@ -29,7 +29,15 @@ func (c *core) sendRouter(m Msg) error {
 		c.log.Debug("zmq: ROUTER dropped a message for an unknown identity", "identity", fmt.Sprintf("%q", m[0]))
 		return nil
 	}
-	if !p.enqueue(m[1:], c.o.sendHWM) {
+	// A reply (the peer sent something since the last message to it) is
+	// written directly if the writer sleeps, as REP's are.
+	var ok bool
+	if p.asked.Load() && p.asked.Swap(false) {
+		ok = p.sendDirect(m[1:], c.o.sendHWM)
+	} else {
+		ok = p.enqueue(m[1:], c.o.sendHWM)
+	}
+	if !ok {
 		c.dropped.Add(1)
 		c.stats.drop(DropHWM, 1)
 		c.replyDropped(p, "zmq: ROUTER dropping messages for peers at their high-water mark")
