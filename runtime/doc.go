@@ -110,9 +110,13 @@
 // it has parsed everything and must wait for the peer, reading what comes
 // next into a pooled scratch buffer and keeping a copy of its size. The
 // ZMTP heartbeats of all a socket's peers run in one goroutine with one
-// timer. An idle peer of a ROUTER with 10,000 of them costs about 19 KiB
-// of RSS, libzmq's about 27 KiB (runtime/bench -scenarios router): 8 KiB
-// of goroutine stacks, the rest the peer's state and its connection's.
+// timer; a ROUTER writes a reply directly from the sender's goroutine
+// when the peer's writer sleeps, as REP does. An idle peer of a ROUTER
+// with 10,000 of them costs about 18 KiB of RSS, libzmq's about 27 KiB
+// (runtime/bench -scenarios router): about 6 KiB of goroutine stacks,
+// 4.6 KiB of live heap (the two goroutines, the peer, its frame slab, the
+// handshake's metadata, the net.Conn), the rest garbage the collector has
+// not yet reclaimed.
 // Bound sockets listen with the kernel's net.core.somaxconn as backlog
 // (Go's net.Listen; libzmq's ZMQ_BACKLOG is 100 unless set). Go (1.19 and
 // later) raises the soft RLIMIT_NOFILE to the hard limit at start, so a
