@@ -60,25 +60,32 @@ type outItem struct {
 	cmd bool
 }
 
-// peer is one connection in its data phase.
+// peer is one connection in its data phase. Its fields are grouped by
+// what guards them.
 type peer struct {
+	// Set before the reader and writer start, then only read.
 	c      *core
 	conn   net.Conn
 	remote string // for logs
-	id     []byte // routing identity (ROUTER), the peer's metadata Identity otherwise
+	id     []byte // routing identity (ROUTER: set by attach), the peer's metadata Identity otherwise
 	meta   zmq4.Metadata
-	pipe   *pipe        // round-robin sockets: the pipe this connection serves (core.mu)
-	cc     *curveCipher // CURVE's data phase; nil for NULL and PLAIN
+	cc     *curveCipher    // CURVE's data phase; nil for NULL and PLAIN
+	raw    syscall.RawConn // for direct writes; nil when the connection has no file descriptor
+	link   *link           // counters (metrics.go)
 
-	// PUB/XPUB, guarded by core.mu: what this peer subscribed to, and the
-	// messages dropped at its HWM, for logs. sendPub, which holds core.mu,
-	// reads them for every message without taking mu, so they keep a cache
-	// line away from mu and what the writer changes under it: sharing one
-	// cost the publisher a cache miss per subscriber and message.
+	// Guarded by core.mu.
+	pipe *pipe // load-balancing sockets: the pipe this connection serves (lb.go)
+	// PUB/XPUB (dist.go): what this peer subscribed to, and the messages
+	// dropped at its HWM, for logs. sendPub, which holds core.mu, reads them
+	// for every message without taking mu, so they keep a cache line away
+	// from mu and what the writer changes under it: sharing one cost the
+	// publisher a cache miss per subscriber and message.
 	subs  topicTrie
 	drops dropRun
 	_     [64]byte
 
+	// Guarded by mu: the outgoing side, which senders fill and the writer
+	// drains.
 	mu sync.Mutex
 	// q is the outgoing queue; the high-water mark applies to it. The
 	// writer takes the whole queue at once and writes it while senders
@@ -105,15 +112,17 @@ type peer struct {
 	// goroutine hand-off on each request and reply. Whatever the socket
 	// does not take at once goes to pend, which the writer writes before
 	// anything else.
-	raw syscall.RawConn // nil when the connection has no file descriptor
-	// asked is set (ROUTER) when a message came from the peer since the
-	// last one went to it: the next is a reply, written directly, while a
-	// stream of messages to the peer goes through the writer's batches.
-	asked  atomic.Bool
 	parked bool   // the writer flushed everything and waits
 	direct bool   // a sender is writing directly
 	pend   []byte // the unwritten rest of a direct write
-	dbuf   []byte // scratch for direct writes, owned by the direct writer
+	// asked is set (ROUTER) when a message came from the peer since the
+	// last one went to it: the next is a reply, written directly, while a
+	// stream of messages to the peer goes through the writer's batches.
+	// It is atomic: the reader sets it without mu.
+	asked atomic.Bool
+
+	// Owned by the sender that set direct (under mu) until it clears it.
+	dbuf   []byte // scratch for direct writes
 	dwrite func(fd uintptr) bool
 	dw     struct {
 		b   []byte
@@ -121,34 +130,34 @@ type peer struct {
 		err error
 	}
 
+	// Synchronised by themselves.
 	wake       chan struct{} // cap 1: work for the writer
 	done       chan struct{} // closed when the connection is finished
 	writerDone chan struct{} // closed when the writer goroutine returned
 	failOnce   sync.Once
-	failErr    error
-
-	// Incoming side (see inQueue): the reader appends to inq, which
-	// core.in.mu guards with listed and inSpace; the receiver, under
-	// core.rmu, takes inq whole as local and returns it message by message.
-	inq     []inMsg
-	listed  bool        // p is in core.in.active
-	inSpace broadcaster // inq went below the receive HWM
-	local   []inMsg
-	li      int
-	inRing  bool // p is in core.ring; written under core.rmu and core.in.mu
-
-	lastRecv atomic.Int64 // unix nanoseconds of the last bytes read
+	failErr    error        // written in failOnce; read once done is closed
+	lastRecv   atomic.Int64 // unix nanoseconds of the last bytes read
 	// stalled is set while the reader waits for room in inq rather than
 	// reading: the silence is then ours, and heartbeats do not count it.
 	stalled atomic.Bool
 	peerTTL atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
 
-	// used only by the reader goroutine: frame headers for messages are
-	// carved from fslab; batch collects messages for the incoming queue.
-	fslab [][]byte
-	batch []inMsg
+	// Guarded by core.in.mu: the incoming side (see inQueue). The reader
+	// appends to inq; the receiver, under core.rmu, takes inq whole as
+	// local and returns it message by message.
+	inq     []inMsg
+	listed  bool        // p is in core.in.active
+	inSpace broadcaster // inq went below the receive HWM
+	inRing  bool        // p is in core.ring; written under core.rmu and core.in.mu
 
-	link            *link  // counters (metrics.go); set before the reader and writer start
+	// Guarded by core.rmu: the receiver's batch.
+	local []inMsg
+	li    int
+
+	// Used only by the reader goroutine: frame headers for messages are
+	// carved from fslab; batch collects messages for the incoming queue.
+	fslab           [][]byte
+	batch           []inMsg
 	rdMsgs, rdBytes uint64 // read since the reader last added them to link
 }
 
@@ -658,7 +667,8 @@ func (p *peer) readLoop() error {
 			}
 			continue
 		}
-		if !p.c.incoming(p, &m) {
+		var keep bool
+		if m, keep = p.c.routing.incoming(p, m); !keep {
 			continue
 		}
 		if router && !p.asked.Load() {

@@ -17,9 +17,17 @@ func dumpState(t *testing.T, s *Socket) {
 	var b strings.Builder
 	c := s.c
 	c.mu.Lock()
-	fmt.Fprintf(&b, "%v %s: reqState %v, pipes %d, peers %d, rr %d\n", c.typ, s.Name(), c.reqState, len(c.pipes), len(c.peers), c.rr)
-	for i, pl := range c.pipes {
-		fmt.Fprintf(&b, "  pipe %d: connect %v, connected %v, held %d, the request's %v\n", i, pl.connect, pl.p != nil, len(pl.held), pl == c.reqPipe)
+	var rq req
+	if r, ok := c.routing.(*req); ok {
+		rq = *r
+	}
+	b0 := c.lb
+	if b0 == nil {
+		b0 = new(lb)
+	}
+	fmt.Fprintf(&b, "%v %s: reqState %v, pipes %d, peers %d, rr %d\n", c.typ, s.Name(), rq.state, len(b0.pipes), len(c.peers), b0.rr)
+	for i, pl := range b0.pipes {
+		fmt.Fprintf(&b, "  pipe %d: connect %v, connected %v, held %d, the request's %v\n", i, pl.connect, pl.p != nil, len(pl.held), pl == rq.pipe)
 	}
 	for i, p := range c.peers {
 		p.mu.Lock()

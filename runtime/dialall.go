@@ -175,9 +175,8 @@ func (g *dialGroup) update(addrs []netip.Addr) {
 		e := endpoint{transport: "tcp", addr: net.JoinHostPort(a.String(), g.port)}
 		m := &member{g: g, e: e, done: make(chan struct{})}
 		m.ctx, m.cancel = context.WithCancel(c.dialCtx)
-		if c.typ.roundRobin() {
-			m.pipe = &pipe{connect: true}
-			c.pipes = append(c.pipes, m.pipe)
+		if c.lb != nil {
+			m.pipe = c.lb.connectPipe()
 		}
 		m.link = c.newLink(e.String(), true)
 		m.link.pipe = m.pipe
@@ -209,15 +208,7 @@ func (g *dialGroup) remove(m *member) {
 	c.log.Debug("zmq: connect endpoint's name lost an address", "endpoint", g.e.String(), "address", m.e.String())
 	m.cancel()
 	if pl := m.pipe; pl != nil {
-		if i := slices.Index(c.pipes, pl); i >= 0 {
-			c.pipes = slices.Delete(c.pipes, i, i+1)
-			if i < c.rr {
-				c.rr--
-			}
-			if c.rr >= len(c.pipes) {
-				c.rr = 0
-			}
-		}
+		c.lb.remove(pl)
 		if n := len(pl.held); n > 0 {
 			// Routed to the address while it had no connection: there
 			// is nobody left to take them.

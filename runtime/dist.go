@@ -1,5 +1,7 @@
 package runtime
 
+import "context"
+
 // Distribution (libzmq's dist_t): PUB and XPUB send each message to every
 // peer subscribed to it, and keep each peer's subscriptions (matching is
 // trie.go's).
@@ -34,12 +36,74 @@ func subscriptions(t *topicTrie) []outItem {
 	return items
 }
 
-// peerSubscription records a PUB/XPUB peer's (un)subscription; XPUB hands
-// a new topic (and a topic no peer wants any more) to the application.
-func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
-	if c.typ != PUB && c.typ != XPUB {
-		return
+// xpub is an XPUB socket (libzmq's xpub_t): it sends each message to the
+// peers subscribed to it (sendPub), keeps each peer's subscriptions, and
+// hands a new topic, and a topic no peer wants any more, to the
+// application. core.mu guards xsubs.
+type xpub struct {
+	c *core
+	fqRecv
+	xsubs map[string]int // XPUB: the number of peers subscribed to each topic
+	up    bool           // subscriptions and other messages go to the application (XPUB, not PUB)
+}
+
+// pub is a PUB socket (libzmq's pub_t, which extends xpub_t): an XPUB
+// that receives nothing.
+type pub struct{ *xpub }
+
+func (x *pub) recv(ctx context.Context) (Msg, error) { return nil, ErrNotSupported }
+
+func newXPUB(c *core, up bool) *xpub {
+	return &xpub{c: c, fqRecv: fqRecv{c}, xsubs: make(map[string]int), up: up}
+}
+
+func (x *xpub) send(ctx context.Context, m Msg) error { return x.c.sendPub(m) }
+
+func (x *xpub) attach(p *peer) error { return nil }
+
+// detach forgets a peer's subscriptions; the topics no other peer wants go
+// to an XPUB's application after c.mu is released. c.mu is held.
+func (x *xpub) detach(p *peer, q []outItem) func() {
+	if !x.up {
+		// A PUB's peer's subscriptions go without being listed.
+		p.subs = topicTrie{}
+		return nil
 	}
+	topics := p.subs.list()
+	p.subs = topicTrie{}
+	var gone []string
+	for _, t := range topics {
+		if x.xsubs[t]--; x.xsubs[t] <= 0 {
+			delete(x.xsubs, t)
+			gone = append(gone, t)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return func() {
+		// p.done is closed: deliver drops rather than waits for room, so a
+		// full queue cannot hold up the reconnection.
+		for _, t := range gone {
+			x.c.deliver(p, []inMsg{{m: Msg{subscription(false, t)}}})
+		}
+	}
+}
+
+// incoming takes a subscription message (\x01topic or \x00topic) from a
+// peer; an XPUB passes other messages up, as libzmq's does.
+func (x *xpub) incoming(p *peer, m Msg) (Msg, bool) {
+	if len(m) == 1 && len(m[0]) > 0 && m[0][0] <= 1 {
+		x.subscribed(p, m[0][0] == 1, m[0][1:])
+		return m, false
+	}
+	return m, x.up
+}
+
+// subscribed records a peer's (un)subscription, from a subscription
+// message or a SUBSCRIBE or CANCEL command.
+func (x *xpub) subscribed(p *peer, on bool, topic []byte) {
+	c := x.c
 	t := string(topic)
 	c.mu.Lock()
 	var changed bool
@@ -52,24 +116,29 @@ func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
 	// Only an XPUB tells the application, so only an XPUB counts the
 	// peers of each topic: for a PUB, the map's work was a fifth of
 	// taking in 100,000 subscriptions (issue 18).
-	if changed && c.typ == XPUB {
-		if c.xsubs == nil {
-			c.xsubs = make(map[string]int)
-		}
+	if changed && x.up {
 		if on {
-			c.xsubs[t]++
-			notify = c.xsubs[t] == 1
+			x.xsubs[t]++
+			notify = x.xsubs[t] == 1
 		} else {
-			c.xsubs[t]--
-			if c.xsubs[t] <= 0 {
-				delete(c.xsubs, t)
+			x.xsubs[t]--
+			if x.xsubs[t] <= 0 {
+				delete(x.xsubs, t)
 				notify = true
 			}
 		}
 	}
 	c.mu.Unlock()
-	if notify && c.typ == XPUB {
+	if notify && x.up {
 		c.deliver(p, []inMsg{{m: Msg{subscription(on, t)}, p: p}})
+	}
+}
+
+// peerSubscription records a PUB/XPUB peer's SUBSCRIBE or CANCEL command;
+// other socket types ignore them.
+func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
+	if x, ok := c.routing.(interface{ subscribed(*peer, bool, []byte) }); ok {
+		x.subscribed(p, on, topic)
 	}
 }
 

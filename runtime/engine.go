@@ -7,9 +7,7 @@ package runtime
 // core.mu.
 
 import (
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -124,9 +122,8 @@ func (c *core) connect(ep string) error {
 		return nil // one connect loop per address of the name (dialall.go)
 	}
 	var pl *pipe
-	if c.typ.roundRobin() {
-		pl = &pipe{connect: true}
-		c.pipes = append(c.pipes, pl)
+	if c.lb != nil {
+		pl = c.lb.connectPipe()
 	}
 	l := c.newLink(ep, true)
 	l.pipe = pl
@@ -288,53 +285,8 @@ func (c *core) attach(p *peer) error {
 	if c.closed {
 		return ErrClosed
 	}
-	switch c.typ {
-	case PAIR:
-		if len(c.peers) > 0 {
-			return errors.New("zmq: PAIR already has a peer")
-		}
-	case ROUTER:
-		if c.byID == nil {
-			c.byID = make(map[string]*peer)
-		}
-		if len(p.id) > 0 && p.id[0] != 0 {
-			if _, dup := c.byID[string(p.id)]; dup {
-				return fmt.Errorf("zmq: identity %q already connected", p.id)
-			}
-		} else {
-			// libzmq's generated identities: a zero byte and a 32-bit
-			// counter starting at a random value.
-			for {
-				id := make([]byte, 5)
-				binary.BigEndian.PutUint32(id[1:], c.nextID)
-				c.nextID++
-				if _, dup := c.byID[string(id)]; !dup {
-					p.id = id
-					break
-				}
-			}
-		}
-		c.byID[string(p.id)] = p
-	case SUB, XSUB:
-		// In byte order, as libzmq walks its trie: a peer can tell when
-		// all have arrived (the benchmark's subscriptions cells do).
-		c.subMu.RLock()
-		p.enqueueCtlAll(subscriptions(&c.subTrie))
-		c.subMu.RUnlock()
-	}
-	if c.typ.roundRobin() {
-		if pl := p.pipe; pl != nil {
-			// A connect endpoint: what waited for the connection goes
-			// first (the writer starts after attach).
-			pl.p = p
-			p.mu.Lock()
-			p.q, pl.held = pl.held, nil
-			p.qlen.Store(int64(len(p.q)))
-			p.mu.Unlock()
-		} else {
-			p.pipe = &pipe{p: p}
-			c.pipes = append(c.pipes, p.pipe)
-		}
+	if err := c.routing.attach(p); err != nil {
+		return err
 	}
 	c.peers = append(c.peers, p)
 	if p.link == nil {
@@ -357,63 +309,16 @@ func (c *core) detach(p *peer) {
 	p.qlen.Store(0)
 	p.mu.Unlock()
 	c.detachLink(p, q)
-	if pl := p.pipe; pl != nil && c.typ.roundRobin() {
-		if pl.connect {
-			if pl.p == p {
-				pl.p = nil
-			}
-			held := q[:0]
-			for _, it := range q {
-				if !it.cmd { // PINGs and PONGs were for this connection
-					held = append(held, it)
-				}
-			}
-			clear(q[len(held):])
-			if len(held) > 0 {
-				pl.held = held
-			}
-		} else {
-			for i, x := range c.pipes {
-				if x == pl {
-					c.pipes = append(c.pipes[:i], c.pipes[i+1:]...)
-					if i < c.rr {
-						c.rr--
-					}
-					break
-				}
-			}
-		}
-	}
-	for i, q := range c.peers {
-		if q == p {
+	after := c.routing.detach(p, q)
+	for i, x := range c.peers {
+		if x == p {
 			c.peers = append(c.peers[:i], c.peers[i+1:]...)
 			break
 		}
 	}
-	if c.typ == ROUTER && c.byID[string(p.id)] == p {
-		delete(c.byID, string(p.id))
-	}
-	var gone []string
-	switch c.typ {
-	case PUB:
-		p.subs = topicTrie{}
-	case XPUB:
-		topics := p.subs.list()
-		p.subs = topicTrie{}
-		for _, t := range topics {
-			if c.xsubs[t]--; c.xsubs[t] <= 0 {
-				delete(c.xsubs, t)
-				gone = append(gone, t)
-			}
-		}
-	}
 	c.mu.Unlock()
-	if c.typ == XPUB {
-		// p.done is closed: deliver drops rather than waits for room, so a
-		// full queue cannot hold up the reconnection.
-		for _, t := range gone {
-			c.deliver(p, []inMsg{{m: Msg{subscription(false, t)}}})
-		}
+	if after != nil {
+		after()
 	}
 }
 
@@ -533,14 +438,7 @@ func (c *core) drainHeld(deadline time.Time) {
 	}()
 	for {
 		c.mu.Lock()
-		waiting := false
-		for _, pl := range c.pipes {
-			if len(pl.held) > 0 {
-				waiting = true
-				break
-			}
-		}
-		if !waiting {
+		if c.lb == nil || c.lb.held() == 0 {
 			c.mu.Unlock()
 			return
 		}
@@ -567,8 +465,8 @@ func (c *core) queuedOut() int {
 	c.mu.Lock()
 	peers := append([]*peer(nil), c.peers...)
 	n := 0
-	for _, pl := range c.pipes {
-		n += len(pl.held)
+	if c.lb != nil {
+		n = c.lb.held()
 	}
 	c.mu.Unlock()
 	for _, p := range peers {

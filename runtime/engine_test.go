@@ -488,7 +488,7 @@ func TestReqIgnoresStrayReplies(t *testing.T) {
 	waitPeers(t, other, 1)
 	other.c.mu.Lock()
 	var oid string
-	for id := range other.c.byID {
+	for id := range other.c.routing.(*router).byID {
 		oid = id
 	}
 	other.c.mu.Unlock()

@@ -450,8 +450,6 @@ type observed struct {
 	stats *socketStats // shared by every socket of the name
 	links []*link      // guarded by core.mu
 	ev    events
-	// reqSent is when a REQ socket's request went out (core.mu).
-	reqSent time.Time
 }
 
 func (c *core) initObserved(name string) {
@@ -512,7 +510,7 @@ func (c *core) detachLink(p *peer, q []outItem) {
 	if l.peer == p {
 		l.peer = nil
 	}
-	if l.connect && c.typ.roundRobin() {
+	if l.connect && c.lb != nil {
 		return
 	}
 	n := 0

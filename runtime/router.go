@@ -4,15 +4,66 @@ package runtime
 // the log of dropped replies it shares with REP.
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
 )
 
-// sendRouter sends m[1:] to the peer whose identity is m[0]. A message for
-// an unknown identity or a full peer is dropped, as libzmq's ROUTER does by
+// router is a ROUTER socket: it receives from every peer, fair-queued,
+// each message with its peer's identity first (peer.readMsg prepends it),
+// and sends each message to the peer its first frame names. core.mu
+// guards its map.
+type router struct {
+	c *core
+	fqRecv
+	byID   map[string]*peer
+	nextID uint32 // the next generated identity
+}
+
+func newRouter(c *core) *router {
+	var b [4]byte
+	rand.Read(b[:])
+	return &router{c: c, fqRecv: fqRecv{c}, byID: make(map[string]*peer), nextID: binary.BigEndian.Uint32(b[:])}
+}
+
+// attach refuses a peer whose identity is connected already, and gives a
+// peer without one an identity as libzmq generates them: a zero byte and a
+// 32-bit counter starting at a random value. c.mu is held.
+func (r *router) attach(p *peer) error {
+	if len(p.id) > 0 && p.id[0] != 0 {
+		if _, dup := r.byID[string(p.id)]; dup {
+			return fmt.Errorf("zmq: identity %q already connected", p.id)
+		}
+	} else {
+		for {
+			id := make([]byte, 5)
+			binary.BigEndian.PutUint32(id[1:], r.nextID)
+			r.nextID++
+			if _, dup := r.byID[string(id)]; !dup {
+				p.id = id
+				break
+			}
+		}
+	}
+	r.byID[string(p.id)] = p
+	return nil
+}
+
+func (r *router) detach(p *peer, q []outItem) func() {
+	if r.byID[string(p.id)] == p {
+		delete(r.byID, string(p.id))
+	}
+	return nil
+}
+
+// send sends m[1:] to the peer whose identity is m[0]. A message for an
+// unknown identity or a full peer is dropped, as libzmq's ROUTER does by
 // default.
-func (c *core) sendRouter(m Msg) error {
+func (r *router) send(ctx context.Context, m Msg) error {
+	c := r.c
 	if len(m) < 2 {
 		return fmt.Errorf("zmq: ROUTER message needs an identity frame and a body")
 	}
@@ -21,7 +72,7 @@ func (c *core) sendRouter(m Msg) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	p := c.byID[string(m[0])]
+	p := r.byID[string(m[0])]
 	c.mu.Unlock()
 	if p == nil {
 		c.dropped.Add(1)

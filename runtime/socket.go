@@ -8,8 +8,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,11 +94,15 @@ func (t Type) zmtp() zmq4.SocketType {
 	return ""
 }
 
-// core is a socket's engine.
+// core is a socket's engine: the lifecycle's state (engine.go), the
+// incoming side every type shares (fq), and the socket type's routing,
+// chosen once by newRouting (types.go).
 type core struct {
-	typ Type
-	o   *options
-	log *slog.Logger
+	typ     Type
+	routing routing // what the socket type does with messages (types.go)
+	lb      *lb     // the load-balancer of PUSH, DEALER, REQ and PAIR; nil for other types
+	o       *options
+	log     *slog.Logger
 
 	closing   chan struct{} // closed when Close starts
 	closeDone chan struct{} // closed when Close has finished
@@ -108,22 +110,16 @@ type core struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 
+	// Guarded by mu (and so is the routing's state unless it says
+	// otherwise).
 	mu        sync.Mutex
 	closed    bool
 	draining  bool // Close started: it waits for held messages to go out
 	peers     []*peer
-	pipes     []*pipe          // PUSH, DEALER, REQ, PAIR: where sendRR sends, in turn
-	rr        int              // the next pipe to try
-	byID      map[string]*peer // ROUTER
-	nextID    uint32           // ROUTER: next generated identity
 	listeners []net.Listener
 	addrs     []string
 	pending   map[net.Conn]struct{} // connections in their handshake
 	space     broadcaster           // a peer gained room or joined
-	xsubs     map[string]int        // XPUB: number of peers subscribed to each topic
-	reqPipe   *pipe                 // REQ: where the request went
-	reqState  int                   // REQ: reqIdle, reqWaiting, reqReplied
-	reqLast   *pipe                 // REQ: where the request whose reply Recv returned went
 
 	badMsgs    logLimiter   // RecvValue's messages that do not decode
 	hsFails    logLimiter   // failed handshakes of accepted connections
@@ -137,29 +133,7 @@ type core struct {
 
 	hb heartbeats // ZMTP heartbeats of all the peers (heartbeat.go)
 
-	subMu   sync.RWMutex
-	subs    map[string]int // SUB, XSUB: own subscriptions, with counts
-	subTrie topicTrie      // SUB, XSUB: the prefixes of subs
-	// subSnap is a snapshot of subTrie (SUB, XSUB), which the readers
-	// match every message against without a lock: a read lock per
-	// message was a tenth of a SUB's CPU time (issue 18).
-	subSnap atomic.Pointer[trieNode]
-
-	// The incoming queue, shared by the readers and the receiver, has
-	// cache lines of its own: the receiver's lock, taken for every
-	// message, shared one with it, and every batch a reader delivered
-	// cost the next Recv a cache miss (rmu's Lock and Unlock were ~12% of
-	// a SUB's CPU time; issue 18). So do the readers' subSnap.
-	_  [64]byte
-	in inQueue
-	_  [64]byte
-
-	rmu     sync.Mutex // the receive side
-	ring    []*peer    // peers with messages in their local batch, in turn
-	ri      int        // the ring's next peer
-	repPeer *peer      // REP: where the reply goes
-	repEnv  [][]byte   // REP: the request's envelope
-	repBusy bool       // REP: a request was received, the reply not yet sent
+	fq // the incoming side, fair-queued (fq.go)
 }
 
 func newCore(s *Socket) *core {
@@ -182,16 +156,7 @@ func newCore(s *Socket) *core {
 	c.dialCtx, c.cancel = context.WithCancel(context.Background())
 	c.in.hwm = s.opts.recvHWM
 	s.opts.refusals = new(logLimiter)
-	var b [4]byte
-	rand.Read(b[:])
-	c.nextID = binary.BigEndian.Uint32(b[:])
-	if c.typ == SUB || c.typ == XSUB {
-		c.subs = make(map[string]int, len(s.opts.subscribe))
-		for _, t := range s.opts.subscribe {
-			c.ownSub(true, t)
-		}
-		c.publishSubs()
-	}
+	c.routing = newRouting(c)
 	return c
 }
 
@@ -218,41 +183,6 @@ func (c *core) valid() error {
 		return fmt.Errorf("zmq: invalid socket type %d", int(c.typ))
 	}
 	return nil
-}
-
-// incoming decides what the reader does with a data message: it reports
-// false for a message consumed here (subscriptions) or dropped.
-func (c *core) incoming(p *peer, m *Msg) bool {
-	switch c.typ {
-	case PUSH:
-		return false
-	case PUB, XPUB:
-		if len(*m) == 1 && len((*m)[0]) > 0 && (*m)[0][0] <= 1 {
-			f := (*m)[0]
-			c.peerSubscription(p, f[0] == 1, f[1:])
-			return false
-		}
-		return c.typ == XPUB // libzmq's XPUB passes other messages up
-	case SUB, XSUB:
-		return c.subSnap.Load().match((*m)[0])
-	case REQ:
-		// Only the reply to the outstanding request, from the peer it
-		// went to, and with its empty delimiter, is kept.
-		if len(*m) < 2 || len((*m)[0]) != 0 {
-			return false
-		}
-		c.mu.Lock()
-		ok := c.reqPipe == p.pipe && c.reqState == reqWaiting
-		if ok {
-			c.reqState = reqReplied
-		}
-		c.mu.Unlock()
-		if ok {
-			*m = (*m)[1:]
-		}
-		return ok
-	}
-	return true
 }
 
 // waiter is the timeout of one Send or Recv call, started only if the call
@@ -285,105 +215,18 @@ func (c *core) send(ctx context.Context, m Msg) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	switch c.typ {
-	case PUSH, DEALER, PAIR:
-		return c.sendRR(ctx, m, false)
-	case REQ:
-		r := make(Msg, 0, len(m)+1)
-		r = append(r, []byte{})
-		r = append(r, m...)
-		return c.sendRR(ctx, r, true)
-	case REP:
-		return c.sendReply(m)
-	case ROUTER:
-		return c.sendRouter(m)
-	case PUB, XPUB:
-		return c.sendPub(m)
-	case XSUB:
-		return c.sendXSub(m)
-	case SUB, PULL:
-		return ErrNotSupported
-	}
-	return c.valid()
+	return c.routing.send(ctx, m)
 }
 
 func (c *core) recv(ctx context.Context) (Msg, error) {
-	switch c.typ {
-	case PUSH, PUB:
-		return nil, ErrNotSupported
-	case REQ:
-		c.mu.Lock()
-		idle := c.reqState == reqIdle
-		c.mu.Unlock()
-		if idle {
-			return nil, fmt.Errorf("%w: REQ must send a request before receiving", ErrState)
-		}
-	case REP:
-		c.rmu.Lock()
-		busy := c.repBusy
-		c.rmu.Unlock()
-		if busy {
-			return nil, fmt.Errorf("%w: REP must reply before receiving the next request", ErrState)
-		}
-	}
-	if err := c.valid(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for {
-		im, _, err := c.next(ctx, true)
-		if err != nil {
-			return nil, err
-		}
-		switch c.typ {
-		case REQ:
-			c.mu.Lock()
-			c.reqState = reqIdle
-			c.reqLast, c.reqPipe = c.reqPipe, nil
-			c.stats.observeRTT(time.Since(c.reqSent))
-			c.mu.Unlock()
-		case REP:
-			// The envelope is every frame up to the first empty one; a
-			// request without it is malformed and dropped, as libzmq does.
-			i := 0
-			for i < len(im.m) && len(im.m[i]) != 0 {
-				i++
-			}
-			if i == len(im.m) {
-				c.stats.drop(DropUndecodable, 1)
-				continue
-			}
-			c.rmu.Lock()
-			c.repPeer, c.repEnv, c.repBusy = im.p, im.m[:i+1:i+1], true
-			c.rmu.Unlock()
-			return im.m[i+1:], nil
-		}
-		return im.m, nil
-	}
+	return c.routing.recv(ctx)
 }
 
 // forget undoes what the last Recv did to a REQ's or REP's state, for a
 // message the application could not use (RecvValue's message that does not
-// decode). A REP that has not replied forgets the request and its envelope
-// and can receive the next request: the requester gets no reply, as if the
-// request had been lost, and its timeout or retry policy applies. A REQ
-// whose reply was taken waits again for a reply from the peer it asked,
-// as if that reply had not come: its receive timeout, or the Requester's
-// retry policy, applies. For other types forget does nothing.
+// decode); see req.forget and rep.forget. For other types it does nothing.
 func (c *core) forget() {
-	switch c.typ {
-	case REP:
-		c.rmu.Lock()
-		c.repBusy, c.repPeer, c.repEnv = false, nil, nil
-		c.rmu.Unlock()
-	case REQ:
-		c.mu.Lock()
-		if c.reqState == reqIdle && c.reqLast != nil {
-			c.reqPipe, c.reqLast = c.reqLast, nil
-			c.reqState = reqWaiting
-		}
-		c.mu.Unlock()
+	if f, ok := c.routing.(interface{ forget() }); ok {
+		f.forget()
 	}
 }
