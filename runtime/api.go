@@ -1,7 +1,7 @@
 package runtime
 
 // This file is the contract between generated code and the runtime.
-// Socket and Poller delegate to the engine in socket.go and poller.go.
+// Socket and Poller delegate to the engine (engine.go, types.go) and poller.go.
 
 import (
 	"context"
@@ -66,7 +66,7 @@ type options struct {
 	stats       *socketStats // a Requester's counters, shared by its sockets
 	curve       *curveConfig
 	auth        *authorizer
-	refusals    *logLimiter // PLAIN and CURVE servers: refusals, for logs (newCore sets it)
+	refusals    *logLimiter // PLAIN and CURVE servers: refusals, for logs (newEngine sets it)
 }
 
 // WithName names the socket in logs and errors, conventionally "node.socket".
@@ -235,7 +235,7 @@ func (o *options) authorizer() *authorizer {
 type Socket struct {
 	typ  Type
 	opts options
-	c    *core // socket.go
+	c    *engine // engine.go
 }
 
 // NewSocket returns a socket of type typ with no endpoints.
@@ -244,7 +244,7 @@ func NewSocket(typ Type, opts ...Option) *Socket {
 	for _, o := range opts {
 		o(&s.opts)
 	}
-	s.c = newCore(s)
+	s.c = newEngine(s)
 	return s
 }
 

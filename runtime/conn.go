@@ -64,7 +64,7 @@ type outItem struct {
 // what guards them.
 type peer struct {
 	// Set before the reader and writer start, then only read.
-	c      *core
+	c      *engine
 	conn   net.Conn
 	remote string // for logs
 	id     []byte // routing identity (ROUTER: set by attach), the peer's metadata Identity otherwise
@@ -73,10 +73,10 @@ type peer struct {
 	raw    syscall.RawConn // for direct writes; nil when the connection has no file descriptor
 	link   *link           // counters (metrics.go)
 
-	// Guarded by core.mu.
+	// Guarded by engine.mu.
 	pipe *pipe // load-balancing sockets: the pipe this connection serves (lb.go)
 	// PUB/XPUB (dist.go): what this peer subscribed to, and the messages
-	// dropped at its HWM, for logs. sendPub, which holds core.mu, reads them
+	// dropped at its HWM, for logs. sendPub, which holds engine.mu, reads them
 	// for every message without taking mu, so they keep a cache line away
 	// from mu and what the writer changes under it: sharing one cost the
 	// publisher a cache miss per subscriber and message.
@@ -142,15 +142,15 @@ type peer struct {
 	stalled atomic.Bool
 	peerTTL atomic.Int64 // the TTL of the peer's last PING, nanoseconds (0: none)
 
-	// Guarded by core.in.mu: the incoming side (see inQueue). The reader
-	// appends to inq; the receiver, under core.rmu, takes inq whole as
+	// Guarded by engine.in.mu: the incoming side (see inQueue). The reader
+	// appends to inq; the receiver, under engine.rmu, takes inq whole as
 	// local and returns it message by message.
 	inq     []inMsg
-	listed  bool        // p is in core.in.active
+	listed  bool        // p is in engine.in.active
 	inSpace broadcaster // inq went below the receive HWM
-	inRing  bool        // p is in core.ring; written under core.rmu and core.in.mu
+	inRing  bool        // p is in engine.ring; written under engine.rmu and engine.in.mu
 
-	// Guarded by core.rmu: the receiver's batch.
+	// Guarded by engine.rmu: the receiver's batch.
 	local []inMsg
 	li    int
 
@@ -161,7 +161,7 @@ type peer struct {
 	rdMsgs, rdBytes uint64 // read since the reader last added them to link
 }
 
-func newPeer(c *core, conn net.Conn, zc *zmq4.Conn) *peer {
+func newPeer(c *engine, conn net.Conn, zc *zmq4.Conn) *peer {
 	p := &peer{
 		c:          c,
 		conn:       conn,

@@ -35,7 +35,7 @@ var errAddressGone = errors.New("zmq: the endpoint's name no longer resolves to 
 // A dialGroup is a connect endpoint that connects to every address of its
 // host name.
 type dialGroup struct {
-	c        *core
+	c        *engine
 	e        endpoint // as given: tcp://NAME:PORT
 	host     string
 	port     string
@@ -44,7 +44,7 @@ type dialGroup struct {
 	members  map[netip.Addr]*member
 	// none stands for the endpoint while its name gives no address: a
 	// connect endpoint with no connection, which readiness (Ready) and
-	// the metrics report as such (core.mu).
+	// the metrics report as such (engine.mu).
 	none *link
 }
 
@@ -60,9 +60,9 @@ type member struct {
 }
 
 // connectAll starts e's dialGroup if the socket connects to all and e is
-// a tcp endpoint given by a host name, and reports whether it did (core.mu
+// a tcp endpoint given by a host name, and reports whether it did (engine.mu
 // held, by connect).
-func (c *core) connectAll(e endpoint) bool {
+func (c *engine) connectAll(e endpoint) bool {
 	if c.o.connectAll <= 0 || e.transport != "tcp" {
 		return false
 	}
@@ -200,7 +200,7 @@ func (g *dialGroup) update(addrs []netip.Addr) {
 	}
 }
 
-// remove ends member m, whose address the name no longer gives (core.mu
+// remove ends member m, whose address the name no longer gives (engine.mu
 // held): no message is routed to it any more; its connection, if it has
 // one, is closed once its queue is written or the linger time is up.
 func (g *dialGroup) remove(m *member) {
@@ -255,7 +255,7 @@ func (m *member) retire(p *peer) {
 
 // dialCtx is the context of m's dials: cancelled when the address leaves
 // the name, or the socket closes.
-func (m *member) dialCtx(c *core) context.Context {
+func (m *member) dialCtx(c *engine) context.Context {
 	if m == nil {
 		return c.dialCtx
 	}

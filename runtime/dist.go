@@ -39,9 +39,9 @@ func subscriptions(t *topicTrie) []outItem {
 // xpub is an XPUB socket (libzmq's xpub_t): it sends each message to the
 // peers subscribed to it (sendPub), keeps each peer's subscriptions, and
 // hands a new topic, and a topic no peer wants any more, to the
-// application. core.mu guards xsubs.
+// application. engine.mu guards xsubs.
 type xpub struct {
-	c *core
+	c *engine
 	fqRecv
 	xsubs map[string]int // XPUB: the number of peers subscribed to each topic
 	up    bool           // subscriptions and other messages go to the application (XPUB, not PUB)
@@ -53,7 +53,7 @@ type pub struct{ *xpub }
 
 func (x *pub) recv(ctx context.Context) (Msg, error) { return nil, ErrNotSupported }
 
-func newXPUB(c *core, up bool) *xpub {
+func newXPUB(c *engine, up bool) *xpub {
 	return &xpub{c: c, fqRecv: fqRecv{c}, xsubs: make(map[string]int), up: up}
 }
 
@@ -136,7 +136,7 @@ func (x *xpub) subscribed(p *peer, on bool, topic []byte) {
 
 // peerSubscription records a PUB/XPUB peer's SUBSCRIBE or CANCEL command;
 // other socket types ignore them.
-func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
+func (c *engine) peerSubscription(p *peer, on bool, topic []byte) {
 	if x, ok := c.routing.(interface{ subscribed(*peer, bool, []byte) }); ok {
 		x.subscribed(p, on, topic)
 	}
@@ -144,7 +144,7 @@ func (c *core) peerSubscription(p *peer, on bool, topic []byte) {
 
 // sendPub sends m to every peer subscribed to it, dropping it for peers at
 // their high-water mark; it never waits.
-func (c *core) sendPub(m Msg) error {
+func (c *engine) sendPub(m Msg) error {
 	hwm := c.o.sendHWM
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,18 +1,115 @@
 package runtime
 
-// The socket engine's lifecycle: binding and accepting, dialling and
-// redialling, the handshake, attaching and detaching peers, and Close with
-// its linger. Lock order: core.mu, then core.subMu, then peer.mu, then
-// inQueue.mu; core.rmu (the receive side) is never held while taking
-// core.mu.
+// The socket engine and its lifecycle: binding and accepting, dialling
+// and redialling, the handshake, attaching and detaching peers, and Close
+// with its linger; what a socket does with messages is its routing
+// (types.go). Lock order: engine.mu, then xsub.mu (sub.go), then peer.mu, then
+// inQueue.mu; engine.rmu (the receive side) is never held while taking
+// engine.mu.
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
+
+// engine runs a socket: the lifecycle's state, the incoming side every
+// type shares (fq), and the socket type's routing, chosen once by
+// newRouting (types.go).
+type engine struct {
+	typ     Type
+	routing routing // what the socket type does with messages (types.go)
+	lb      *lb     // the load-balancer of PUSH, DEALER, REQ and PAIR; nil for other types
+	o       *options
+	log     *slog.Logger
+
+	closing   chan struct{} // closed when Close starts
+	closeDone chan struct{} // closed when Close has finished
+	dialCtx   context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+
+	// Guarded by mu (and so is the routing's state unless it says
+	// otherwise).
+	mu        sync.Mutex
+	closed    bool
+	draining  bool // Close started: it waits for held messages to go out
+	peers     []*peer
+	listeners []net.Listener
+	addrs     []string
+	pending   map[net.Conn]struct{} // connections in their handshake
+	space     broadcaster           // a peer gained room or joined
+
+	badMsgs    logLimiter   // RecvValue's messages that do not decode
+	hsFails    logLimiter   // failed handshakes of accepted connections
+	badFrames  logLimiter   // peers dropped for a frame too large or a CURVE frame refused
+	replyDrops replyDropRun // ROUTER, REP: replies dropped
+
+	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
+	dropped atomic.Int64 // messages dropped for full or unknown peers
+
+	observed // counters and events (metrics.go, events.go)
+
+	hb heartbeats // ZMTP heartbeats of all the peers (heartbeat.go)
+
+	fq // the incoming side, fair-queued (fq.go)
+}
+
+func newEngine(s *Socket) *engine {
+	c := &engine{
+		typ:       s.typ,
+		o:         &s.opts,
+		closing:   make(chan struct{}),
+		closeDone: make(chan struct{}),
+	}
+	l := s.opts.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	name := s.opts.name
+	if name == "" {
+		name = s.typ.String()
+	}
+	c.log = l.With("socket", name)
+	c.initObserved(name)
+	c.dialCtx, c.cancel = context.WithCancel(context.Background())
+	c.in.hwm = s.opts.recvHWM
+	s.opts.refusals = new(logLimiter)
+	c.routing = newRouting(c)
+	return c
+}
+
+func (c *engine) isClosing() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// spawn runs f in a goroutine that Close waits for.
+func (c *engine) spawn(f func()) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+}
+
+func (c *engine) valid() error {
+	if c.typ.zmtp() == "" {
+		return fmt.Errorf("zmq: invalid socket type %d", int(c.typ))
+	}
+	return nil
+}
 
 // broadcaster wakes every goroutine waiting for an event. Its owner's
 // mutex guards it; it allocates only when someone waits.
@@ -33,7 +130,7 @@ func (b *broadcaster) fire() {
 }
 
 // bind listens on ep and accepts connections until Close.
-func (c *core) bind(ep string) error {
+func (c *engine) bind(ep string) error {
 	if err := c.valid(); err != nil {
 		return err
 	}
@@ -66,7 +163,7 @@ func (c *core) bind(ep string) error {
 	return nil
 }
 
-func (c *core) acceptLoop(l net.Listener, addr string) {
+func (c *engine) acceptLoop(l net.Listener, addr string) {
 	for {
 		conn, err := l.Accept()
 		if err != nil {
@@ -105,7 +202,7 @@ func (c *core) acceptLoop(l net.Listener, addr string) {
 }
 
 // connect dials ep until Close, redialling whenever the connection is lost.
-func (c *core) connect(ep string) error {
+func (c *engine) connect(ep string) error {
 	if err := c.valid(); err != nil {
 		return err
 	}
@@ -135,7 +232,7 @@ func (c *core) connect(ep string) error {
 // socket types that do not send round-robin), l its counters, m the
 // address of a connect-to-all endpoint's name that e is, which stops it
 // too (nil for a plain endpoint).
-func (c *core) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
+func (c *engine) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
 	b := c.o.reconnect
 	if b.Initial <= 0 {
 		b.Initial = defaultReconnect
@@ -196,7 +293,7 @@ func (c *core) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
 }
 
 // handshake runs the ZMTP handshake on a new connection.
-func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
+func (c *engine) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -238,7 +335,7 @@ func (c *core) handshake(conn net.Conn, server bool, ep string) (*peer, error) {
 
 // runPeer serves a connected peer until its connection ends; ep is the
 // endpoint it came through. It reports whether the peer was attached.
-func (c *core) runPeer(p *peer, ep string) bool {
+func (c *engine) runPeer(p *peer, ep string) bool {
 	if err := c.attach(p); err != nil {
 		p.fail(err)
 		close(p.writerDone)
@@ -279,7 +376,7 @@ func (c *core) runPeer(p *peer, ep string) bool {
 var heartbeatHook func(p *peer)
 
 // attach adds a peer that finished its handshake.
-func (c *core) attach(p *peer) error {
+func (c *engine) attach(p *peer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -300,7 +397,7 @@ func (c *core) attach(p *peer) error {
 // detach removes a peer whose connection ended. What was queued for it
 // is dropped, as libzmq does, except on a connect endpoint's pipe, where
 // the messages the writer has not taken wait for the next connection.
-func (c *core) detach(p *peer) {
+func (c *engine) detach(p *peer) {
 	c.mu.Lock()
 	p.mu.Lock()
 	p.dead = true
@@ -322,7 +419,7 @@ func (c *core) detach(p *peer) {
 	}
 }
 
-func (c *core) fireSpace() {
+func (c *engine) fireSpace() {
 	c.mu.Lock()
 	c.space.fire()
 	c.mu.Unlock()
@@ -333,7 +430,7 @@ func (c *core) fireSpace() {
 // check, a Kubernetes tcpSocket probe) is logged at Debug; a refused PLAIN
 // or CURVE client was logged by the mechanism; other failures are warnings, at most
 // one per logInterval, with the number not logged.
-func (c *core) logHandshakeFailure(addr, remote string, err error) {
+func (c *engine) logHandshakeFailure(addr, remote string, err error) {
 	args := []any{"endpoint", addr, "remote", remote, "err", err}
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
@@ -345,7 +442,7 @@ func (c *core) logHandshakeFailure(addr, remote string, err error) {
 	}
 }
 
-func (c *core) addresses() []string {
+func (c *engine) addresses() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.addrs...)
@@ -354,7 +451,7 @@ func (c *core) addresses() []string {
 // close stops the socket: listeners and dials first, then each peer's
 // writer gets up to the linger time to write what is queued, then every
 // connection is closed and every goroutine waited for.
-func (c *core) close() error {
+func (c *engine) close() error {
 	c.mu.Lock()
 	if c.closed || c.draining {
 		c.mu.Unlock()
@@ -429,7 +526,7 @@ func (c *core) close() error {
 // deadline) for them to connect and take those messages, as libzmq's
 // linger covers messages for peers not yet connected. Dials, accepts and
 // handshakes go on meanwhile; sendRR refuses new messages.
-func (c *core) drainHeld(deadline time.Time) {
+func (c *engine) drainHeld(deadline time.Time) {
 	var t *time.Timer
 	defer func() {
 		if t != nil {
@@ -461,7 +558,7 @@ func (c *core) drainHeld(deadline time.Time) {
 
 // queuedOut is the number of messages queued for peers, and for connect
 // endpoints waiting for a connection (for tests and logs).
-func (c *core) queuedOut() int {
+func (c *engine) queuedOut() int {
 	c.mu.Lock()
 	peers := append([]*peer(nil), c.peers...)
 	n := 0
@@ -476,7 +573,7 @@ func (c *core) queuedOut() int {
 }
 
 // peerCount is the number of connected peers.
-func (c *core) peerCount() int {
+func (c *engine) peerCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.peers)

@@ -92,7 +92,7 @@ func (s *Socket) Monitor(buf int) (<-chan Event, func()) {
 	return s.c.ev.subscribe(s.c, max(buf, 1))
 }
 
-func (e *events) subscribe(c *core, buf int) (<-chan Event, func()) {
+func (e *events) subscribe(c *engine, buf int) (<-chan Event, func()) {
 	m := &monitor{ch: make(chan Event, buf)}
 	e.mu.Lock()
 	if c.isClosing() {
@@ -132,7 +132,7 @@ func (e *events) subscribe(c *core, buf int) (<-chan Event, func()) {
 }
 
 // emit hands ev to every subscriber that has room.
-func (c *core) emit(ev Event) {
+func (c *engine) emit(ev Event) {
 	if c.ev.subs.Load() == nil {
 		return
 	}

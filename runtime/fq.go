@@ -52,7 +52,7 @@ type fq struct {
 
 // fqRecv is the receiving of the socket types that take every message
 // their peers send, fair-queued: PULL, DEALER, PAIR, ROUTER, XPUB.
-type fqRecv struct{ c *core }
+type fqRecv struct{ c *engine }
 
 func (f fqRecv) incoming(p *peer, m Msg) (Msg, bool) { return m, true }
 
@@ -62,7 +62,7 @@ func (f fqRecv) recv(ctx context.Context) (Msg, error) {
 }
 
 // recvFQ returns the next message, waiting for one.
-func (c *core) recvFQ(ctx context.Context) (inMsg, error) {
+func (c *engine) recvFQ(ctx context.Context) (inMsg, error) {
 	if err := ctx.Err(); err != nil {
 		return inMsg{}, err
 	}
@@ -73,7 +73,7 @@ func (c *core) recvFQ(ctx context.Context) (inMsg, error) {
 // deliver appends a reader's batch to its peer's incoming queue, waiting
 // while that queue is at its high-water mark. It reports false if the
 // socket or the connection closed meanwhile.
-func (c *core) deliver(p *peer, batch []inMsg) bool {
+func (c *engine) deliver(p *peer, batch []inMsg) bool {
 	q := &c.in
 	q.mu.Lock()
 	if q.hwm > 0 && len(p.inq) >= q.hwm {
@@ -113,7 +113,7 @@ func (c *core) deliver(p *peer, batch []inMsg) bool {
 // next returns the next received message, taking the peers that have
 // messages in turn. With block false it returns ok=false at once when
 // there is none.
-func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
+func (c *engine) next(ctx context.Context, block bool) (inMsg, bool, error) {
 	w := waiter{d: c.o.recvTimeout}
 	defer w.stop()
 	c.rmu.Lock()
@@ -175,7 +175,7 @@ func (c *core) next(ctx context.Context, block bool) (inMsg, bool, error) {
 
 // pull moves the peers listed in c.in.active into the receiver's ring
 // (after those already in it), each with a local batch. c.rmu is held.
-func (c *core) pull() {
+func (c *engine) pull() {
 	q := &c.in
 	q.mu.Lock()
 	for i, p := range q.active {
@@ -198,7 +198,7 @@ func (c *core) pull() {
 // refill replaces ring peer p's used-up local batch with its queue, and
 // reports whether there was anything in it; if not, p leaves the ring and
 // its reader will list it again. c.rmu is held.
-func (c *core) refill(p *peer) bool {
+func (c *engine) refill(p *peer) bool {
 	q := &c.in
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -213,7 +213,7 @@ func (c *core) refill(p *peer) bool {
 }
 
 // hasInput reports whether Recv would return a message at once.
-func (c *core) hasInput() bool {
+func (c *engine) hasInput() bool {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if len(c.ring) > 0 {
@@ -236,7 +236,7 @@ func (q *inQueue) queuedLocked() bool {
 }
 
 // queuedIn is the number of received messages not yet returned by Recv.
-func (c *core) queuedIn() int {
+func (c *engine) queuedIn() int {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.in.mu.Lock()

@@ -38,7 +38,7 @@ var errHeartbeatTimeout = errors.New("zmq: heartbeat timeout")
 
 func init() {
 	// The engine calls heartbeatHook for each new peer of a socket that has
-	// a heartbeat Interval (socket.go, runPeer).
+	// a heartbeat Interval (engine.go, runPeer).
 	heartbeatHook = startHeartbeat
 }
 
@@ -128,7 +128,7 @@ func pingBody(ttl time.Duration) []byte {
 // peer is never dropped without having been asked, and a heartbeat
 // goroutine (or a writer) that a busy machine starved for a while cannot
 // find a peer silent that was never pinged.
-func heartbeatLoop(c *core, h Heartbeat, wake <-chan struct{}) {
+func heartbeatLoop(c *engine, h Heartbeat, wake <-chan struct{}) {
 	timeout := h.Interval * time.Duration(h.Liveness)
 	body := pingBody(timeout)
 	var q hbQueue

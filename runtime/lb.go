@@ -15,17 +15,17 @@ import (
 // messages routed to it wait in held (up to the send HWM) and go out when
 // it connects; messages still queued when its connection drops wait there
 // for the next one (a message the writer already took is lost with the
-// connection, as in libzmq). Both fields are guarded by core.mu.
+// connection, as in libzmq). Both fields are guarded by engine.mu.
 type pipe struct {
 	p       *peer     // the connection; nil while (re)connecting
 	held    []outItem // connect endpoint: messages waiting for a connection
 	connect bool      // a connect endpoint's pipe, kept across connections
 }
 
-// lb is the load-balancer: the pipes, and the next one to try. core.mu
+// lb is the load-balancer: the pipes, and the next one to try. engine.mu
 // guards it.
 type lb struct {
-	c     *core
+	c     *engine
 	pipes []*pipe
 	rr    int
 }

@@ -131,7 +131,7 @@ func (f *flow) addTo(g *flow) {
 type link struct {
 	label   string
 	flow    flow
-	peer    *peer // the connection, nil while there is none (core.mu)
+	peer    *peer // the connection, nil while there is none (engine.mu)
 	pipe    *pipe // a connect endpoint's pipe (round-robin sockets)
 	connect bool
 	seen    bool // a connect endpoint had a connection (its connect loop)
@@ -182,8 +182,8 @@ type socketStats struct {
 	giveUps    atomic.Uint64 // Lazy Pirate requests abandoned
 	rtt        histogram     // requests to replies (REQ sockets and Requesters)
 
-	mu    sync.Mutex
-	cores []*core // live sockets of this name
+	mu      sync.Mutex
+	engines []*engine // live sockets of this name
 }
 
 // statsRegistry holds the counters of named sockets for Snapshot.
@@ -212,18 +212,18 @@ func statsFor(name string, typ Type) *socketStats {
 
 func (st *socketStats) drop(r DropReason, n int) { st.drops[r].Add(uint64(n)) }
 
-func (st *socketStats) addCore(c *core) {
+func (st *socketStats) addEngine(c *engine) {
 	st.mu.Lock()
-	st.cores = append(st.cores, c)
+	st.engines = append(st.engines, c)
 	st.mu.Unlock()
 }
 
-// removeCore folds a closed socket's links into the totals.
-func (st *socketStats) removeCore(c *core) {
+// removeEngine folds a closed socket's links into the totals.
+func (st *socketStats) removeEngine(c *engine) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if i := slices.Index(st.cores, c); i >= 0 {
-		st.cores = slices.Delete(st.cores, i, i+1)
+	if i := slices.Index(st.engines, c); i >= 0 {
+		st.engines = slices.Delete(st.engines, i, i+1)
 	}
 	c.mu.Lock()
 	for _, l := range c.links {
@@ -233,16 +233,16 @@ func (st *socketStats) removeCore(c *core) {
 	c.mu.Unlock()
 }
 
-// newLink registers a link of c (core.mu held).
-func (c *core) newLink(label string, connect bool) *link {
+// newLink registers a link of c (engine.mu held).
+func (c *engine) newLink(label string, connect bool) *link {
 	l := &link{label: label, connect: connect}
 	c.links = append(c.links, l)
 	return l
 }
 
-// dropLink folds an accepted connection's link into the totals (core.mu
+// dropLink folds an accepted connection's link into the totals (engine.mu
 // held, which Stats holds while it reads both).
-func (c *core) dropLink(l *link) {
+func (c *engine) dropLink(l *link) {
 	if i := slices.Index(c.links, l); i >= 0 {
 		c.links = slices.Delete(c.links, i, i+1)
 		l.flow.addTo(&c.stats.gone)
@@ -367,14 +367,14 @@ func (st *socketStats) snapshot() SocketStats {
 
 	// Every socket of the name is locked while the links are read and the
 	// totals of gone links added: a link folded into them meanwhile (under
-	// its core's mu) would be counted twice or not at all.
+	// its engine's mu) would be counted twice or not at all.
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, c := range st.cores {
+	for _, c := range st.engines {
 		c.mu.Lock()
 	}
 	var other *LinkStats
-	for _, c := range st.cores {
+	for _, c := range st.engines {
 		s.Live = true
 		s.Peers += len(c.peers)
 		ls := make([]LinkStats, len(c.links))
@@ -395,7 +395,7 @@ func (st *socketStats) snapshot() SocketStats {
 				ls[i].QueueOut += len(l.pipe.held)
 			}
 		}
-		// The incoming side's locks come after peer.mu (see socket.go).
+		// The incoming side's locks come after peer.mu (see engine.go).
 		c.rmu.Lock()
 		c.in.mu.Lock()
 		for i, l := range c.links {
@@ -435,7 +435,7 @@ func (st *socketStats) snapshot() SocketStats {
 	s.MsgsOut += st.gone.msgsOut.Load()
 	s.BytesIn += st.gone.bytesIn.Load()
 	s.BytesOut += st.gone.bytesOut.Load()
-	for _, c := range slices.Backward(st.cores) {
+	for _, c := range slices.Backward(st.engines) {
 		c.mu.Unlock()
 	}
 	if other != nil {
@@ -448,28 +448,28 @@ func (st *socketStats) snapshot() SocketStats {
 type observed struct {
 	name  string       // for events: WithName's, or the type's
 	stats *socketStats // shared by every socket of the name
-	links []*link      // guarded by core.mu
+	links []*link      // guarded by engine.mu
 	ev    events
 }
 
-func (c *core) initObserved(name string) {
+func (c *engine) initObserved(name string) {
 	c.name = name
 	c.stats = c.o.stats
 	if c.stats == nil {
 		c.stats = statsFor(c.o.name, c.typ)
 	}
-	c.stats.addCore(c)
+	c.stats.addEngine(c)
 }
 
 // handshakeFailed counts and reports a failed handshake.
-func (c *core) handshakeFailed(ep, remote string, err error) {
+func (c *engine) handshakeFailed(ep, remote string, err error) {
 	r := classifyHandshake(err)
 	c.stats.handshake[r].Add(1)
 	c.emit(Event{Type: EventHandshakeFailed, Endpoint: ep, Remote: remote, Err: err, Reason: r})
 }
 
 // established counts and reports a connection that finished its handshake.
-func (c *core) established(ep string, p *peer) {
+func (c *engine) established(ep string, p *peer) {
 	t := EventAccepted
 	if l := p.link; l.connect {
 		t = EventConnected
@@ -485,7 +485,7 @@ func (c *core) established(ep string, p *peer) {
 }
 
 // lost counts and reports the end of an established connection.
-func (c *core) lost(ep string, p *peer) {
+func (c *engine) lost(ep string, p *peer) {
 	if c.isClosing() {
 		return
 	}
@@ -499,10 +499,10 @@ func (c *core) lost(ep string, p *peer) {
 	c.emit(Event{Type: EventDisconnected, Endpoint: ep, Remote: p.remote, Err: p.failErr})
 }
 
-// detachLink ends p's link when its connection ends (core.mu held): the
+// detachLink ends p's link when its connection ends (engine.mu held): the
 // link of an accepted peer goes, with what was queued for it (q, which a
 // connect endpoint keeps for its next connection instead).
-func (c *core) detachLink(p *peer, q []outItem) {
+func (c *engine) detachLink(p *peer, q []outItem) {
 	l := p.link
 	if l == nil {
 		return
@@ -528,8 +528,8 @@ func (c *core) detachLink(p *peer, q []outItem) {
 }
 
 // closed ends the socket's part in the counters and its subscriptions.
-func (c *core) closedObserved() {
-	c.stats.removeCore(c)
+func (c *engine) closedObserved() {
+	c.stats.removeEngine(c)
 	c.emit(Event{Type: EventClosed})
 }
 

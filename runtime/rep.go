@@ -9,9 +9,9 @@ import (
 	"fmt"
 )
 
-// rep is a REP socket. Its state is guarded by core.rmu.
+// rep is a REP socket. Its state is guarded by engine.rmu.
 type rep struct {
-	c *core
+	c *engine
 	fqRecv
 	peer *peer    // where the reply goes
 	env  [][]byte // the request's envelope

@@ -16,7 +16,7 @@ const (
 	reqReplied
 )
 
-// req is a REQ socket. Its state is guarded by core.mu.
+// req is a REQ socket. Its state is guarded by engine.mu.
 type req struct {
 	dealer
 	state int       // reqIdle, reqWaiting, reqReplied

@@ -14,16 +14,16 @@ import (
 
 // router is a ROUTER socket: it receives from every peer, fair-queued,
 // each message with its peer's identity first (peer.readMsg prepends it),
-// and sends each message to the peer its first frame names. core.mu
+// and sends each message to the peer its first frame names. engine.mu
 // guards its map.
 type router struct {
-	c *core
+	c *engine
 	fqRecv
 	byID   map[string]*peer
 	nextID uint32 // the next generated identity
 }
 
-func newRouter(c *core) *router {
+func newRouter(c *engine) *router {
 	var b [4]byte
 	rand.Read(b[:])
 	return &router{c: c, fqRecv: fqRecv{c}, byID: make(map[string]*peer), nextID: binary.BigEndian.Uint32(b[:])}
@@ -108,7 +108,7 @@ type replyDropRun struct {
 }
 
 // replyDropped logs the start of a run of dropped replies.
-func (c *core) replyDropped(p *peer, msg string) {
+func (c *engine) replyDropped(p *peer, msg string) {
 	r := &c.replyDrops
 	r.mu.Lock()
 	start := r.run.drop()
@@ -120,7 +120,7 @@ func (c *core) replyDropped(p *peer, msg string) {
 }
 
 // replyDelivered ends a run of dropped replies, logging it with its count.
-func (c *core) replyDelivered(msg string) {
+func (c *engine) replyDelivered(msg string) {
 	r := &c.replyDrops
 	r.mu.Lock()
 	log, dropped, runs := r.run.end()

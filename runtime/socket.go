@@ -1,8 +1,9 @@
 package runtime
 
-// The socket engine: its state and what each socket type does on send,
-// receive and an incoming message. The lifecycle (bind, connect,
-// handshake, attach, close) is engine.go's; the routing strategies are
+// What a Socket's operations share: errors, defaults, socket type names,
+// and Send and Recv handed to the socket type's routing. The engine and
+// its lifecycle (bind, connect, handshake, attach, close) are engine.go's;
+// types.go says which routing strategies each socket type is made of:
 // lb.go (load-balancing), fq.go (fair-queueing), router.go (identities),
 // dist.go and sub.go (pub/sub), req.go and rep.go (request-reply state).
 
@@ -10,10 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -94,97 +91,6 @@ func (t Type) zmtp() zmq4.SocketType {
 	return ""
 }
 
-// core is a socket's engine: the lifecycle's state (engine.go), the
-// incoming side every type shares (fq), and the socket type's routing,
-// chosen once by newRouting (types.go).
-type core struct {
-	typ     Type
-	routing routing // what the socket type does with messages (types.go)
-	lb      *lb     // the load-balancer of PUSH, DEALER, REQ and PAIR; nil for other types
-	o       *options
-	log     *slog.Logger
-
-	closing   chan struct{} // closed when Close starts
-	closeDone chan struct{} // closed when Close has finished
-	dialCtx   context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-
-	// Guarded by mu (and so is the routing's state unless it says
-	// otherwise).
-	mu        sync.Mutex
-	closed    bool
-	draining  bool // Close started: it waits for held messages to go out
-	peers     []*peer
-	listeners []net.Listener
-	addrs     []string
-	pending   map[net.Conn]struct{} // connections in their handshake
-	space     broadcaster           // a peer gained room or joined
-
-	badMsgs    logLimiter   // RecvValue's messages that do not decode
-	hsFails    logLimiter   // failed handshakes of accepted connections
-	badFrames  logLimiter   // peers dropped for a frame too large or a CURVE frame refused
-	replyDrops replyDropRun // ROUTER, REP: replies dropped
-
-	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
-	dropped atomic.Int64 // messages dropped for full or unknown peers
-
-	observed // counters and events (metrics.go, events.go)
-
-	hb heartbeats // ZMTP heartbeats of all the peers (heartbeat.go)
-
-	fq // the incoming side, fair-queued (fq.go)
-}
-
-func newCore(s *Socket) *core {
-	c := &core{
-		typ:       s.typ,
-		o:         &s.opts,
-		closing:   make(chan struct{}),
-		closeDone: make(chan struct{}),
-	}
-	l := s.opts.logger
-	if l == nil {
-		l = slog.Default()
-	}
-	name := s.opts.name
-	if name == "" {
-		name = s.typ.String()
-	}
-	c.log = l.With("socket", name)
-	c.initObserved(name)
-	c.dialCtx, c.cancel = context.WithCancel(context.Background())
-	c.in.hwm = s.opts.recvHWM
-	s.opts.refusals = new(logLimiter)
-	c.routing = newRouting(c)
-	return c
-}
-
-func (c *core) isClosing() bool {
-	select {
-	case <-c.closing:
-		return true
-	default:
-		return false
-	}
-}
-
-// spawn runs f in a goroutine that Close waits for.
-func (c *core) spawn(f func()) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		f()
-	}()
-}
-
-func (c *core) valid() error {
-	if c.typ.zmtp() == "" {
-		return fmt.Errorf("zmq: invalid socket type %d", int(c.typ))
-	}
-	return nil
-}
-
 // waiter is the timeout of one Send or Recv call, started only if the call
 // has to wait.
 type waiter struct {
@@ -208,7 +114,7 @@ func (w *waiter) stop() {
 	}
 }
 
-func (c *core) send(ctx context.Context, m Msg) error {
+func (c *engine) send(ctx context.Context, m Msg) error {
 	if len(m) == 0 {
 		return ErrEmptyMsg
 	}
@@ -218,14 +124,14 @@ func (c *core) send(ctx context.Context, m Msg) error {
 	return c.routing.send(ctx, m)
 }
 
-func (c *core) recv(ctx context.Context) (Msg, error) {
+func (c *engine) recv(ctx context.Context) (Msg, error) {
 	return c.routing.recv(ctx)
 }
 
 // forget undoes what the last Recv did to a REQ's or REP's state, for a
 // message the application could not use (RecvValue's message that does not
 // decode); see req.forget and rep.forget. For other types it does nothing.
-func (c *core) forget() {
+func (c *engine) forget() {
 	if f, ok := c.routing.(interface{ forget() }); ok {
 		f.forget()
 	}

@@ -34,7 +34,7 @@ func newSock(t *testing.T, typ Type, opts ...Option) *Socket {
 
 // subscribedPeers is the number of a PUB's or XPUB's peers subscribed to
 // topic (only an XPUB keeps the count in c.xsubs).
-func subscribedPeers(c *core, topic string) int {
+func subscribedPeers(c *engine, topic string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0

@@ -14,9 +14,9 @@ import (
 // match its subscriptions, fair-queued, and sends its subscriptions, and
 // any other message, to every peer.
 type xsub struct {
-	c *core
+	c *engine
 	fqRecv
-	mu   sync.Mutex     // guards subs and trie; taken after core.mu
+	mu   sync.Mutex     // guards subs and trie; taken after engine.mu
 	subs map[string]int // own subscriptions, with counts
 	trie topicTrie      // the prefixes of subs
 	// snap is a snapshot of trie, which the readers match every message
@@ -31,7 +31,7 @@ type sub struct{ *xsub }
 
 func (s *sub) send(ctx context.Context, m Msg) error { return ErrNotSupported }
 
-func newXSUB(c *core) *xsub {
+func newXSUB(c *engine) *xsub {
 	x := &xsub{c: c, fqRecv: fqRecv{c}, subs: make(map[string]int, len(c.o.subscribe))}
 	for _, t := range c.o.subscribe {
 		x.own(true, t)
@@ -134,7 +134,7 @@ func (x *xsub) subscribe(on bool, prefix string) error {
 }
 
 // subscribe changes a SUB or XSUB socket's subscriptions.
-func (c *core) subscribe(on bool, prefix string) error {
+func (c *engine) subscribe(on bool, prefix string) error {
 	if x, ok := c.routing.(interface{ subscribe(bool, string) error }); ok {
 		return x.subscribe(on, prefix)
 	}

@@ -28,11 +28,11 @@ import (
 // xattach_pipe, xpipe_terminated).
 type routing interface {
 	// attach takes a peer that finished its handshake, or refuses it.
-	// core.mu is held.
+	// engine.mu is held.
 	attach(p *peer) error
 	// detach lets a peer whose connection ended go; q is what was queued
 	// for it and not written. What it returns, if not nil, runs once
-	// core.mu is released. core.mu is held.
+	// engine.mu is released. engine.mu is held.
 	detach(p *peer, q []outItem) (after func())
 	// incoming decides, in the peer's reader, what becomes of a data
 	// message: it reports false for a message consumed (subscriptions) or
@@ -44,7 +44,7 @@ type routing interface {
 }
 
 // newRouting chooses c's routing by its type.
-func newRouting(c *core) routing {
+func newRouting(c *engine) routing {
 	switch c.typ {
 	case PAIR:
 		return &pair{newDealer(c)}
@@ -77,12 +77,12 @@ func newRouting(c *core) routing {
 // dealer is a DEALER socket (libzmq's dealer_t): messages are fair-queued
 // from every peer, and load-balanced to them.
 type dealer struct {
-	c *core
+	c *engine
 	*lb
 	fqRecv
 }
 
-func newDealer(c *core) dealer {
+func newDealer(c *engine) dealer {
 	c.lb = &lb{c: c}
 	return dealer{c, c.lb, fqRecv{c}}
 }
@@ -112,7 +112,7 @@ func (*pull) send(ctx context.Context, m Msg) error { return ErrNotSupported }
 
 // invalid is the routing of a socket made with a Type that is none of
 // the above: Bind and Connect refuse it, Send and Recv say why.
-type invalid struct{ c *core }
+type invalid struct{ c *engine }
 
 func (invalid) attach(p *peer) error                    { return ErrClosed }
 func (invalid) detach(p *peer, q []outItem) func()      { return nil }
