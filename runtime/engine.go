@@ -53,7 +53,7 @@ type engine struct {
 	replyDrops replyDropRun // ROUTER, REP: replies dropped
 
 	refused atomic.Int64 // connections refused (PAIR busy, duplicate identity)
-	dropped atomic.Int64 // messages dropped for full or unknown peers
+	dropped atomic.Int64 // ROUTER, REP: messages dropped for full or unknown peers (a PUB's are in stats only)
 
 	observed // counters and events (metrics.go, events.go)
 

@@ -546,7 +546,7 @@ func TestPubDropsForFullSubscriber(t *testing.T) {
 	if q := pub.c.queuedOut(); q > 2*2*10 {
 		t.Fatalf("PUB queued %d messages, HWM is 10 per peer", q)
 	}
-	if pub.c.dropped.Load() == 0 {
+	if pub.c.stats.drops[DropSubscriberFull].Load() == 0 {
 		t.Fatal("no message was dropped")
 	}
 	// The live subscriber got messages (and they are whole).

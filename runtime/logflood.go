@@ -94,8 +94,13 @@ type dropRun struct {
 func (r *dropRun) drop() bool {
 	r.n++
 	if r.on {
-		return false
+		return false // small enough to inline: a flooding PUB calls it per subscriber and message
 	}
+	return r.start()
+}
+
+// start starts a run (drop's slow path).
+func (r *dropRun) start() bool {
 	r.on = true
 	r.runs++
 	now := time.Now()
