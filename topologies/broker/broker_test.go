@@ -1,201 +1,30 @@
 package broker
 
 import (
-	"fmt"
-	"regexp"
-	"sort"
-	"strings"
 	"testing"
 
+	"github.com/zmqgen/zmqgen/topologies/internal/brokertest"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
-	"github.com/zmqgen/zmqgen/topologies/internal/pyrepr"
 )
 
-var (
-	clientRole = e2e.Role{Pkg: "topologies/broker/client", Script: "topologies/broker/py/client.py"}
-	brokerRole = e2e.Role{Pkg: "topologies/broker/broker", Script: "topologies/broker/py/broker.py"}
-	serverRole = e2e.Role{Pkg: "topologies/broker/server", Script: "topologies/broker/py/server.py"}
-)
-
-const (
-	clients  = 3  // the topology's replicas
-	servers  = 2  // the topology's replicas
-	requests = 10 // the guide's number
-)
-
-// run says how one run is made: which roles are generated and whether the
-// servers echo, so that each client can recognise its own replies.
-type run struct {
-	client, broker, server e2e.Lang
-	echo                   bool
+// example is the broker run the tests vary (brokertest does the checking).
+var example = brokertest.Run{
+	Topology: "broker",
+	Golden:   "golden/transcripts/broker.txt",
+	Intro: "What the broker example prints (broker_test.go): %d clients making %d requests\n" +
+		"each, %d servers. Which server answers which request, and the order of the\n" +
+		"broker's lines, vary from run to run: their lines are counted.",
 }
 
 // TestGenerated runs every node generated, with the guide's Hello/World.
-func TestGenerated(t *testing.T) { runBroker(t, run{}) }
+func TestGenerated(t *testing.T) { example.Start(t) }
 
 // TestGuide runs the guide's Python programs: the reference.
-func TestGuide(t *testing.T) { runBroker(t, run{client: e2e.Py, broker: e2e.Py, server: e2e.Py}) }
-
-// TestMixed runs the generated broker between the guide's clients and
-// servers, and the guide's broker between generated clients and servers.
-// The servers echo and every client says its own hello, so a reply that
-// reached the wrong client would show.
-func TestMixed(t *testing.T) {
-	t.Run("go-broker", func(t *testing.T) {
-		runBroker(t, run{client: e2e.Py, broker: e2e.Go, server: e2e.Py, echo: true})
-	})
-	t.Run("go-clients-and-servers", func(t *testing.T) {
-		runBroker(t, run{client: e2e.Go, broker: e2e.Py, server: e2e.Go, echo: true})
-	})
+func TestGuide(t *testing.T) {
+	r := example
+	r.Client, r.Broker, r.Server = e2e.Py, e2e.Py, e2e.Py
+	r.Start(t)
 }
 
-var brokerLine = regexp.MustCompile(`^msg from (frontend|backend) (\[.*\])$`)
-
-// runBroker runs the broker, two servers and three clients, each client
-// making ten requests; every client must get exactly its ten replies, in
-// order, and the broker must pass each request and reply on once.
-func runBroker(t *testing.T, r run) {
-	front, back := e2e.Port(t), e2e.Port(t)
-	brk := brokerRole.Start(t, r.broker, "broker",
-		[]string{"-frontend.bind", e2e.Bind(front), "-backend.bind", e2e.Bind(back)},
-		[]string{"--frontend", e2e.Bind(front), "--backend", e2e.Bind(back)})
-	var srvs []*e2e.Proc
-	for i := range servers {
-		goArgs := []string{"-rep.connect", e2e.Connect(back), "-replica", fmt.Sprint(i)}
-		pyArgs := []string{"--connect", e2e.Connect(back)}
-		if r.echo {
-			goArgs = append(goArgs, "-echo")
-			pyArgs = append(pyArgs, "--echo")
-		}
-		srvs = append(srvs, serverRole.Start(t, r.server, fmt.Sprintf("server%d", i+1), goArgs, pyArgs))
-	}
-	// The DEALER deals requests to the servers it has: let both join first.
-	e2e.WaitConnections(t, back, servers)
-
-	hello := func(i int) string {
-		if r.echo {
-			return fmt.Sprintf("Hello from client %d", i+1)
-		}
-		return "Hello"
-	}
-	var clis []*e2e.Proc
-	for i := range clients {
-		clis = append(clis, clientRole.Start(t, r.client, fmt.Sprintf("client%d", i+1),
-			[]string{"-req.connect", e2e.Connect(front), "-requests", fmt.Sprint(requests),
-				"-hello", hello(i), "-replica", fmt.Sprint(i)},
-			[]string{"--connect", e2e.Connect(front), "--requests", fmt.Sprint(requests), "--hello", hello(i)}))
-	}
-	for _, c := range clis {
-		c.WaitOK()
-	}
-	// The broker and servers run forever; they have passed on and answered
-	// every request once the clients are done.
-	// A generated node stops cleanly on SIGTERM; Python dies of it.
-	if code := brk.Stop(); r.broker == e2e.Go && code != 0 {
-		t.Errorf("%s exited with status %d on SIGTERM, want 0", brk.Name, code)
-	}
-	for _, s := range srvs {
-		if code := s.Stop(); r.server == e2e.Go && code != 0 {
-			t.Errorf("%s exited with status %d on SIGTERM, want 0", s.Name, code)
-		}
-	}
-
-	var sections []e2e.Section
-	helloOf := map[string]int{} // hello text -> client index
-	for i, c := range clis {
-		helloOf[hello(i)] = i
-		reply := "World"
-		if r.echo {
-			reply = hello(i)
-		}
-		var want []string
-		for n := 1; n <= requests; n++ {
-			want = append(want, fmt.Sprintf("Received reply %d [%s]", n, pyrepr.Bytes([]byte(reply))))
-		}
-		if got := strings.Join(e2e.Lines(c.Stdout()), "\n"); got != strings.Join(want, "\n") {
-			t.Errorf("%s printed\n%s\nwant\n%s", c.Name, got, strings.Join(want, "\n"))
-		}
-		sections = append(sections, e2e.Section{Name: c.Name, Text: c.Stdout()})
-	}
-
-	var served []string
-	for _, s := range srvs {
-		lines := e2e.Lines(s.Stdout())
-		if len(lines) == 0 {
-			t.Errorf("%s answered no request", s.Name)
-		}
-		served = append(served, lines...)
-	}
-	if len(served) != clients*requests {
-		t.Errorf("servers answered %d requests in all, want %d", len(served), clients*requests)
-	}
-	sections = append(sections, e2e.Section{Name: "servers (both, counted)", Text: tally(served)})
-
-	// The broker's lines, by client identity: each client's requests
-	// and replies pass once each way.
-	type flow struct{ front, back int }
-	byID := map[string]*flow{}
-	var norm []string
-	lines := e2e.Lines(brk.Stdout())
-	for _, line := range lines {
-		m := brokerLine.FindStringSubmatch(line)
-		if m == nil {
-			t.Errorf("broker printed %q, want \"msg from frontend|backend [frames]\"", line)
-			continue
-		}
-		frames, err := pyrepr.ParseList(m[2])
-		if err != nil || len(frames) != 3 || len(frames[1]) != 0 {
-			t.Errorf("broker printed %q, want [identity, b'', body] (%v)", line, err)
-			continue
-		}
-		id, body := string(frames[0]), string(frames[2])
-		if byID[id] == nil {
-			byID[id] = &flow{}
-		}
-		if m[1] == "frontend" {
-			byID[id].front++
-			if _, ok := helloOf[body]; !ok {
-				t.Errorf("broker got request %q from a client", body)
-			}
-		} else {
-			byID[id].back++
-		}
-		norm = append(norm, fmt.Sprintf("msg from %s [<identity>, b'', %s]", m[1], pyrepr.Bytes(frames[2])))
-	}
-	if len(byID) != clients {
-		t.Errorf("broker saw %d client identities, want %d", len(byID), clients)
-	}
-	for id, f := range byID {
-		if f.front != requests || f.back != requests {
-			t.Errorf("client %s: %d requests and %d replies through the broker, want %d each",
-				pyrepr.Bytes([]byte(id)), f.front, f.back, requests)
-		}
-	}
-	sections = append(sections, e2e.Section{Name: "broker (identities normalised, counted)", Text: tally(norm)})
-
-	if !r.echo {
-		e2e.Golden(t, "golden/transcripts/broker.txt",
-			fmt.Sprintf("What the broker example prints (broker_test.go): %d clients making %d requests\n"+
-				"each, %d servers. Which server answers which request, and the order of the\n"+
-				"broker's lines, vary from run to run: their lines are counted.", clients, requests, servers),
-			sections...)
-	}
-}
-
-// tally counts equal lines: "30x line", in line order.
-func tally(lines []string) string {
-	n := map[string]int{}
-	for _, l := range lines {
-		n[l]++
-	}
-	keys := make([]string, 0, len(n))
-	for k := range n {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		out = append(out, fmt.Sprintf("%dx %s", n[k], k))
-	}
-	return strings.Join(out, "\n")
-}
+// TestMixed runs generated and Python nodes together (brokertest.Run.Mixed).
+func TestMixed(t *testing.T) { example.Mixed(t) }
