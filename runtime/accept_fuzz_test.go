@@ -80,20 +80,7 @@ func FuzzAccept(f *testing.F) {
 }
 
 func fuzzAcceptRun(t *testing.T, mode uint8, stream []byte) {
-	// A run takes milliseconds; one still going after 20 s is hung. Crash
-	// with every goroutine's stack, so the fuzzer keeps the input.
-	finished := make(chan struct{})
-	defer close(finished)
-	go func() {
-		timer := time.NewTimer(20 * time.Second)
-		defer timer.Stop()
-		select {
-		case <-finished:
-		case <-timer.C:
-			buf := make([]byte, 1<<20)
-			panic(fmt.Sprintf("FuzzAccept: run hung (mode %#x, stream %q):\n%s", mode, stream, buf[:goruntime.Stack(buf, true)]))
-		}
-	}()
+	defer crashIfHung(fmt.Sprintf("FuzzAccept: run hung (mode %#x, stream %q)", mode, stream))()
 	i := int(mode&0x3f) % len(acceptTypes)
 	opts := []Option{WithLogger(quietLogger()), WithRecvHWM(0), WithLinger(0)}
 	if mode&0x40 != 0 {
@@ -110,11 +97,7 @@ func fuzzAcceptRun(t *testing.T, mode uint8, stream []byte) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		p, err := s.c.handshake(ours, true, "fuzz")
-		if err != nil {
-			return
-		}
-		s.c.runPeer(p, "fuzz")
+		serveFuzz(s, ours, true)
 	}()
 	go func() {
 		defer wg.Done()
@@ -144,4 +127,34 @@ func fuzzAcceptRun(t *testing.T, mode uint8, stream []byte) {
 	if acceptTypes[i].typ != XPUB && n > len(stream) {
 		t.Fatalf("delivered %d bytes from a stream of %d", n, len(stream))
 	}
+}
+
+// crashIfHung is a fuzz run's watchdog: a run takes milliseconds, and one
+// still going after 20 s is hung, so it crashes with what and every
+// goroutine's stack, and the fuzzer keeps the input. The run calls what
+// it returns when it ends.
+func crashIfHung(what string) (finished func()) {
+	done := make(chan struct{})
+	go func() {
+		timer := time.NewTimer(20 * time.Second)
+		defer timer.Stop()
+		select {
+		case <-done:
+		case <-timer.C:
+			buf := make([]byte, 1<<20)
+			panic(fmt.Sprintf("%s:\n%s", what, buf[:goruntime.Stack(buf, true)]))
+		}
+	}()
+	return func() { close(done) }
+}
+
+// serveFuzz runs the engine's side of conn, as an accepted (server) or
+// dialled connection: the handshake, then the peer until the connection
+// ends.
+func serveFuzz(s *Socket, conn net.Conn, server bool) {
+	p, err := s.c.handshake(conn, server, "fuzz")
+	if err != nil {
+		return
+	}
+	s.c.runPeer(p, "fuzz")
 }

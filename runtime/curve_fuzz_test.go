@@ -24,10 +24,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	goruntime "runtime"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
@@ -82,20 +80,7 @@ func FuzzCurve(f *testing.F) {
 }
 
 func fuzzCurveRun(t *testing.T, server, client CurveKeyPair, ourServer, raw bool, script []byte) {
-	// A run takes milliseconds; one still going after 20 s is hung. Crash
-	// with every goroutine's stack, so the fuzzer keeps the input.
-	finished := make(chan struct{})
-	defer close(finished)
-	go func() {
-		t := time.NewTimer(20 * time.Second)
-		defer t.Stop()
-		select {
-		case <-finished:
-		case <-t.C:
-			buf := make([]byte, 1<<20)
-			panic(fmt.Sprintf("FuzzCurve: run hung (raw %v, our server %v, script %x):\n%s", raw, ourServer, script, buf[:goruntime.Stack(buf, true)]))
-		}
-	}()
+	defer crashIfHung(fmt.Sprintf("FuzzCurve: run hung (raw %v, our server %v, script %x)", raw, ourServer, script))()
 	ourOpt := WithCurveServer(server)
 	peerCfg := &curveConfig{kp: client, serverKey: server.Public}
 	if !ourServer {
@@ -116,11 +101,7 @@ func fuzzCurveRun(t *testing.T, server, client CurveKeyPair, ourServer, raw bool
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		p, err := s.c.handshake(ours, ourServer, "fuzz")
-		if err != nil {
-			return
-		}
-		s.c.runPeer(p, "fuzz")
+		serveFuzz(s, ours, ourServer)
 	}()
 	// What it writes is read and thrown away, or forwarded to the peer.
 	wg.Add(1)
