@@ -3,14 +3,13 @@ package breaking
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/tools/txtar"
 
 	"github.com/zmqgen/zmqgen/dsl"
+	"github.com/zmqgen/zmqgen/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
@@ -21,64 +20,44 @@ var update = flag.Bool("update", false, "rewrite golden files with the current o
 // be reported; every other case must be reported, and together they cover
 // every rule.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("../golden/breaking/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
 	covered := map[string]bool{}
 	safe := 0
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
+	goldentest.Each(t, "../golden/breaking/*.txtar", func(t *testing.T, name, file string, ar *txtar.Archive) {
+		sections := map[string]int{}
+		for i, f := range ar.Files {
+			sections[f.Name] = i
+		}
+		oi, ok1 := sections["old.ztopo"]
+		ni, ok2 := sections["new.ztopo"]
+		di, ok3 := sections["diagnostics"]
+		if !ok1 || !ok2 || !ok3 {
+			t.Fatalf("%s needs old.ztopo, new.ztopo and diagnostics sections", file)
+		}
+		old := compileVersion(t, "old.ztopo", ar.Files[oi].Data)
+		new := compileVersion(t, "new.ztopo", ar.Files[ni].Data)
+		diags := Compare(old, new)
+		var buf bytes.Buffer
+		diags.WriteCompact(&buf)
+		got := buf.String()
+		if strings.HasPrefix(name, "safe_") {
+			safe++
+			if len(diags) > 0 {
+				t.Errorf("a safe edit is reported:\n%s", got)
 			}
-			sections := map[string]int{}
-			for i, f := range ar.Files {
-				sections[f.Name] = i
+		} else if len(diags) == 0 {
+			t.Errorf("a breaking edit is not reported")
+		}
+		for _, d := range diags {
+			if _, ok := RuleByID(RuleOf(d)); !ok {
+				t.Errorf("diagnostic without a known rule: %s", d)
 			}
-			oi, ok1 := sections["old.ztopo"]
-			ni, ok2 := sections["new.ztopo"]
-			di, ok3 := sections["diagnostics"]
-			if !ok1 || !ok2 || !ok3 {
-				t.Fatalf("%s needs old.ztopo, new.ztopo and diagnostics sections", file)
+			covered[RuleOf(d)] = true
+			if d.Range.File != "new.ztopo" {
+				t.Errorf("diagnostic not positioned in the new file: %s", d)
 			}
-			old := compileVersion(t, "old.ztopo", ar.Files[oi].Data)
-			new := compileVersion(t, "new.ztopo", ar.Files[ni].Data)
-			diags := Compare(old, new)
-			var buf bytes.Buffer
-			diags.WriteCompact(&buf)
-			got := buf.String()
-			if strings.HasPrefix(name, "safe_") {
-				safe++
-				if len(diags) > 0 {
-					t.Errorf("a safe edit is reported:\n%s", got)
-				}
-			} else if len(diags) == 0 {
-				t.Errorf("a breaking edit is not reported")
-			}
-			for _, d := range diags {
-				if _, ok := RuleByID(RuleOf(d)); !ok {
-					t.Errorf("diagnostic without a known rule: %s", d)
-				}
-				covered[RuleOf(d)] = true
-				if d.Range.File != "new.ztopo" {
-					t.Errorf("diagnostic not positioned in the new file: %s", d)
-				}
-			}
-			if *update {
-				ar.Files[di].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if got != string(ar.Files[di].Data) {
-				t.Errorf("diagnostics differ (run go test ./breaking -run Golden -update to accept)\ngot:\n%s\nwant:\n%s", got, ar.Files[di].Data)
-			}
-		})
-	}
+		}
+		goldentest.Check(t, file, ar, di, got, *update, "run go test ./breaking -run Golden -update")
+	})
 	for _, r := range Rules {
 		if !covered[r.ID] {
 			t.Errorf("rule %s has no golden case", r.ID)

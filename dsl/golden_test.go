@@ -3,11 +3,10 @@ package dsl
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/zmqgen/zmqgen/internal/goldentest"
 	"golang.org/x/tools/txtar"
 )
 
@@ -17,61 +16,40 @@ var update = flag.Bool("update", false, "rewrite golden files with the current o
 // .ztopo section is the input, its "diagnostics" section the expected
 // compact diagnostics. The comment at the top says what the case is about.
 func TestDiagnosticsGolden(t *testing.T) {
-	files, err := filepath.Glob("../golden/diagnostics/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 45 {
-		t.Fatalf("found %d golden cases, want at least 45", len(files))
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
+	n := goldentest.Each(t, "../golden/diagnostics/*.txtar", func(t *testing.T, name, file string, ar *txtar.Archive) {
+		var input *txtar.File
+		want := -1
+		for i := range ar.Files {
+			switch {
+			case strings.HasSuffix(ar.Files[i].Name, ".ztopo"):
+				input = &ar.Files[i]
+			case ar.Files[i].Name == "diagnostics":
+				want = i
 			}
-			var input *txtar.File
-			want := -1
-			for i := range ar.Files {
-				switch {
-				case strings.HasSuffix(ar.Files[i].Name, ".ztopo"):
-					input = &ar.Files[i]
-				case ar.Files[i].Name == "diagnostics":
-					want = i
-				}
+		}
+		if input == nil || want < 0 {
+			t.Fatalf("%s needs a .ztopo section and a diagnostics section", file)
+		}
+		topo, diags := Compile(input.Name, input.Data)
+		var buf bytes.Buffer
+		diags.WriteCompact(&buf)
+		got := buf.String()
+		if len(diags) == 0 {
+			t.Errorf("%s is in the invalid corpus but compiles clean", input.Name)
+		}
+		if diags.HasErrors() != (topo == nil) {
+			t.Errorf("HasErrors=%v but topology nil=%v", diags.HasErrors(), topo == nil)
+		}
+		// The formatter must not trip on anything that parses.
+		if out, fd := Format(input.Name, input.Data); fd == nil {
+			again, _ := Format(input.Name, out)
+			if !bytes.Equal(out, again) {
+				t.Errorf("format is not idempotent:\nfirst:\n%s\nsecond:\n%s", out, again)
 			}
-			if input == nil || want < 0 {
-				t.Fatalf("%s needs a .ztopo section and a diagnostics section", file)
-			}
-			topo, diags := Compile(input.Name, input.Data)
-			var buf bytes.Buffer
-			diags.WriteCompact(&buf)
-			got := buf.String()
-			if len(diags) == 0 {
-				t.Errorf("%s is in the invalid corpus but compiles clean", input.Name)
-			}
-			if diags.HasErrors() != (topo == nil) {
-				t.Errorf("HasErrors=%v but topology nil=%v", diags.HasErrors(), topo == nil)
-			}
-			// The formatter must not trip on anything that parses.
-			if out, fd := Format(input.Name, input.Data); fd == nil {
-				again, _ := Format(input.Name, out)
-				if !bytes.Equal(out, again) {
-					t.Errorf("format is not idempotent:\nfirst:\n%s\nsecond:\n%s", out, again)
-				}
-			}
-			if *update {
-				ar.Files[want].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if got != string(ar.Files[want].Data) {
-				t.Errorf("diagnostics differ (run go test ./dsl -run DiagnosticsGolden -update to accept)\ngot:\n%s\nwant:\n%s",
-					got, ar.Files[want].Data)
-			}
-		})
+		}
+		goldentest.Check(t, file, ar, want, got, *update, "run go test ./dsl -run DiagnosticsGolden -update")
+	})
+	if n < 45 {
+		t.Fatalf("found %d golden cases, want at least 45", n)
 	}
 }
