@@ -20,7 +20,6 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -201,22 +200,8 @@ func relayFuzzed(src, dst net.Conn, script []byte) {
 		return
 	}
 	for idx := 0; ; idx++ {
-		var h [9]byte
-		if _, err := io.ReadFull(src, h[:2]); err != nil {
-			return
-		}
-		size := uint64(h[1])
-		if h[0]&flagLong != 0 {
-			if _, err := io.ReadFull(src, h[2:9]); err != nil {
-				return
-			}
-			size = binary.BigEndian.Uint64(h[1:9])
-		}
-		if size > 1<<20 {
-			return
-		}
-		body := make([]byte, size)
-		if _, err := io.ReadFull(src, body); err != nil {
+		flags, body, err := readWireFrame(src)
+		if err != nil {
 			return
 		}
 		copies := 1
@@ -245,7 +230,7 @@ func relayFuzzed(src, dst net.Conn, script []byte) {
 				}
 			}
 		}
-		frame := rawFrame(h[0]&^flagLong, body)
+		frame := rawFrame(flags&^flagLong, body)
 		for c := 0; c < copies; c++ {
 			if _, err := dst.Write(frame); err != nil {
 				return

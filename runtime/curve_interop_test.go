@@ -9,7 +9,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -397,27 +396,11 @@ func (m *mitm) pump(dst, src net.Conn, _ bool) {
 		return
 	}
 	for {
-		var h [9]byte
-		if _, err := io.ReadFull(src, h[:2]); err != nil {
+		flags, body, err := readWireFrame(src)
+		if err != nil {
 			return
 		}
-		hdr := h[:2]
-		size := uint64(h[1])
-		if h[0]&flagLong != 0 {
-			if _, err := io.ReadFull(src, h[2:9]); err != nil {
-				return
-			}
-			hdr = h[:9]
-			size = binary.BigEndian.Uint64(h[1:9])
-		}
-		if size > 1<<20 {
-			return
-		}
-		body := make([]byte, size)
-		if _, err := io.ReadFull(src, body); err != nil {
-			return
-		}
-		frame := append(append([]byte(nil), hdr...), body...)
+		frame := rawFrame(flags&^flagLong, body)
 		if strings.HasPrefix(string(body), curveMsgCmdName) {
 			if m.tamperAll.Load() {
 				frame[len(frame)-1] ^= 0x20

@@ -55,22 +55,36 @@ func rawFrame(flags byte, body []byte) []byte {
 func rawRead(t *testing.T, conn net.Conn) (flags byte, body []byte) {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(testTimeout))
-	var h [9]byte
-	if _, err := io.ReadFull(conn, h[:2]); err != nil {
+	flags, body, err := readWireFrame(conn)
+	if err != nil {
 		t.Fatalf("raw read: %v", err)
+	}
+	return flags, body
+}
+
+// readWireFrame reads one ZMTP frame of the data phase or the handshake
+// from src, as a relay between two peers sees it: its flags and its body
+// (at most 1 MiB).
+func readWireFrame(src io.Reader) (flags byte, body []byte, err error) {
+	var h [9]byte
+	if _, err := io.ReadFull(src, h[:2]); err != nil {
+		return 0, nil, err
 	}
 	size := uint64(h[1])
 	if h[0]&flagLong != 0 {
-		if _, err := io.ReadFull(conn, h[2:9]); err != nil {
-			t.Fatal(err)
+		if _, err := io.ReadFull(src, h[2:9]); err != nil {
+			return 0, nil, err
 		}
 		size = binary.BigEndian.Uint64(h[1:9])
 	}
-	body = make([]byte, size)
-	if _, err := io.ReadFull(conn, body); err != nil {
-		t.Fatal(err)
+	if size > 1<<20 {
+		return 0, nil, fmt.Errorf("frame of %d bytes", size)
 	}
-	return h[0], body
+	body = make([]byte, size)
+	if _, err := io.ReadFull(src, body); err != nil {
+		return 0, nil, err
+	}
+	return h[0], body, nil
 }
 
 // pair connects a (connecting) socket of type ct to a (binding) one of
