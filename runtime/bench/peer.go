@@ -88,11 +88,9 @@ func runPeer(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int
 			fmt.Fprintf(stderr, "bench peer: %s: no router mode\n", impl)
 			return exitUnimplemented
 		}
-		if err := routerPeer(endpoint, stdin, stdout); err != nil {
-			fmt.Fprintf(stderr, "bench peer: runtime router: %v\n", err)
-			return 1
-		}
-		return 0
+		// routerPeer serves until killed: it returns only on an error.
+		fmt.Fprintf(stderr, "bench peer: runtime router: %v\n", routerPeer(endpoint, stdin, stdout))
+		return 1
 	}
 	payload := make([]byte, size)
 	if benchTopics() > 0 && size > 0 {
@@ -581,7 +579,7 @@ func curveOption(server bool) (rt.Option, error) {
 
 // routerPeer is the runtime's server of the peer-count scenarios: a
 // ROUTER that answers every request [identity, body] with the same body,
-// until killed. Lines on stdin ask for figures the harness cannot read
+// until killed (it returns only an error). Lines on stdin ask for figures the harness cannot read
 // from /proc: "stats" prints "STATS goroutines=<n> heap=<bytes in use>
 // stack=<bytes of goroutine stacks>",
 // and "profile PREFIX" writes PREFIX.heap and PREFIX.goroutine (pprof)
@@ -594,7 +592,7 @@ func routerPeer(endpoint string, stdin io.Reader, stdout io.Writer) error {
 	}
 	addrs := s.Addrs()
 	if len(addrs) == 0 {
-		return fmt.Errorf("Addrs is empty after Bind(%q)", endpoint)
+		return fmt.Errorf("no address after Bind(%q)", endpoint)
 	}
 	fmt.Fprintf(stdout, "READY %s\n", addrs[0])
 	go func() {
