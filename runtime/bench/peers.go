@@ -100,6 +100,25 @@ func (p *peers) startLoad(mode, ep string, n, size int) ([]*proc, error) {
 	return loads, nil
 }
 
+// startCell starts a server of impl in mode and, once it listens, n peers
+// of the load processes in loadMode against it. On an error it kills what
+// it started.
+func (p *peers) startCell(impl, mode, loadMode string, n, size int) (*proc, []*proc, error) {
+	srv, err := p.start(impl, mode, bindEndpoint, 0, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	ep, err := srv.expect("READY", readyTimeout, nil)
+	if err == nil {
+		var loads []*proc
+		if loads, err = p.startLoad(loadMode, ep, n, size); err == nil {
+			return srv, loads, nil
+		}
+	}
+	srv.kill()
+	return nil, nil, err
+}
+
 func killAll(ps []*proc) {
 	for _, pr := range ps {
 		pr.kill()
@@ -132,19 +151,11 @@ func serverStats(srv *proc, impl string) (g, heap, stack int64, err error) {
 // goroutine profiles there once the peers are idle.
 func (p *peers) routerRun(impl string, n int, dur time.Duration, size int, profile string) (peerRun, error) {
 	var r peerRun
-	srv, err := p.start(impl, "router", bindEndpoint, 0, size)
+	srv, loads, err := p.startCell(impl, "router", "dealers", n, size)
 	if err != nil {
 		return r, err
 	}
 	defer srv.kill()
-	ep, err := srv.expect("READY", readyTimeout, nil)
-	if err != nil {
-		return r, err
-	}
-	loads, err := p.startLoad("dealers", ep, n, size)
-	if err != nil {
-		return r, err
-	}
 	defer killAll(loads)
 	pid := srv.cmd.Process.Pid
 	rss0, err := rssBytes(pid)
@@ -215,58 +226,32 @@ func (p *peers) routerRun(impl string, n int, dur time.Duration, size int, profi
 			return r, err
 		}
 	}
-	cpu0, err := cpuTime(pid)
-	if err != nil {
-		return r, err
-	}
-	for _, l := range loads {
-		if err := l.send(fmt.Sprintf("run %d", dur.Milliseconds())); err != nil {
-			return r, err
-		}
-	}
-	var total int64
 	var p50s []float64
-	for _, l := range loads {
-		rest, err := l.expect("RESULT", runTimeout, nil)
-		if err != nil {
-			return r, err
-		}
+	r.cpu, err = runLoads(pid, loads, dur, func(l *proc, rest string) (int64, error) {
 		var count, ns, p50, p99 int64
 		if _, err := fmt.Sscanf(rest, "count=%d ns=%d p50=%d p99=%d", &count, &ns, &p50, &p99); err != nil || ns <= 0 {
-			return r, fmt.Errorf("%s: bad RESULT line %q", l.name, rest)
+			return 0, fmt.Errorf("%s: bad RESULT line %q", l.name, rest)
 		}
-		total += count
 		r.rate += float64(count) / time.Duration(ns).Seconds()
 		p50s = append(p50s, float64(p50))
 		r.p99 = max(r.p99, time.Duration(p99))
-	}
-	r.p50 = time.Duration(median(p50s))
-	cpu1, err := cpuTime(pid)
+		return count, nil
+	})
 	if err != nil {
 		return r, err
 	}
-	if total > 0 {
-		r.cpu = float64((cpu1 - cpu0).Microseconds()) / float64(total)
-	}
+	r.p50 = time.Duration(median(p50s))
 	return r, nil
 }
 
 // fanoutRun runs one PUB fan-out cell: a flooding PUB of impl and n SUBs.
 func (p *peers) fanoutRun(impl string, n int, dur time.Duration, size int) (fanoutRun, error) {
 	var r fanoutRun
-	pub, err := p.start(impl, "flood", bindEndpoint, 0, size)
+	pub, loads, err := p.startCell(impl, "flood", "subs", n, size)
 	if err != nil {
 		return r, err
 	}
 	defer pub.kill()
-	ep, err := pub.expect("READY", readyTimeout, nil)
-	if err != nil {
-		return r, err
-	}
-	loads, err := p.startLoad("subs", ep, n, size)
-	if err != nil {
-		return r, err
-	}
 	defer killAll(loads)
 	if err := pub.send("go"); err != nil {
 		return r, err
@@ -276,37 +261,47 @@ func (p *peers) fanoutRun(impl string, n int, dur time.Duration, size int) (fano
 			return r, err
 		}
 	}
-	pid := pub.cmd.Process.Pid
+	r.cpu, err = runLoads(pub.cmd.Process.Pid, loads, dur, func(l *proc, rest string) (int64, error) {
+		var count, ns int64
+		if _, err := fmt.Sscanf(rest, "count=%d ns=%d", &count, &ns); err != nil || ns <= 0 {
+			return 0, fmt.Errorf("%s: bad RESULT line %q", l.name, rest)
+		}
+		r.rate += float64(count) / time.Duration(ns).Seconds()
+		return count, nil
+	})
+	return r, err
+}
+
+// runLoads has every load process run for dur, hands each one's RESULT
+// line to result, which returns the messages it counted, and returns the
+// server's (pid's) CPU time per message over the run, in µs.
+func runLoads(pid int, loads []*proc, dur time.Duration, result func(l *proc, rest string) (int64, error)) (float64, error) {
 	cpu0, err := cpuTime(pid)
 	if err != nil {
-		return r, err
+		return 0, err
 	}
 	for _, l := range loads {
 		if err := l.send(fmt.Sprintf("run %d", dur.Milliseconds())); err != nil {
-			return r, err
+			return 0, err
 		}
 	}
 	var total int64
 	for _, l := range loads {
 		rest, err := l.expect("RESULT", runTimeout, nil)
 		if err != nil {
-			return r, err
+			return 0, err
 		}
-		var count, ns int64
-		if _, err := fmt.Sscanf(rest, "count=%d ns=%d", &count, &ns); err != nil || ns <= 0 {
-			return r, fmt.Errorf("%s: bad RESULT line %q", l.name, rest)
+		n, err := result(l, rest)
+		if err != nil {
+			return 0, err
 		}
-		total += count
-		r.rate += float64(count) / time.Duration(ns).Seconds()
+		total += n
 	}
 	cpu1, err := cpuTime(pid)
-	if err != nil {
-		return r, err
+	if err != nil || total == 0 {
+		return 0, err
 	}
-	if total > 0 {
-		r.cpu = float64((cpu1 - cpu0).Microseconds()) / float64(total)
-	}
-	return r, nil
+	return float64((cpu1 - cpu0).Microseconds()) / float64(total), nil
 }
 
 // loadCPU is the CPU time the load processes used so far.
@@ -317,22 +312,6 @@ func loadCPU(loads []*proc) time.Duration {
 		t += c
 	}
 	return t
-}
-
-// procStatus reads a number field (such as "Threads:") of /proc/PID/status.
-func procStatus(pid int, field string) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				return strconv.ParseInt(f[0], 10, 64)
-			}
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on

@@ -416,18 +416,22 @@ func (pr *proc) kill() {
 
 // rssBytes reads a process's resident set size from /proc.
 func rssBytes(pid int) (int64, error) {
+	kb, err := procStatus(pid, "VmRSS:") // "1234 kB"
+	return kb << 10, err
+}
+
+// procStatus reads a number field (such as "Threads:") of /proc/PID/status.
+func procStatus(pid int, field string) (int64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest) // "1234 kB"
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10, err
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return strconv.ParseInt(f[0], 10, 64)
 			}
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
