@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/zmqgen/zmqgen/internal/testdns"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
 
@@ -492,18 +493,7 @@ func serveDNS(t *testing.T, c *cluster) {
 		}
 		dns.clusters = map[string]*cluster{}
 		// It serves until the test binary exits.
-		go func() {
-			buf := make([]byte, 512)
-			for {
-				n, from, err := pc.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				if out, ok := answer(buf[:n]); ok {
-					pc.WriteTo(out, from)
-				}
-			}
-		}()
+		go testdns.Serve(pc, lookup)
 	})
 	if dns.err != nil {
 		t.Skipf("the cluster DNS server cannot listen on %s: %v", dnsAddr, dns.err)
@@ -521,46 +511,25 @@ func serveDNS(t *testing.T, c *cluster) {
 	})
 }
 
-// answer answers a query for SERVICE.NAMESPACE.svc.cluster.local.
-func answer(req []byte) ([]byte, bool) {
-	var p dnsmessage.Parser
-	h, err := p.Start(req)
-	if err != nil {
+// lookup knows the names SERVICE.NAMESPACE.svc.cluster.local of the
+// clusters being simulated. (TTL 0: nothing between the pods and the
+// server caches.)
+func lookup(q dnsmessage.Question) ([]netip.Addr, bool) {
+	rest, ok := strings.CutSuffix(strings.ToLower(q.Name.String()), ".svc.cluster.local.")
+	if !ok {
 		return nil, false
 	}
-	q, err := p.Question()
-	if err != nil {
+	svc, ns, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(ns, ".") {
 		return nil, false
 	}
-	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
-	var addrs []netip.Addr
-	known := false
-	if rest, ok := strings.CutSuffix(strings.ToLower(q.Name.String()), ".svc.cluster.local."); ok {
-		if svc, ns, ok := strings.Cut(rest, "."); ok && !strings.Contains(ns, ".") {
-			dns.mu.Lock()
-			c := dns.clusters[ns]
-			dns.mu.Unlock()
-			if c != nil {
-				addrs, known = c.endpoints(svc)
-			}
-		}
+	dns.mu.Lock()
+	c := dns.clusters[ns]
+	dns.mu.Unlock()
+	if c == nil {
+		return nil, false
 	}
-	if !known {
-		rh.RCode = dnsmessage.RCodeNameError
-	}
-	b := dnsmessage.NewBuilder(nil, rh)
-	b.EnableCompression()
-	b.StartQuestions()
-	b.Question(q)
-	b.StartAnswers()
-	if q.Type == dnsmessage.TypeA {
-		for _, a := range addrs {
-			// TTL 0: nothing between the pods and this server caches.
-			b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}, dnsmessage.AResource{A: a.As4()})
-		}
-	}
-	out, err := b.Finish()
-	return out, err == nil
+	return c.endpoints(svc)
 }
 
 // scrape returns the value of the series of the pod's /metrics whose line
