@@ -10,37 +10,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/zmqgen/zmqgen/internal/promtest"
 )
-
-// scrape fetches url and parses it with Prometheus's text parser.
-func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse %s: %v", url, err)
-	}
-	return fams
-}
-
-// labelsOf returns a metric's labels as a map.
-func labelsOf(m *dto.Metric) map[string]string {
-	l := map[string]string{}
-	for _, p := range m.GetLabel() {
-		l[p.GetName()] = p.GetValue()
-	}
-	return l
-}
 
 // find returns the metric of family name whose labels include want.
 func find(fams map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
@@ -50,7 +21,7 @@ func find(fams map[string]*dto.MetricFamily, name string, want map[string]string
 	}
 next:
 	for _, m := range f.GetMetric() {
-		l := labelsOf(m)
+		l := promtest.Labels(m)
 		for k, v := range want {
 			if l[k] != v {
 				continue next
@@ -122,7 +93,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatalf("/healthz: %d %s", code, body)
 	}
 
-	fams := scrape(t, base+"/metrics")
+	fams := promtest.Scrape(t, base+"/metrics")
 	const ns = "zmqgen_"
 	for _, name := range MetricFamilies() {
 		f := fams[ns+name]
@@ -131,7 +102,7 @@ func TestMetricsEndpoint(t *testing.T) {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			l := labelsOf(m)
+			l := promtest.Labels(m)
 			if l["topology"] != "demo" || l["node"] != node || l["replica"] != "1" {
 				t.Errorf("%s%v: want topology demo, node %s, replica 1", ns+name, l, node)
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zmqgen/zmqgen/internal/promtest"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
 
@@ -32,18 +33,18 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	prod := producer.Start(t, e2e.Go, "producer", []string{"-out.bind", e2e.Bind(work), "-count", fmt.Sprint(n), "-wait_for_enter"}, nil)
 	e2e.WaitReady(t, cons, base)
-	if v := e2e.Value(e2e.Scrape(t, base+"/metrics"), "zmqgen_node_ready", nil); v != 1 {
+	if v := e2e.Value(promtest.Scrape(t, base+"/metrics"), "zmqgen_node_ready", nil); v != 1 {
 		t.Errorf("node_ready %v once /readyz says ready", v)
 	}
 	prod.Enter()
 	deadline := time.Now().Add(e2e.Timeout)
-	for e2e.Value(e2e.Scrape(t, base+"/metrics"), "zmqgen_socket_messages_sent_total", map[string]string{"socket": "results"}) != n/2 {
+	for e2e.Value(promtest.Scrape(t, base+"/metrics"), "zmqgen_socket_messages_sent_total", map[string]string{"socket": "results"}) != n/2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the consumer did not send every result")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	fams := e2e.Scrape(t, base+"/metrics")
+	fams := promtest.Scrape(t, base+"/metrics")
 	e2e.CheckFamilies(t, fams, "pushpull", "consumer", "1", false,
 		[]string{"work", "results"}, []string{e2e.Connect(work), e2e.Connect(results)})
 	for _, c := range []struct {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zmqgen/zmqgen/internal/promtest"
 	"github.com/zmqgen/zmqgen/topologies/internal/e2e"
 )
 
@@ -22,13 +23,13 @@ func TestMetricsEndpoint(t *testing.T) {
 	base := e2e.MetricsAddr(t, c)
 	e2e.WaitReady(t, c, base)
 	deadline := time.Now().Add(e2e.Timeout)
-	for e2e.Value(e2e.Scrape(t, base+"/metrics"), "zmqgen_request_duration_seconds", map[string]string{"socket": "req"}) < 10 {
+	for e2e.Value(promtest.Scrape(t, base+"/metrics"), "zmqgen_request_duration_seconds", map[string]string{"socket": "req"}) < 10 {
 		if c.Exited() || time.Now().After(deadline) {
 			t.Fatal("the client made no 10 round trips")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	fams := e2e.Scrape(t, base+"/metrics")
+	fams := promtest.Scrape(t, base+"/metrics")
 	e2e.CheckFamilies(t, fams, "reqrep", "client", "0", true, []string{"req"}, []string{e2e.Connect(p1), e2e.Connect(p2)})
 	for _, peer := range []string{e2e.Connect(p1), e2e.Connect(p2)} {
 		if v := e2e.Value(fams, "zmqgen_peer_messages_sent_total", map[string]string{"socket": "req", "peer": peer}); v < 1 {

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/zmqgen/zmqgen/internal/promtest"
 	"github.com/zmqgen/zmqgen/runtime"
 )
 
@@ -66,36 +65,11 @@ func WaitReady(t testing.TB, p *Proc, base string) {
 	}
 }
 
-// Scrape fetches url and parses it with the Prometheus text parser.
-func Scrape(t testing.TB, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse %s: %v", url, err)
-	}
-	return fams
-}
-
-// Labels returns a series' labels.
-func Labels(m *dto.Metric) map[string]string {
-	l := map[string]string{}
-	for _, p := range m.GetLabel() {
-		l[p.GetName()] = p.GetValue()
-	}
-	return l
-}
-
 // Value returns the value of the series of family name whose labels
 // include want, or -1 if there is none.
 func Value(fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
 	for _, m := range fams[name].GetMetric() {
-		l := Labels(m)
+		l := promtest.Labels(m)
 		ok := true
 		for k, v := range want {
 			ok = ok && l[k] == v
@@ -136,7 +110,7 @@ func CheckFamilies(t testing.TB, fams map[string]*dto.MetricFamily, topology, no
 			t.Errorf("zmqgen_%s has no series", name)
 		}
 		for _, m := range f.GetMetric() {
-			l := Labels(m)
+			l := promtest.Labels(m)
 			if l["topology"] != topology || l["node"] != node || l["replica"] != replica {
 				t.Errorf("zmqgen_%s%v: want topology %s, node %s, replica %s", name, l, topology, node, replica)
 			}
