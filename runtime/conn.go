@@ -250,10 +250,7 @@ func (p *peer) enqueue(m Msg, hwm int) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.q = append(p.q, outItem{m: m})
-	p.qlen.Store(int64(len(p.q)))
-	wake := p.idle
-	p.idle = false
+	wake := p.pushLocked(outItem{m: m})
 	p.mu.Unlock()
 	if wake {
 		p.signal()
@@ -386,10 +383,7 @@ func (p *peer) enqueueCtl(it outItem) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.q = append(p.q, it)
-	p.qlen.Store(int64(len(p.q)))
-	wake := p.idle
-	p.idle = false
+	wake := p.pushLocked(it)
 	p.mu.Unlock()
 	if wake {
 		p.signal()
@@ -408,15 +402,23 @@ func (p *peer) enqueueCtlAll(items []outItem) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.q = append(p.q, items...)
-	p.qlen.Store(int64(len(p.q)))
-	wake := p.idle
-	p.idle = false
+	wake := p.pushLocked(items...)
 	p.mu.Unlock()
 	if wake {
 		p.signal()
 	}
 	return true
+}
+
+// pushLocked appends items to the outgoing queue, keeping qlen in step,
+// and reports whether the writer sleeps and must be signalled (it is
+// then counted awake, so that one sender signals it). p.mu is held.
+func (p *peer) pushLocked(items ...outItem) (wake bool) {
+	p.q = append(p.q, items...)
+	p.qlen.Store(int64(len(p.q)))
+	wake = p.idle
+	p.idle = false
+	return wake
 }
 
 func (p *peer) signal() {

@@ -187,10 +187,7 @@ func (c *engine) sendPub(m Msg) error {
 			}
 			continue
 		}
-		p.q = append(p.q, outItem{m: m})
-		p.qlen.Store(int64(len(p.q)))
-		wake := p.idle
-		p.idle = false
+		wake := p.pushLocked(outItem{m: m})
 		p.mu.Unlock()
 		var ended bool
 		var dropped, runs int64
