@@ -75,14 +75,16 @@ type peer struct {
 
 	// Guarded by engine.mu.
 	pipe *pipe // load-balancing sockets: the pipe this connection serves (lb.go)
-	// PUB/XPUB (dist.go): what this peer subscribed to, and the messages
-	// dropped at its HWM, for logs. sendPub, which holds engine.mu, reads them
-	// for every message without taking mu, so they keep a cache line away
-	// from mu and what the writer changes under it: sharing one cost the
+	// PUB/XPUB (dist.go): what the PUB queued for this peer, the message
+	// it last went through (pubSeq), and the messages dropped at its HWM,
+	// for logs. sendPub, which holds engine.mu, reads them for every
+	// message without taking mu, so they keep a cache line away from mu
+	// and what the writer changes under it: sharing one cost the
 	// publisher a cache miss per subscriber and message.
-	subs  topicTrie
-	drops dropRun
-	_     [64]byte
+	pubQueued int64
+	pubSeq    uint64
+	drops     dropRun
+	_         [64]byte
 
 	// Guarded by mu: the outgoing side, which senders fill and the writer
 	// drains.
@@ -100,11 +102,10 @@ type peer struct {
 	// ctlQueued has bit 1 set while a PING waits in q, bit 2 while a PONG
 	// does (sendCommand queues at most one of each).
 	ctlQueued uint8
-	// qlen is len(q) as of the last change, read without mu by a PUB that
-	// drops for a subscriber at its high-water mark (dist.go): a stale
-	// value only ever drops a message the writer has just made room for,
-	// never queues one past the mark, which is checked again under mu.
-	qlen atomic.Int64
+	// taken counts the messages the writer has taken from q, read without
+	// mu by a PUB that drops for a subscriber at its high-water mark
+	// (dist.go); it changes only under mu.
+	taken atomic.Int64
 
 	// Direct writes (REQ and REP, and a ROUTER's replies): when the
 	// writer has flushed everything and sleeps, a sender writes its
@@ -410,12 +411,10 @@ func (p *peer) enqueueCtlAll(items []outItem) bool {
 	return true
 }
 
-// pushLocked appends items to the outgoing queue, keeping qlen in step,
-// and reports whether the writer sleeps and must be signalled (it is
+// pushLocked appends items to the outgoing queue and reports whether the writer sleeps and must be signalled (it is
 // then counted awake, so that one sender signals it). p.mu is held.
 func (p *peer) pushLocked(items ...outItem) (wake bool) {
 	p.q = append(p.q, items...)
-	p.qlen.Store(int64(len(p.q)))
 	wake = p.idle
 	p.idle = false
 	return wake
@@ -530,7 +529,7 @@ func (p *peer) writeLoop() {
 			continue
 		}
 		batch, p.q = p.q, batch[:0]
-		p.qlen.Store(0)
+		p.taken.Add(int64(len(batch)))
 		p.ctlQueued = 0
 		p.inflight = len(batch)
 		p.mu.Unlock()

@@ -403,7 +403,6 @@ func (c *engine) detach(p *peer) {
 	p.dead = true
 	q := p.q
 	p.q = nil
-	p.qlen.Store(0)
 	p.mu.Unlock()
 	c.detachLink(p, q)
 	after := c.routing.detach(p, q)

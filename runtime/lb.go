@@ -58,7 +58,6 @@ func (b *lb) attach(p *peer) error {
 		pl.p = p
 		p.mu.Lock()
 		p.q, pl.held = pl.held, nil
-		p.qlen.Store(int64(len(p.q)))
 		p.mu.Unlock()
 	} else {
 		p.pipe = &pipe{p: p}

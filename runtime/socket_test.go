@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 )
@@ -33,17 +34,21 @@ func newSock(t *testing.T, typ Type, opts ...Option) *Socket {
 }
 
 // subscribedPeers is the number of a PUB's or XPUB's peers subscribed to
-// topic (only an XPUB keeps the count in c.xsubs).
+// topic.
 func subscribedPeers(c *engine, topic string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for _, p := range c.peers {
-		if p.subs.has(topic) {
-			n++
-		}
+	var x *xpub
+	switch r := c.routing.(type) {
+	case *xpub:
+		x = r
+	case *pub:
+		x = r.xpub
 	}
-	return n
+	if n := x.subs.get(topic); n != nil {
+		return len(n.peers)
+	}
+	return 0
 }
 
 // bindAny binds s to 127.0.0.1 on a free port and returns the endpoint.
@@ -142,6 +147,60 @@ func TestReqRep(t *testing.T) {
 		mustSend(t, ctx, rep, "world", fmt.Sprint(i))
 		if got := mustRecv(t, ctx, req); !eq(got, "world", fmt.Sprint(i)) {
 			t.Fatalf("REQ got %q", got)
+		}
+	}
+}
+
+// A message matching several of a subscriber's prefixes reaches it once,
+// as in libzmq.
+func TestPubSendsOnceForOverlappingSubscriptions(t *testing.T) {
+	ctx := testCtx(t)
+	pub := newSock(t, PUB)
+	sub := newSock(t, SUB, WithSubscribe("a", "ab", "abc", "x"))
+	other := newSock(t, SUB, WithSubscribe("ab"))
+	ep := bindAny(t, pub)
+	mustConnect(t, sub, ep)
+	mustConnect(t, other, ep)
+	// Probe until both subscribers are in (the slow joiner).
+	for _, s := range []*Socket{sub, other} {
+		got := make(chan struct{})
+		go func() {
+			if _, err := s.Recv(ctx); err == nil {
+				close(got)
+			}
+		}()
+		for done := false; !done; {
+			mustSend(t, ctx, pub, "abc probe")
+			select {
+			case <-got:
+				done = true
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	for i := range 3 {
+		mustSend(t, ctx, pub, fmt.Sprint("abcd ", i))
+	}
+	mustSend(t, ctx, pub, "x end")
+	mustSend(t, ctx, pub, "ab end")
+	for _, s := range []*Socket{sub, other} {
+		var got []string
+		for {
+			m := mustRecv(t, ctx, s)
+			if m[0] == "abc probe" {
+				continue
+			}
+			if m[0] == "ab end" {
+				break
+			}
+			got = append(got, m[0])
+		}
+		want := []string{"abcd 0", "abcd 1", "abcd 2"}
+		if s == sub {
+			want = append(want, "x end")
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("subscriber got %q, want %q", got, want)
 		}
 	}
 }

@@ -37,11 +37,15 @@ type topicTrie struct {
 }
 
 // trieNode is a node of a topicTrie: the prefix spelled by the labels of
-// the edges from the root to it is in the set if end is set.
+// the edges from the root to it is in the set if end is set. In a PUB's
+// trie (dist.go), peers are the peers subscribed to that prefix, and end
+// is set while there is one (libzmq's mtrie: one walk per message finds
+// every subscriber, where a trie per subscriber cost a walk each).
 type trieNode struct {
 	end   bool
 	gen   uint32     // the topicTrie generation that made this node
 	edges []trieEdge // sorted by first byte; labels are never empty
+	peers []*peer
 }
 
 type trieEdge struct {
@@ -86,11 +90,18 @@ func (t *topicTrie) own(n *trieNode) *trieNode {
 	if n.gen == t.gen {
 		return n
 	}
-	return &trieNode{end: n.end, gen: t.gen, edges: slices.Clone(n.edges)}
+	return &trieNode{end: n.end, gen: t.gen, edges: slices.Clone(n.edges), peers: n.peers}
 }
 
 // add adds topic to the set and reports whether it was not in it.
 func (t *topicTrie) add(topic string) bool {
+	_, added := t.put(topic)
+	return added
+}
+
+// put adds topic to the set and returns its node, which t owns (the
+// caller may change its peers), and whether topic was not in the set.
+func (t *topicTrie) put(topic string) (*trieNode, bool) {
 	if t.root == nil {
 		t.root = &trieNode{gen: t.gen}
 	}
@@ -102,11 +113,11 @@ func (t *topicTrie) add(topic string) bool {
 	for {
 		if s == "" {
 			if n.end {
-				return false
+				return n, false
 			}
 			n.end = true
 			t.n++
-			return true
+			return n, true
 		}
 		i := n.find(s[0])
 		if i < 0 {
@@ -114,9 +125,10 @@ func (t *topicTrie) add(topic string) bool {
 			n.edges = append(n.edges, trieEdge{})
 			copy(n.edges[j+1:], n.edges[j:])
 			// A label of its own, not a slice of the caller's string.
-			n.edges[j] = trieEdge{label: strings.Clone(s), node: &trieNode{end: true, gen: t.gen}}
+			leaf := &trieNode{end: true, gen: t.gen}
+			n.edges[j] = trieEdge{label: strings.Clone(s), node: leaf}
 			t.n++
-			return true
+			return leaf, true
 		}
 		e := &n.edges[i]
 		k := commonPrefix(e.label, s)
@@ -140,23 +152,29 @@ func commonPrefix(a, b string) int {
 }
 
 // has reports whether topic itself is in the set.
-func (t *topicTrie) has(topic string) bool {
+func (t *topicTrie) has(topic string) bool { return t.get(topic) != nil }
+
+// get returns topic's node if topic is in the set, else nil.
+func (t *topicTrie) get(topic string) *trieNode {
 	n, s := t.root, topic
 	for n != nil {
 		if s == "" {
-			return n.end
+			if n.end {
+				return n
+			}
+			return nil
 		}
 		i := n.find(s[0])
 		if i < 0 {
-			return false
+			return nil
 		}
 		e := &n.edges[i]
 		if !strings.HasPrefix(s, e.label) {
-			return false
+			return nil
 		}
 		n, s = e.node, s[len(e.label):]
 	}
-	return false
+	return nil
 }
 
 // remove removes topic from the set and reports whether it was in it.
@@ -176,6 +194,7 @@ func (t *topicTrie) remove(topic string) bool {
 func (t *topicTrie) remove1(n *trieNode, s string) {
 	if s == "" {
 		n.end = false
+		n.peers = nil
 		return
 	}
 	i := n.find(s[0])
@@ -222,14 +241,96 @@ func (n *trieNode) match(b []byte) bool {
 	}
 }
 
-// each calls fn with every prefix in the set, in byte order; prefix is
-// only valid during the call.
-func (t *topicTrie) each(fn func(prefix []byte)) {
+// matches appends to hits the nodes of the prefixes of b in the set
+// rooted at n, shortest first, and returns it.
+func (n *trieNode) matches(b []byte, hits []*trieNode) []*trieNode {
+	for n != nil {
+		if n.end {
+			hits = append(hits, n)
+		}
+		if len(b) == 0 || len(n.edges) == 0 {
+			break
+		}
+		i := n.find(b[0])
+		if i < 0 {
+			break
+		}
+		e := &n.edges[i]
+		if len(b) < len(e.label) || string(b[:len(e.label)]) != e.label {
+			break
+		}
+		n, b = e.node, b[len(e.label):]
+	}
+	return hits
+}
+
+// addPeer subscribes p to topic, reporting whether p was not subscribed
+// to it (added) and whether no peer was (first).
+func (t *topicTrie) addPeer(topic string, p *peer) (added, first bool) {
+	n, _ := t.put(topic)
+	if slices.Contains(n.peers, p) {
+		return false, false
+	}
+	n.peers = append(n.peers, p)
+	return true, len(n.peers) == 1
+}
+
+// removePeer unsubscribes p from topic, reporting whether p was
+// subscribed to it (removed) and whether it was the last peer that was
+// (last, topic then leaves the set).
+func (t *topicTrie) removePeer(topic string, p *peer) (removed, last bool) {
+	n := t.get(topic)
+	if n == nil {
+		return false, false
+	}
+	i := slices.Index(n.peers, p)
+	if i < 0 {
+		return false, false
+	}
+	if len(n.peers) == 1 {
+		t.remove(topic)
+		return true, true
+	}
+	// A PUB's trie is never snapshotted: its nodes are its own.
+	k := len(n.peers) - 1
+	n.peers[i] = n.peers[k]
+	n.peers[k] = nil
+	n.peers = n.peers[:k]
+	return true, false
+}
+
+// dropPeer unsubscribes p from everything, as libzmq's mtrie does for a
+// pipe that ends: a walk of the whole trie. It returns the topics no peer
+// is subscribed to any more, which have left the set.
+func (t *topicTrie) dropPeer(p *peer) []string {
+	var gone []string
+	t.each(func(prefix []byte, n *trieNode) {
+		i := slices.Index(n.peers, p)
+		if i < 0 {
+			return
+		}
+		last := len(n.peers) - 1
+		n.peers[i] = n.peers[last]
+		n.peers[last] = nil
+		n.peers = n.peers[:last]
+		if last == 0 {
+			gone = append(gone, string(prefix))
+		}
+	})
+	for _, topic := range gone {
+		t.remove(topic)
+	}
+	return gone
+}
+
+// each calls fn with every prefix in the set and its node, in byte order;
+// prefix is only valid during the call.
+func (t *topicTrie) each(fn func(prefix []byte, n *trieNode)) {
 	var buf []byte
 	var walk func(n *trieNode)
 	walk = func(n *trieNode) {
 		if n.end {
-			fn(buf)
+			fn(buf, n)
 		}
 		for _, e := range n.edges {
 			buf = append(buf, e.label...)

@@ -174,3 +174,90 @@ func BenchmarkTopicTrieMatch(b *testing.B) {
 		})
 	}
 }
+
+// A PUB's trie lists the peers subscribed to each prefix (dist.go): what
+// addPeer, removePeer and dropPeer report, and the peers that matches
+// finds for a message, must agree with a map of each peer's prefixes.
+func TestTopicTriePeers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	word := func() string {
+		b := make([]byte, r.IntN(5))
+		for i := range b {
+			b[i] = "ab\x00"[r.IntN(3)]
+		}
+		return string(b)
+	}
+	peers := make([]*peer, 6)
+	for i := range peers {
+		peers[i] = &peer{}
+	}
+	var tr topicTrie
+	subs := map[*peer]map[string]bool{}
+	subscribers := func(topic string) int {
+		n := 0
+		for _, s := range subs {
+			if s[topic] {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range 20000 {
+		p, w := peers[r.IntN(len(peers))], word()
+		if subs[p] == nil {
+			subs[p] = map[string]bool{}
+		}
+		switch r.IntN(50) {
+		case 0:
+			gone := tr.dropPeer(p)
+			var want []string
+			for topic := range subs[p] {
+				if subscribers(topic) == 1 {
+					want = append(want, topic)
+				}
+			}
+			delete(subs, p)
+			slices.Sort(gone)
+			slices.Sort(want)
+			if !slices.Equal(gone, want) {
+				t.Fatalf("op %d: dropPeer = %q, want %q", i, gone, want)
+			}
+		case 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15:
+			removed, last := tr.removePeer(w, p)
+			wantRemoved := subs[p][w]
+			delete(subs[p], w)
+			if removed != wantRemoved || last != (wantRemoved && subscribers(w) == 0) {
+				t.Fatalf("op %d: removePeer(%q) = %v, %v", i, w, removed, last)
+			}
+		default:
+			first := subscribers(w) == 0
+			added, gotFirst := tr.addPeer(w, p)
+			if added != !subs[p][w] || gotFirst != first {
+				t.Fatalf("op %d: addPeer(%q) = %v, %v, want %v, %v", i, w, added, gotFirst, !subs[p][w], first)
+			}
+			subs[p][w] = true
+		}
+		if i%50 != 0 {
+			continue
+		}
+		all := map[string]bool{}
+		for _, s := range subs {
+			maps.Copy(all, s)
+		}
+		if n := checkShape(t, tr.root, true); n != len(all) || tr.len() != len(all) {
+			t.Fatalf("op %d: %d prefixes in the nodes, len %d, want %d", i, n, tr.len(), len(all))
+		}
+		m := []byte(word() + word())
+		got := map[*peer]int{}
+		for _, n := range tr.root.matches(m, nil) {
+			for _, q := range n.peers {
+				got[q]++
+			}
+		}
+		for _, q := range peers {
+			if want := naiveMatch(subs[q], m); (got[q] > 0) != want {
+				t.Fatalf("op %d: peer %p matched %q %d times, want %v", i, q, m, got[q], want)
+			}
+		}
+	}
+}
