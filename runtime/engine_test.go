@@ -1351,6 +1351,42 @@ func TestGarbageHandshakes(t *testing.T) {
 	}
 }
 
+// Subscriptions are counted, as in libzmq: a prefix subscribed to twice
+// stays subscribed after one Unsubscribe, and only the last one cancels it
+// at the publisher.
+func TestUnsubscribeCounted(t *testing.T) {
+	ctx := testCtx(t)
+	xpub, sub := connected(t, XPUB, SUB, nil, []Option{WithSubscribe("a", "b", "a")})
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		seen[mustRecv(t, ctx, xpub)[0]] = true
+	}
+	if !seen["\x01a"] || !seen["\x01b"] {
+		t.Fatalf("XPUB saw %v", seen)
+	}
+	for _, topic := range []string{"a", "b"} {
+		if err := sub.Unsubscribe(topic); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One connection keeps order: had the first Unsubscribe("a") been
+	// sent, it would come first.
+	if got := mustRecv(t, ctx, xpub); !eq(got, "\x00b") {
+		t.Fatalf("XPUB got %q, want the cancellation of b", got)
+	}
+	mustSend(t, ctx, xpub, "b1")
+	mustSend(t, ctx, xpub, "a1")
+	if got := mustRecv(t, ctx, sub); !eq(got, "a1") {
+		t.Fatalf("SUB got %q, want a1", got)
+	}
+	if err := sub.Unsubscribe("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRecv(t, ctx, xpub); !eq(got, "\x00a") {
+		t.Fatalf("XPUB got %q, want the cancellation of a", got)
+	}
+}
+
 func TestUnsubscribe(t *testing.T) {
 	ctx := testCtx(t)
 	xpub, sub := connected(t, XPUB, SUB, nil, []Option{WithSubscribe("a", "b")})

@@ -44,6 +44,7 @@ type topicTrie struct {
 type trieNode struct {
 	end   bool
 	gen   uint32     // the topicTrie generation that made this node
+	subs  int32      // a SUB's trie (sub.go): how many times the socket subscribed to the prefix
 	edges []trieEdge // sorted by first byte; labels are never empty
 	peers []*peer
 }
@@ -90,7 +91,7 @@ func (t *topicTrie) own(n *trieNode) *trieNode {
 	if n.gen == t.gen {
 		return n
 	}
-	return &trieNode{end: n.end, gen: t.gen, edges: slices.Clone(n.edges), peers: n.peers}
+	return &trieNode{end: n.end, gen: t.gen, subs: n.subs, edges: slices.Clone(n.edges), peers: n.peers}
 }
 
 // add adds topic to the set and reports whether it was not in it.
@@ -194,6 +195,7 @@ func (t *topicTrie) remove(topic string) bool {
 func (t *topicTrie) remove1(n *trieNode, s string) {
 	if s == "" {
 		n.end = false
+		n.subs = 0
 		n.peers = nil
 		return
 	}
