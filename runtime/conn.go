@@ -331,18 +331,11 @@ func (p *peer) tryWrite(b []byte) (int, error) {
 	if p.dwrite == nil {
 		// Made once: a closure per call would allocate.
 		p.dwrite = func(fd uintptr) bool {
-			var n int
-			var err error
-			for {
-				n, err = syscall.Write(int(fd), p.dw.b)
-				if err != syscall.EINTR {
-					break
-				}
-			}
+			n, err := writeFd(fd, p.dw.b)
 			if err == syscall.EAGAIN {
-				n, err = 0, nil
+				err = nil
 			}
-			p.dw.n, p.dw.err = max(n, 0), err
+			p.dw.n, p.dw.err = n, err
 			return true // never wait for the socket to drain: the writer will
 		}
 	}
@@ -449,7 +442,7 @@ func (p *peer) writeLoop() {
 	defer close(p.writerDone)
 	// The buffer is small, so that a trickle costs little, until the
 	// first batch that overflows it: the peer takes big ones from then on.
-	cw := &countingWriter{w: p.conn}
+	cw := &countingWriter{w: p.conn, raw: p.raw}
 	var bw *bufio.Writer // nil while there is nothing to write
 	big := false
 	take := func() {
@@ -601,15 +594,53 @@ func (p *peer) writeLoop() {
 }
 
 // countingWriter counts the writes made through it, so that the writer
-// can tell when its buffer overflowed.
+// can tell when its buffer overflowed. It writes to the connection's
+// descriptor (raw) when it has one (rawio.go), else to w.
 type countingWriter struct {
-	w io.Writer
-	n int
+	w   io.Writer
+	raw syscall.RawConn
+	n   int
+	// The write in progress, for writeFD; fn is writeFD, made once (a
+	// closure per write would allocate).
+	b   []byte
+	k   int
+	err error
+	fn  func(fd uintptr) bool
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
 	c.n++
-	return c.w.Write(b)
+	if c.raw == nil {
+		return c.w.Write(b)
+	}
+	if c.fn == nil {
+		c.fn = c.writeFD
+	}
+	c.b, c.k, c.err = b, 0, nil
+	err := c.raw.Write(c.fn)
+	k, werr := c.k, c.err
+	c.b, c.err = nil, nil
+	if err != nil {
+		return k, err
+	}
+	return k, werr
+}
+
+// writeFD is Write's write, which RawConn.Write calls until it returns
+// true, waiting for the descriptor to take more in between.
+func (c *countingWriter) writeFD(fd uintptr) bool {
+	for c.k < len(c.b) {
+		n, err := writeFd(fd, c.b[c.k:])
+		if err == syscall.EAGAIN {
+			return false
+		}
+		if err != nil {
+			c.err = err
+			return true
+		}
+		c.k += n
+	}
+	return true
 }
 
 // activityReader is what the frameReader reads from: before each read

@@ -204,16 +204,6 @@ func (f *frameReader) readFD(fd uintptr) bool {
 	return false
 }
 
-// readFd reads from fd, retrying when a signal interrupts it.
-func readFd(fd uintptr, b []byte) (int, error) {
-	for {
-		n, err := syscall.Read(int(fd), b)
-		if err != syscall.EINTR {
-			return max(n, 0), err
-		}
-	}
-}
-
 func (f *frameReader) readByte() (byte, error) {
 	if f.r == f.w {
 		if err := f.fill(1); err != nil {
