@@ -38,8 +38,13 @@ type engine struct {
 
 	// Guarded by mu (and so is the routing's state unless it says
 	// otherwise).
-	mu        sync.Mutex
-	closed    bool
+	mu     sync.Mutex
+	closed bool
+	// pubDrops counts a PUB's or XPUB's messages dropped for subscribers
+	// at their high-water mark, not yet added to stats: an atomic add per
+	// message published was a fifth of a flooding PUB's sendPub (issue 18).
+	// Stats snapshots add it, holding mu; removeEngine folds it in.
+	pubDrops  uint64
 	draining  bool // Close started: it waits for held messages to go out
 	peers     []*peer
 	listeners []net.Listener

@@ -560,13 +560,19 @@ func TestPubDropsForFullSubscriber(t *testing.T) {
 	if q := pub.c.queuedOut(); q > 2*2*10 {
 		t.Fatalf("PUB queued %d messages, HWM is 10 per peer", q)
 	}
-	if pub.c.stats.drops[DropSubscriberFull].Load() == 0 {
+	if pub.Stats().Drops[DropSubscriberFull] == 0 {
 		t.Fatal("no message was dropped")
 	}
 	// The live subscriber got messages (and they are whole).
 	m := mustRecv(t, ctx, live)
 	if m[0] != string(big) {
 		t.Fatalf("live subscriber got %d bytes", len(m[0]))
+	}
+	// The drops stay counted once the PUB is closed.
+	dropped := pub.Stats().Drops[DropSubscriberFull]
+	pub.Close()
+	if after := pub.Stats().Drops[DropSubscriberFull]; after != dropped {
+		t.Fatalf("%d drops counted after Close, %d before", after, dropped)
 	}
 }
 

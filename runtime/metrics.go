@@ -218,7 +218,8 @@ func (st *socketStats) addEngine(c *engine) {
 	st.mu.Unlock()
 }
 
-// removeEngine folds a closed socket's links into the totals.
+// removeEngine folds a closed socket's links and a PUB's drops into the
+// totals.
 func (st *socketStats) removeEngine(c *engine) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -230,6 +231,8 @@ func (st *socketStats) removeEngine(c *engine) {
 		l.flow.addTo(&st.gone)
 	}
 	c.links = nil
+	st.drops[DropSubscriberFull].Add(c.pubDrops)
+	c.pubDrops = 0
 	c.mu.Unlock()
 }
 
@@ -345,9 +348,6 @@ func Stats() []SocketStats {
 
 func (st *socketStats) snapshot() SocketStats {
 	s := SocketStats{Name: st.name, Type: st.typ}
-	for i := range s.Drops {
-		s.Drops[i] = st.drops[i].Load()
-	}
 	for i := range s.HandshakeFailures {
 		s.HandshakeFailures[i] = st.handshake[i].Load()
 	}
@@ -373,8 +373,14 @@ func (st *socketStats) snapshot() SocketStats {
 	for _, c := range st.engines {
 		c.mu.Lock()
 	}
+	// The drops of a PUB still counted in its engine (c.pubDrops) are
+	// folded into st.drops under st.mu: read both under it.
+	for i := range s.Drops {
+		s.Drops[i] = st.drops[i].Load()
+	}
 	var other *LinkStats
 	for _, c := range st.engines {
+		s.Drops[DropSubscriberFull] += c.pubDrops
 		s.Live = true
 		s.Peers += len(c.peers)
 		ls := make([]LinkStats, len(c.links))
