@@ -404,8 +404,9 @@ func (p *peer) enqueueCtlAll(items []outItem) bool {
 	return true
 }
 
-// pushLocked appends items to the outgoing queue and reports whether the writer sleeps and must be signalled (it is
-// then counted awake, so that one sender signals it). p.mu is held.
+// pushLocked appends items to the outgoing queue and reports whether the
+// writer sleeps and must be signalled (it is then counted awake, so that
+// one sender signals it). p.mu is held.
 func (p *peer) pushLocked(items ...outItem) (wake bool) {
 	p.q = append(p.q, items...)
 	wake = p.idle

@@ -19,19 +19,21 @@ func subscription(on bool, topic string) []byte {
 }
 
 // subscriptions returns the subscription messages of every prefix in t, in
-// byte order, carved from one allocation: a SUB sends them all to each new
-// peer, and 100,000 of them one allocation and one lock each were a
-// quarter of the SUB's start (issue 18).
+// byte order, carved from two allocations (their bytes and their frames):
+// a SUB sends them all to each new peer, and 100,000 of them one
+// allocation and one lock each were a quarter of the SUB's start (issue
+// 18).
 func subscriptions(t *topicTrie) []outItem {
-	size := 0
-	t.each(func(prefix []byte, _ *trieNode) { size += 1 + len(prefix) })
-	slab := make([]byte, 0, size)
-	items := make([]outItem, 0, t.len())
+	slab := make([]byte, 0, t.n+t.bytes)
+	frames := make([][]byte, t.n)
+	items := make([]outItem, 0, t.n)
 	t.each(func(prefix []byte, _ *trieNode) {
 		i := len(slab)
 		slab = append(slab, 1)
 		slab = append(slab, prefix...)
-		items = append(items, outItem{m: Msg{slab[i:len(slab):len(slab)]}})
+		k := len(items)
+		frames[k] = slab[i:len(slab):len(slab)]
+		items = append(items, outItem{m: frames[k : k+1 : k+1]})
 	})
 	return items
 }

@@ -74,6 +74,13 @@ func TestTopicTrieAgainstMap(t *testing.T) {
 		if tr.len() != len(set) || tr.all() != set[""] {
 			t.Fatalf("op %d: len %d all %v, want %d %v", i, tr.len(), tr.all(), len(set), set[""])
 		}
+		bytes := 0
+		for k := range set {
+			bytes += len(k)
+		}
+		if tr.bytes != bytes {
+			t.Fatalf("op %d: %d bytes of prefixes counted, want %d", i, tr.bytes, bytes)
+		}
 		if i%500 == 0 {
 			if n := checkShape(t, tr.root, true); n != len(set) {
 				t.Fatalf("op %d: %d prefixes in the nodes, want %d", i, n, len(set))
