@@ -200,7 +200,7 @@ func TestPubSubCells(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`\| PUB→SUB ×2, 16 B \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
 		regexp.MustCompile(`\| PUB→SUB ×2, 16 B, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
-		regexp.MustCompile(`PUB→SUB ×2, 16 B, medians: runtime aggregate .* PUB [0-9.]+ and SUB [0-9.]+ µs CPU/msg; libzmq C`),
+		regexp.MustCompile(`PUB→SUB ×2, 16 B, medians: runtime aggregate .* PUB [0-9.]+ and SUB [0-9.]+ µs CPU/msg \(PUB [0-9.]+ per message delivered\); libzmq C`),
 		regexp.MustCompile(`50 subscriptions each against none \(medians\): runtime rate [0-9.]+×`),
 		regexp.MustCompile(`\| PUB→SUB ×2, 1 KiB \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
 		regexp.MustCompile(`\| PUB→SUB ×2, 1 KiB, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),

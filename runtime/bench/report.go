@@ -121,7 +121,7 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Method: every end is a process of its own for every implementation (a runtime PUSH→PULL is two runtime processes, as a libzmq one is two C processes); binding side: PULL, PUB, REP. Throughput is timed by the receiver from its first to its last message. PUB→SUB is the mean over the subscribers of the messages per second each one received (aggregate = that × subscribers); a PUB drops for a full subscriber, so the fraction delivered is given below. REQ→REP is the mean round trip after 10%% (≤ 1000) untimed warm-up round trips. Memory: the publisher floods one subscriber that never reads (%s); RSS is read from /proc every second, start = first sample (1 s), end = last. CPU per message in the notes is the user + system time of the whole process (start-up included) over the messages. The 20× zmq4 target is checked at 16 B only: at 1 KiB libzmq itself is far below 20× zmq4 (see the ratio below).\n", stallText(c.stall))
+	fmt.Fprintf(w, "Method: every end is a process of its own for every implementation (a runtime PUSH→PULL is two runtime processes, as a libzmq one is two C processes); binding side: PULL, PUB, REP. Throughput is timed by the receiver from its first to its last message. PUB→SUB is the mean over the subscribers of the messages per second each one received (aggregate = that × subscribers); a PUB drops for a full subscriber, so the fraction delivered is given below. REQ→REP is the mean round trip after 10%% (≤ 1000) untimed warm-up round trips. Memory: the publisher floods one subscriber that never reads (%s); RSS is read from /proc every second, start = first sample (1 s), end = last. CPU per message in the notes is the user + system time of the whole process (start-up included) over the messages: a PUB's over the messages it published, and also over the messages its subscribers received (per message delivered), a SUB's over the messages it received. The 20× zmq4 target is checked at 16 B only: at 1 KiB libzmq itself is far below 20× zmq4 (see the ratio below).\n", stallText(c.stall))
 
 	for _, r := range rep.rows {
 		sc := r.sc
@@ -133,6 +133,9 @@ func (rep *report) write(w io.Writer, c *config, p *peers) {
 					part := fmt.Sprintf("%s aggregate %s msgs/s", implLabel[impl], rateText(m.value*float64(r.subs)))
 					if pub, sub := m.cpu["PUB"], m.cpu["SUB"]; len(pub) > 0 && len(sub) > 0 {
 						part += fmt.Sprintf(", PUB %.3f and SUB %.3f µs CPU/msg", median(pub), median(sub))
+					}
+					if d := m.cpu[pubPerDelivered]; len(d) > 0 {
+						part += fmt.Sprintf(" (PUB %.3f per message delivered)", median(d))
 					}
 					parts = append(parts, part)
 				}

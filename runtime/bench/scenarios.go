@@ -97,6 +97,10 @@ func (p *peers) pushPullModes(ends pair, count int64, size int, prefix string) (
 	}
 }
 
+// pubPerDelivered is the role under which pubSub records the PUB's CPU
+// time per message its subscribers received (lastCPU).
+const pubPerDelivered = "PUB per delivered"
+
 // pubSub measures PUB→SUB fan-out: nsubs SUBs connect to a PUB and
 // subscribe to everything; once all are up the PUB publishes count
 // messages, then end markers. Each SUB times its first message to its
@@ -139,7 +143,8 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	start := time.Now()
 	delivered = 1
 	var maxD time.Duration
-	var n0 int64 // received by the first subscriber
+	var n0 int64    // received by the first subscriber
+	var total int64 // received by all
 	for _, s := range subs {
 		n, el, received, err := s.subResult(runTimeout)
 		if err != nil {
@@ -153,6 +158,7 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 		}
 		rate += float64(n-1) / el.Seconds() / float64(nsubs)
 		delivered = min(delivered, float64(received)/float64(count))
+		total += received
 		maxD = max(maxD, el)
 		if s == subs[0] {
 			n0 = received
@@ -175,6 +181,12 @@ func (p *peers) pubSub(ends pair, nsubs int, count int64, size int) (rate, deliv
 	pubCPU := p.lastCPU["PUB"]
 	note += "; " + p.perMessage(n0, map[string]*proc{"SUB": subs[0]})
 	p.lastCPU["PUB"] = pubCPU // both ends
+	// What the PUB spent per message it got to a subscriber: a PUB that
+	// drops less publishes fewer messages for the same CPU time, each of
+	// them delivered more often.
+	if total > 0 {
+		p.lastCPU[pubPerDelivered] = pubCPU * float64(count) / float64(total)
+	}
 	return rate, delivered, maxD, note, nil
 }
 
