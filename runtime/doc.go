@@ -47,7 +47,12 @@
 // alternates send and receive; REP keeps each request's envelope (the frames
 // up to the delimiter) and puts it back on the reply. PUB sends a message to
 // the peers subscribed to a prefix of its first frame and never waits: a
-// subscriber at its high-water mark misses the message. SUB sends its
+// subscriber at its high-water mark misses the message (when every one is
+// at its mark, Send yields the processor now and then, so that the
+// goroutines writing to them run however fast the application publishes).
+// A subscriber matched by several of its prefixes gets the message once,
+// and subscriptions are counted: a prefix subscribed to twice needs two
+// Unsubscribes. SUB sends its
 // subscriptions again after every reconnection. XPUB passes new
 // subscriptions (\x01topic) and the last cancellation of a topic (\x00topic)
 // to the application; XSUB sends them. PAIR has one peer at a time. An
