@@ -35,10 +35,7 @@ type sub struct{ *xsub }
 func (s *sub) send(ctx context.Context, m Msg) error { return ErrNotSupported }
 
 func newXSUB(c *engine) *xsub {
-	x := &xsub{c: c, fqRecv: fqRecv{c}}
-	for _, t := range c.o.subscribe {
-		x.own(true, t)
-	}
+	x := &xsub{c: c, fqRecv: fqRecv{c}, trie: buildTrie(c.o.subscribe)}
 	x.publish()
 	return x
 }

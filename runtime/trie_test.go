@@ -268,3 +268,46 @@ func TestTopicTriePeers(t *testing.T) {
 		}
 	}
 }
+
+// buildTrie makes the trie that adding the topics one by one makes, with
+// each prefix counted as often as it comes.
+func TestBuildTrie(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	word := func() string {
+		b := make([]byte, r.IntN(6))
+		for i := range b {
+			b[i] = "ab\x00\xff"[r.IntN(4)]
+		}
+		return string(b)
+	}
+	for round := range 300 {
+		topics := make([]string, r.IntN(60))
+		for i := range topics {
+			topics[i] = word()
+		}
+		count := map[string]int32{}
+		var want topicTrie
+		for _, w := range topics {
+			want.add(w)
+			count[w]++
+		}
+		got := buildTrie(topics)
+		if n := checkShape(t, got.root, true); n != len(count) || got.len() != len(count) || got.bytes != want.bytes {
+			t.Fatalf("round %d: %d prefixes in the nodes, len %d, %d bytes; want %d, %d bytes", round, n, got.len(), got.bytes, len(count), want.bytes)
+		}
+		if !slices.Equal(got.list(), want.list()) {
+			t.Fatalf("round %d: %q, want %q", round, got.list(), want.list())
+		}
+		for w, c := range count {
+			if n := got.get(w); n == nil || n.subs != c {
+				t.Fatalf("round %d: %q counted %v, want %d", round, w, n, c)
+			}
+		}
+		for range 20 {
+			m := []byte(word() + word())
+			if got.match(m) != want.match(m) {
+				t.Fatalf("round %d: match(%q) = %v", round, m, got.match(m))
+			}
+		}
+	}
+}
