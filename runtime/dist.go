@@ -146,9 +146,20 @@ func (x *xpub) sendPub(m Msg) error {
 	// atomic add per full subscriber was a third of a flooding PUB's CPU
 	// time, and one per message a fifth of what was left (issue 18).
 	var full, subscribers int
-	if len(hits) == 1 {
-		subscribers = len(hits[0].peers)
-		for _, p := range hits[0].peers {
+	// A peer subscribed to more than one prefix of m gets it once.
+	dedup := len(hits) > 1
+	if dedup {
+		x.seq++
+	}
+	for _, n := range hits {
+		for _, p := range n.peers {
+			if dedup {
+				if p.pubSeq == x.seq {
+					continue
+				}
+				p.pubSeq = x.seq
+			}
+			subscribers++
 			if x.atMark(p, hwm) {
 				full++
 				if p.drops.drop() {
@@ -157,26 +168,6 @@ func (x *xpub) sendPub(m Msg) error {
 				continue
 			}
 			full += x.sendTo(p, m, hwm)
-		}
-	} else if len(hits) > 1 {
-		// A peer subscribed to more than one prefix of m gets it once.
-		x.seq++
-		for _, n := range hits {
-			for _, p := range n.peers {
-				if p.pubSeq == x.seq {
-					continue
-				}
-				p.pubSeq = x.seq
-				subscribers++
-				if x.atMark(p, hwm) {
-					full++
-					if p.drops.drop() {
-						x.logFull(p)
-					}
-					continue
-				}
-				full += x.sendTo(p, m, hwm)
-			}
 		}
 	}
 	c.pubDrops += uint64(full)

@@ -9,6 +9,16 @@ import (
 	"testing"
 )
 
+// randomWord returns a word of fewer than n bytes from alphabet: small
+// alphabets, so that the words share prefixes a lot.
+func randomWord(r *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, r.IntN(n))
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
 // naiveMatch is what topicTrie.match must agree with.
 func naiveMatch(set map[string]bool, b []byte) bool {
 	for k := range set {
@@ -44,14 +54,7 @@ func checkShape(t *testing.T, n *trieNode, root bool) int {
 
 func TestTopicTrieAgainstMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	// A small alphabet, so that prefixes share a lot.
-	word := func() string {
-		b := make([]byte, r.IntN(6))
-		for i := range b {
-			b[i] = "ab\x00\xff"[r.IntN(4)]
-		}
-		return string(b)
-	}
+	word := func() string { return randomWord(r, "ab\x00\xff", 6) }
 	var tr topicTrie
 	set := map[string]bool{}
 	for i := range 20000 {
@@ -108,13 +111,7 @@ func TestTopicTrieAgainstMap(t *testing.T) {
 // agreeing with the map (the SUB's lock-free matching depends on it).
 func TestTopicTrieSnapshots(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	word := func() string {
-		b := make([]byte, r.IntN(5))
-		for i := range b {
-			b[i] = "ab\x00"[r.IntN(3)]
-		}
-		return string(b)
-	}
+	word := func() string { return randomWord(r, "ab\x00", 5) }
 	type snap struct {
 		n   *trieNode
 		set map[string]bool
@@ -187,13 +184,7 @@ func BenchmarkTopicTrieMatch(b *testing.B) {
 // finds for a message, must agree with a map of each peer's prefixes.
 func TestTopicTriePeers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	word := func() string {
-		b := make([]byte, r.IntN(5))
-		for i := range b {
-			b[i] = "ab\x00"[r.IntN(3)]
-		}
-		return string(b)
-	}
+	word := func() string { return randomWord(r, "ab\x00", 5) }
 	peers := make([]*peer, 6)
 	for i := range peers {
 		peers[i] = &peer{}
@@ -273,13 +264,7 @@ func TestTopicTriePeers(t *testing.T) {
 // each prefix counted as often as it comes.
 func TestBuildTrie(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	word := func() string {
-		b := make([]byte, r.IntN(6))
-		for i := range b {
-			b[i] = "ab\x00\xff"[r.IntN(4)]
-		}
-		return string(b)
-	}
+	word := func() string { return randomWord(r, "ab\x00\xff", 6) }
 	for round := range 300 {
 		topics := make([]string, r.IntN(60))
 		for i := range topics {
