@@ -199,6 +199,8 @@ func TestPubSubCells(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`\| PUB→SUB ×2, 16 B \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
+		// The three targets, each with its verdict.
+		regexp.MustCompile(`\| PUB→SUB ×2, 16 B \|.*\| ≥ 1\.2× C; SUB CPU/msg ≤ C; PUB CPU/msg delivered ≤ C \| (PASS|FAIL); (PASS|FAIL); (PASS|FAIL) \|`),
 		regexp.MustCompile(`\| PUB→SUB ×2, 16 B, 50 subscriptions each \| msgs/s per sub \(delivered\) \| [0-9.]+ [kM]? ?\(\d+%\) \|`),
 		regexp.MustCompile(`PUB→SUB ×2, 16 B, medians: runtime aggregate .* PUB [0-9.]+ and SUB [0-9.]+ µs CPU/msg \(PUB [0-9.]+ per message delivered\); libzmq C`),
 		regexp.MustCompile(`50 subscriptions each against none \(medians\): runtime rate [0-9.]+×`),
