@@ -296,3 +296,21 @@ func TestBuildTrie(t *testing.T) {
 		}
 	}
 }
+
+// Set operations only the tests use.
+
+// len is the number of prefixes in the set.
+func (t *topicTrie) len() int { return t.n }
+
+// all reports whether the empty prefix, which matches everything, is in
+// the set.
+func (t *topicTrie) all() bool { return t.root != nil && t.root.end }
+
+// add adds topic to the set and reports whether it was not in it.
+func (t *topicTrie) add(topic string) bool {
+	_, added := t.put(topic)
+	return added
+}
+
+// match reports whether a prefix of b is in the set.
+func (t *topicTrie) match(b []byte) bool { return t.root.match(b) }
