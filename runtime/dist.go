@@ -215,17 +215,19 @@ func (x *xpub) sendTo(p *peer, m Msg, hwm int64) int {
 		p.mu.Unlock()
 		return 0
 	}
-	if hwm > 0 && int64(len(p.q)) >= hwm {
-		p.pubQueued = p.taken.Load() + int64(len(p.q))
-		p.mu.Unlock()
+	full := hwm > 0 && int64(len(p.q)) >= hwm
+	var wake bool
+	if !full {
+		wake = p.pushLocked(outItem{m: m})
+	}
+	p.pubQueued = p.taken.Load() + int64(len(p.q))
+	p.mu.Unlock()
+	if full {
 		if p.drops.drop() {
 			x.logFull(p)
 		}
 		return 1
 	}
-	wake := p.pushLocked(outItem{m: m})
-	p.pubQueued = p.taken.Load() + int64(len(p.q))
-	p.mu.Unlock()
 	if wake {
 		p.signal()
 	}

@@ -52,24 +52,30 @@ func checkShape(t *testing.T, n *trieNode, root bool) int {
 	return count
 }
 
+// randomOp adds w to tr or, one time in three, removes it, checking what
+// tr reports against set, which it keeps in step.
+func randomOp(t *testing.T, r *rand.Rand, i int, tr *topicTrie, set map[string]bool, w string) {
+	t.Helper()
+	if r.IntN(3) == 0 {
+		if got, want := tr.remove(w), set[w]; got != want {
+			t.Fatalf("op %d: remove(%q) = %v, want %v", i, w, got, want)
+		}
+		delete(set, w)
+		return
+	}
+	if got, want := tr.add(w), !set[w]; got != want {
+		t.Fatalf("op %d: add(%q) = %v, want %v", i, w, got, want)
+	}
+	set[w] = true
+}
+
 func TestTopicTrieAgainstMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	word := func() string { return randomWord(r, "ab\x00\xff", 6) }
 	var tr topicTrie
 	set := map[string]bool{}
 	for i := range 20000 {
-		w := word()
-		if r.IntN(3) == 0 {
-			if got, want := tr.remove(w), set[w]; got != want {
-				t.Fatalf("op %d: remove(%q) = %v, want %v", i, w, got, want)
-			}
-			delete(set, w)
-		} else {
-			if got, want := tr.add(w), !set[w]; got != want {
-				t.Fatalf("op %d: add(%q) = %v, want %v", i, w, got, want)
-			}
-			set[w] = true
-		}
+		randomOp(t, r, i, &tr, set, word())
 		m := []byte(word() + word())
 		if got, want := tr.match(m), naiveMatch(set, m); got != want {
 			t.Fatalf("op %d: match(%q) = %v, want %v (set %q)", i, m, got, want, tr.list())
@@ -120,18 +126,7 @@ func TestTopicTrieSnapshots(t *testing.T) {
 	set := map[string]bool{}
 	var snaps []snap
 	for i := range 5000 {
-		w := word()
-		if r.IntN(3) == 0 {
-			if got, want := tr.remove(w), set[w]; got != want {
-				t.Fatalf("op %d: remove(%q) = %v, want %v", i, w, got, want)
-			}
-			delete(set, w)
-		} else {
-			if got, want := tr.add(w), !set[w]; got != want {
-				t.Fatalf("op %d: add(%q) = %v, want %v", i, w, got, want)
-			}
-			set[w] = true
-		}
+		randomOp(t, r, i, &tr, set, word())
 		if r.IntN(7) == 0 {
 			snaps = append(snaps, snap{tr.snapshot(), maps.Clone(set)})
 		}
