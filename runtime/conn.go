@@ -274,9 +274,11 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	p.mu.Unlock()
 
 	var buf []byte
+	size := msgBytes(m)
 	scratch := p.dbuf[:0]
-	if msgBytes(m)+9*len(m) > smallDirect {
-		if bp, ok := directBufs.Get().(*[]byte); ok {
+	var bp *[]byte // a scratch from directBufs
+	if size+9*len(m) > smallDirect {
+		if bp, _ = directBufs.Get().(*[]byte); bp != nil {
 			scratch = (*bp)[:0]
 		}
 	}
@@ -287,7 +289,7 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	}
 	n, err := p.tryWrite(buf)
 	if err == nil {
-		p.countOut(1, uint64(msgBytes(m)))
+		p.countOut(1, uint64(size))
 	}
 
 	p.mu.Lock()
@@ -301,8 +303,13 @@ func (p *peer) sendDirect(m Msg, hwm int) bool {
 	case cap(buf) <= smallDirect:
 		p.dbuf = buf[:0]
 	case cap(buf) <= 64<<10:
-		p.dbuf = nil
-		directBufs.Put(&buf)
+		// The pool's own pointer goes back: &buf would move buf to the
+		// heap at every call.
+		if bp == nil {
+			bp = new([]byte)
+		}
+		*bp = buf[:0]
+		directBufs.Put(bp)
 	}
 	// The writer may be waiting for this direct write to end: wake it if
 	// there is something to write, or a Close waiting for it to finish.
@@ -370,24 +377,9 @@ func appendMsg(b []byte, m Msg, cmd bool) []byte {
 	return b
 }
 
-// enqueueCtl queues a command or subscription regardless of the HWM.
-func (p *peer) enqueueCtl(it outItem) bool {
-	p.mu.Lock()
-	if p.dead {
-		p.mu.Unlock()
-		return false
-	}
-	wake := p.pushLocked(it)
-	p.mu.Unlock()
-	if wake {
-		p.signal()
-	}
-	return true
-}
-
-// enqueueCtlAll queues commands or subscriptions regardless of the HWM,
+// enqueueCtl queues commands or subscriptions regardless of the HWM,
 // under one lock.
-func (p *peer) enqueueCtlAll(items []outItem) bool {
+func (p *peer) enqueueCtl(items ...outItem) bool {
 	if len(items) == 0 {
 		return true
 	}
@@ -681,7 +673,6 @@ func (a activityReader) rawConn() syscall.RawConn { return a.p.raw }
 
 // readLoop reads messages until the connection fails.
 func (p *peer) readLoop() error {
-	router := p.c.typ == ROUTER
 	r := newFrameReader(activityReader{p})
 	p.batch = make([]inMsg, 0, 16)
 	for {
@@ -703,9 +694,6 @@ func (p *peer) readLoop() error {
 		var keep bool
 		if m, keep = p.c.routing.incoming(p, m); !keep {
 			continue
-		}
-		if router && !p.asked.Load() {
-			p.asked.Store(true)
 		}
 		p.batch = append(p.batch, inMsg{m: m, p: p})
 		if len(p.batch) >= maxReadBatch {

@@ -29,6 +29,15 @@ func newRouter(c *engine) *router {
 	return &router{c: c, fqRecv: fqRecv{c}, byID: make(map[string]*peer), nextID: binary.BigEndian.Uint32(b[:])}
 }
 
+// incoming takes every message, and notes that the peer asked something:
+// the next message to it is a reply, written directly (peer.asked).
+func (r *router) incoming(p *peer, m Msg) (Msg, bool) {
+	if !p.asked.Load() {
+		p.asked.Store(true)
+	}
+	return m, true
+}
+
 // attach refuses a peer whose identity is connected already, and gives a
 // peer without one an identity as libzmq generates them: a zero byte and a
 // 32-bit counter starting at a random value. c.mu is held.

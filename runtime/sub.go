@@ -45,7 +45,7 @@ func newXSUB(c *engine) *xsub {
 // benchmark's subscriptions cells do). c.mu is held.
 func (x *xsub) attach(p *peer) error {
 	x.mu.Lock()
-	p.enqueueCtlAll(subscriptions(&x.trie))
+	p.enqueueCtl(subscriptions(&x.trie)...)
 	x.mu.Unlock()
 	return nil
 }
