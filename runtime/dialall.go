@@ -235,6 +235,11 @@ func (g *dialGroup) remove(m *member) {
 // routes to it from now on, it refuses.
 func (m *member) retire(p *peer) {
 	c := m.g.c
+	if c.isClosing() {
+		// Close cancelled m with the socket: it lingers on every peer
+		// and ends them itself.
+		return
+	}
 	p.mu.Lock()
 	p.linger = true
 	p.mu.Unlock()
@@ -246,6 +251,7 @@ func (m *member) retire(p *peer) {
 	case <-p.done:
 	case <-t.C:
 	case <-c.closing:
+		return // likewise
 	}
 	p.fail(errAddressGone)
 }

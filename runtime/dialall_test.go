@@ -233,8 +233,8 @@ func TestConnectAllLingersOnLeftAddress(t *testing.T) {
 	}
 	t.Cleanup(func() { slow.Close() })
 	_, port, _ := net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
-	r := &replicas{t: t, port: port, got: map[string]int{}, pull: map[string]*Socket{}}
-	r.cond = sync.NewCond(&r.mu)
+	r := bindReplicas(t)
+	r.port = port
 	dns := startDNS(t, name, netip.MustParseAddr("127.0.0.2"))
 	useDNS(t, dns)
 
@@ -287,6 +287,52 @@ func TestConnectAllLingersOnLeftAddress(t *testing.T) {
 // TestConnectAllNotReadyWithoutAddress: while its name gives no address,
 // a connect-to-all endpoint is a connect endpoint without a connection,
 // for Ready and the metrics; once an address connects, it is not.
+// Close lingers on a connect-all socket's connections as on any other:
+// what was queued for an address still in the name is written before its
+// connection closes.
+func TestConnectAllCloseLingers(t *testing.T) {
+	const name = "closing.zmqgen.test."
+	ctx := testCtx(t)
+	// A replica that does not read for now (see the test above).
+	slow := NewSocket(PULL, WithLogger(quietLogger()), WithRecvHWM(1))
+	if err := slow.Bind("tcp://127.0.0.2:0"); err != nil {
+		slow.Close()
+		t.Skipf("127.0.0.2 not usable here: %v", err)
+	}
+	t.Cleanup(func() { slow.Close() })
+	_, port, _ := net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
+	useDNS(t, startDNS(t, name, netip.MustParseAddr("127.0.0.2")))
+
+	push := newSock(t, PUSH, WithConnectAll(20*time.Millisecond), WithLinger(time.Minute), WithSendHWM(0))
+	evs, stop := push.Monitor(256)
+	defer stop()
+	mustConnect(t, push, "tcp://"+name+":"+port)
+	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.2:" + port})
+	big := strings.Repeat("x", 256<<10)
+	const n = 64 // 16 MiB: more than loopback's socket buffers hold
+	for i := range n {
+		mustSend(t, ctx, push, fmt.Sprint(i), big)
+	}
+	queued := push.c.queuedOut()
+	if queued == 0 {
+		t.Skip("the socket buffers took every message; nothing to linger on")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- push.Close() }()
+	for i := range n {
+		m, err := slow.Recv(ctx)
+		if err != nil {
+			t.Fatalf("message %d of %d (%d were queued at Close): %v", i, n, queued, err)
+		}
+		if string(m[0]) != fmt.Sprint(i) {
+			t.Fatalf("message %d is %q", i, m[0])
+		}
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConnectAllNotReadyWithoutAddress(t *testing.T) {
 	const name = "empty.zmqgen.test."
 	dns := startDNS(t, name)
