@@ -35,13 +35,12 @@ var errAddressGone = errors.New("zmq: the endpoint's name no longer resolves to 
 // A dialGroup is a connect endpoint that connects to every address of its
 // host name.
 type dialGroup struct {
-	c        *engine
-	e        endpoint // as given: tcp://NAME:PORT
-	host     string
-	port     string
-	interval time.Duration
-	kick     chan struct{} // a connection was lost: look the name up now
-	members  map[netip.Addr]*member
+	c       *engine
+	e       endpoint // as given: tcp://NAME:PORT
+	host    string
+	port    string
+	kick    chan struct{} // a connection was lost: look the name up now
+	members map[netip.Addr]*member
 	// none stands for the endpoint while its name gives no address: a
 	// connect endpoint with no connection, which readiness (Ready) and
 	// the metrics report as such (engine.mu).
@@ -54,9 +53,7 @@ type member struct {
 	e      endpoint // tcp://ADDRESS:PORT
 	ctx    context.Context
 	cancel context.CancelFunc
-	pipe   *pipe // round-robin sockets only
-	link   *link
-	done   chan struct{} // closed when its connect loop has returned
+	link   *link // with the pipe of round-robin sockets
 }
 
 // connectAll starts e's dialGroup if the socket connects to all and e is
@@ -73,7 +70,7 @@ func (c *engine) connectAll(e endpoint) bool {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return false // an address is its own only address
 	}
-	g := &dialGroup{c: c, e: e, host: host, port: port, interval: c.o.connectAll,
+	g := &dialGroup{c: c, e: e, host: host, port: port,
 		kick: make(chan struct{}, 1), members: map[netip.Addr]*member{}}
 	g.none = c.newLink(e.String(), true)
 	c.spawn(g.run)
@@ -99,12 +96,7 @@ func (g *dialGroup) run() {
 		select {
 		case <-t.C:
 		case <-g.kick:
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
-			}
+			// (Reset below leaves no stale tick: Go 1.23's timers.)
 		case <-c.closing:
 			return
 		}
@@ -125,7 +117,7 @@ func (g *dialGroup) run() {
 				c.log.Warn("zmq: looking up a connect endpoint's name failed; keeping its connections", "endpoint", g.e.String(), "err", err, "failures", fails)
 			}
 		}
-		t.Reset(g.interval)
+		t.Reset(c.o.connectAll)
 	}
 }
 
@@ -135,7 +127,7 @@ func (g *dialGroup) lookup() ([]netip.Addr, error) {
 	if r == nil {
 		r = net.DefaultResolver
 	}
-	ctx, cancel := context.WithTimeout(g.c.dialCtx, max(g.interval, 5*time.Second))
+	ctx, cancel := context.WithTimeout(g.c.dialCtx, max(g.c.o.connectAll, 5*time.Second))
 	defer cancel()
 	addrs, err := r.LookupNetIP(ctx, "ip", g.host)
 	if err != nil {
@@ -173,18 +165,19 @@ func (g *dialGroup) update(addrs []netip.Addr) {
 			continue
 		}
 		e := endpoint{transport: "tcp", addr: net.JoinHostPort(a.String(), g.port)}
-		m := &member{g: g, e: e, done: make(chan struct{})}
+		m := &member{g: g, e: e, link: c.connectLink(e.String())}
 		m.ctx, m.cancel = context.WithCancel(c.dialCtx)
-		if c.lb != nil {
-			m.pipe = c.lb.connectPipe()
-		}
-		m.link = c.newLink(e.String(), true)
-		m.link.pipe = m.pipe
 		g.members[a] = m
 		c.log.Debug("zmq: connect endpoint's name gained an address", "endpoint", g.e.String(), "address", a.String())
 		c.spawn(func() {
-			defer close(m.done)
-			c.connectLoop(e, m.pipe, m.link, m)
+			c.connectLoop(e, m.link, m)
+			if m.stopped() && !c.isClosing() {
+				// The address left the name (remove): its counters go to
+				// the totals. Close takes every link's itself.
+				c.mu.Lock()
+				c.dropLink(m.link)
+				c.mu.Unlock()
+			}
 		})
 		added = true
 	}
@@ -207,7 +200,7 @@ func (g *dialGroup) remove(m *member) {
 	c := g.c
 	c.log.Debug("zmq: connect endpoint's name lost an address", "endpoint", g.e.String(), "address", m.e.String())
 	m.cancel()
-	if pl := m.pipe; pl != nil {
+	if pl := m.link.pipe; pl != nil {
 		c.lb.remove(pl)
 		if n := len(pl.held); n > 0 {
 			// Routed to the address while it had no connection: there
@@ -217,16 +210,6 @@ func (g *dialGroup) remove(m *member) {
 			pl.held = nil
 		}
 	}
-	c.spawn(func() {
-		select {
-		case <-m.done:
-		case <-c.closing:
-			return // Close takes every link's counters
-		}
-		c.mu.Lock()
-		c.dropLink(m.link)
-		c.mu.Unlock()
-	})
 }
 
 // retire closes p, m's connection, once m's address has left the name:

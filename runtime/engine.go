@@ -223,21 +223,26 @@ func (c *engine) connect(ep string) error {
 	if c.connectAll(e) {
 		return nil // one connect loop per address of the name (dialall.go)
 	}
-	var pl *pipe
-	if c.lb != nil {
-		pl = c.lb.connectPipe()
-	}
-	l := c.newLink(ep, true)
-	l.pipe = pl
-	c.spawn(func() { c.connectLoop(e, pl, l, nil) })
+	l := c.connectLink(ep)
+	c.spawn(func() { c.connectLoop(e, l, nil) })
 	return nil
 }
 
-// connectLoop dials e until Close; pl is the endpoint's pipe (nil for
-// socket types that do not send round-robin), l its counters, m the
-// address of a connect-to-all endpoint's name that e is, which stops it
-// too (nil for a plain endpoint).
-func (c *engine) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
+// connectLink returns the counters of a new connect endpoint, labelled
+// label, with its pipe for socket types that send round-robin. c.mu is
+// held.
+func (c *engine) connectLink(label string) *link {
+	l := c.newLink(label, true)
+	if c.lb != nil {
+		l.pipe = c.lb.connectPipe()
+	}
+	return l
+}
+
+// connectLoop dials e until Close; l is the endpoint's counters and pipe
+// (connectLink), m the address of a connect-to-all endpoint's name that e
+// is, which stops it too (nil for a plain endpoint).
+func (c *engine) connectLoop(e endpoint, l *link, m *member) {
 	b := c.o.reconnect
 	if b.Initial <= 0 {
 		b.Initial = defaultReconnect
@@ -250,7 +255,7 @@ func (c *engine) connectLoop(e endpoint, pl *pipe, l *link, m *member) {
 			var p *peer
 			p, err = c.handshake(conn, false, e.String())
 			if err == nil {
-				p.pipe, p.link = pl, l
+				p.pipe, p.link = l.pipe, l
 				wait = b.Initial
 				failures = 0
 				c.log.Debug("zmq: connected", "endpoint", e.String())
