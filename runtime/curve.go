@@ -463,11 +463,10 @@ func sealInPlace(subkey *[32]byte, n uint64, b []byte) {
 	binary.BigEndian.PutUint64(ctr[:8], n) // the nonce's last 8 bytes
 	clear(b[:32])
 	salsa.XORKeyStream(b, b, &ctr, subkey)
-	var key [32]byte
-	copy(key[:], b[:32])
+	// The Poly1305 key is b[:32], which the name, nonce and tag then
+	// overwrite.
 	var tag [16]byte
-	poly1305.Sum(&tag, b[32:], &key)
-	clear(key[:])
+	poly1305.Sum(&tag, b[32:], (*[32]byte)(b[:32]))
 	copy(b, curveMsgCmdName)
 	binary.BigEndian.PutUint64(b[8:16], n)
 	copy(b[16:32], tag[:])

@@ -48,10 +48,9 @@ func init() {
 // 10,000 of each. The loop starts with the first peer and ends when the
 // socket closes.
 type heartbeats struct {
-	mu      sync.Mutex
-	started bool
-	added   []*hbPeer     // peers the loop has not taken yet
-	wake    chan struct{} // cap 1: a peer was added
+	mu    sync.Mutex
+	added []*hbPeer     // peers the loop has not taken yet
+	wake  chan struct{} // cap 1: a peer was added; made when the loop starts
 }
 
 // hbPeer is a peer's heartbeat state, which only the loop touches.
@@ -90,9 +89,8 @@ func startHeartbeat(p *peer) {
 	hb := &p.c.hb
 	hb.mu.Lock()
 	hb.added = append(hb.added, &hbPeer{p: p, nextPing: first, at: first})
-	start := !hb.started
+	start := hb.wake == nil
 	if start {
-		hb.started = true
 		hb.wake = make(chan struct{}, 1)
 	}
 	wake := hb.wake

@@ -98,9 +98,9 @@ type Settings struct {
 	MetricsAddr string
 
 	verbose bool
-	// secret is the node's CURVE secret key when KeysSecretEnv's variable
-	// holds it (Parse reads it).
-	secret *CurveSecretKey
+	// secret is the node's CURVE key pair when KeysSecretEnv's variable
+	// holds its secret key (Parse reads it).
+	secret *CurveKeyPair
 }
 
 // ownFlags are the flags the runtime adds to every node program, after
@@ -176,15 +176,9 @@ func (p *Program) Parse(args []string, lookupEnv func(string) (string, bool), ou
 		case s.Replica < 0 || s.Replica >= s.Replicas:
 			return fmt.Errorf("-replica %d: want 0 to %d (-replicas is %d)", s.Replica, s.Replicas-1, s.Replicas)
 		}
-		return nil
-	}
-	checkAll := func() error {
-		if err := check(); err != nil {
-			return err
-		}
 		return s.readSecret(p, lookupEnv)
 	}
-	if err := parseFlags(p.Node, p.usage(), flags, args, lookupEnv, checkAll, out); err != nil {
+	if err := parseFlags(p.Node, p.usage(), flags, args, lookupEnv, check, out); err != nil {
 		return nil, err
 	}
 	if s.verbose {
@@ -247,7 +241,7 @@ func (o openSocket) close() error {
 // port). On an error it closes the sockets it opened.
 func (p *Program) Open(s *Settings, log *slog.Logger) (*NodeState, error) {
 	st := &NodeState{Replica: s.Replica, Replicas: max(s.Replicas, 1), Logger: log}
-	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS", secret: s.secret, secretEnv: s.KeysSecretEnv}
+	keys := &nodeKeys{dir: s.Keys, node: p.Node, flag: "-keys", env: p.EnvPrefix + "KEYS", own: s.secret, secretEnv: s.KeysSecretEnv}
 	for _, c := range p.Sockets {
 		var curve []Option
 		if c.Curve != nil {

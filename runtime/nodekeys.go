@@ -35,17 +35,16 @@ type CurveSocket struct {
 type nodeKeys struct {
 	dir, node string
 	flag, env string // for errors: how the directory is given
-	// secret, when not nil, is the node's secret key, from the
-	// environment variable secretEnv.
-	secret    *CurveSecretKey
-	secretEnv string
+	// own is the node's key pair once known: from the environment
+	// variable secretEnv (Settings.readSecret), else loaded from dir.
 	own       *CurveKeyPair
+	secretEnv string
 	allow     []CurvePublicKey
 }
 
 func (k *nodeKeys) need() error {
 	if k.dir == "" {
-		if k.secret != nil {
+		if k.own != nil {
 			return fmt.Errorf("CURVE needs the other nodes' public keys: give %s DIR (or $%s), a directory zmqgen keys wrote (this node's secret key comes from $%s)", k.flag, k.env, k.secretEnv)
 		}
 		return fmt.Errorf("CURVE needs keys: give %s DIR (or $%s), a directory zmqgen keys wrote", k.flag, k.env)
@@ -55,14 +54,6 @@ func (k *nodeKeys) need() error {
 
 func (k *nodeKeys) pair() (CurveKeyPair, error) {
 	if k.own != nil {
-		return *k.own, nil
-	}
-	if k.secret != nil {
-		pub, err := k.secret.Public()
-		if err != nil {
-			return CurveKeyPair{}, fmt.Errorf("$%s: %w", k.secretEnv, err)
-		}
-		k.own = &CurveKeyPair{Public: pub, Secret: *k.secret}
 		return *k.own, nil
 	}
 	if err := k.need(); err != nil {
@@ -145,9 +136,10 @@ func (s *Settings) readSecret(p *Program, lookupEnv func(string) (string, bool))
 	if err != nil {
 		return fmt.Errorf("$%s does not hold a CURVE secret key: %w", s.KeysSecretEnv, err)
 	}
-	if _, err := k.Public(); err != nil {
+	pub, err := k.Public()
+	if err != nil {
 		return fmt.Errorf("$%s: %w", s.KeysSecretEnv, err)
 	}
-	s.secret = &k
+	s.secret = &CurveKeyPair{Public: pub, Secret: k}
 	return nil
 }
