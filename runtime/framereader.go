@@ -78,7 +78,7 @@ func newFrameReader(src io.Reader) *frameReader {
 // moving these to a fresh buffer if needed: the old one may be referenced
 // by delivered messages, so it is never reused.
 func (f *frameReader) room(n int) {
-	if len(f.buf)-f.r < n || len(f.buf)-f.w < min(minRead, len(f.buf)/4) && f.w-f.r < n {
+	if !f.fits(n) {
 		if f.size == 0 {
 			f.size = firstChunk
 		}
@@ -87,6 +87,13 @@ func (f *frameReader) room(n int) {
 		f.r = 0
 		f.buf = nb
 	}
+}
+
+// fits reports whether the buffer has room for n bytes past the unread
+// ones, and enough of it to be worth a read system call, unless the
+// unread bytes hold the n already.
+func (f *frameReader) fits(n int) bool {
+	return len(f.buf)-f.r >= n && (len(f.buf)-f.w >= min(minRead, len(f.buf)/4) || f.w-f.r >= n)
 }
 
 // fill makes at least n bytes readable (n ≤ chunkSize).
@@ -169,7 +176,7 @@ func (f *frameReader) readFD(fd uintptr) bool {
 	// Every false return follows an EAGAIN: the poller reports only new
 	// readiness, so the descriptor must be drained before waiting.
 	rd := &f.rd
-	if f.buf != nil && !rd.waited && len(f.buf)-f.r >= rd.n && len(f.buf)-f.w >= min(minRead, len(f.buf)/4) {
+	if !rd.waited && f.fits(rd.n) {
 		rd.room = len(f.buf) - f.w
 		rd.k, rd.err = readFd(fd, f.buf[f.w:])
 		if rd.err != syscall.EAGAIN {
