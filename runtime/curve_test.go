@@ -393,8 +393,10 @@ func TestCurveRefusalStorm(t *testing.T) {
 
 	// Three limited kinds: refusals (the socket's, unknown keys), failed
 	// handshakes (wrong server key), refused frames (tampered, replayed).
-	allowed := 3 * (1 + int(time.Since(start)/logInterval))
+	// Counted before the time they may have taken: a client still
+	// redialling may log in a window that began after start.
 	warns := warnLines(logs)
+	allowed := 3 * (1 + int(time.Since(start)/logInterval))
 	t.Logf("%d warnings, %d allowed; %d lines in all", warns, allowed, strings.Count(logs.String(), "\n"))
 	if warns > allowed {
 		t.Errorf("%d warnings, want at most %d:\n%.3000s", warns, allowed, logs.String())

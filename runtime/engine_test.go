@@ -215,12 +215,7 @@ func TestSocketTypePairs(t *testing.T) {
 		pub, xsub := connected(t, PUB, XSUB, nil, nil)
 		mustSend(t, ctx, xsub, "\x01")
 		// Wait for the subscription to reach the PUB.
-		for {
-			if subscribedPeers(pub.c, "") == 1 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitSubscribed(t, pub, "", 1)
 		mustSend(t, ctx, pub, "all")
 		if got := mustRecv(t, ctx, xsub); !eq(got, "all") {
 			t.Fatalf("got %q", got)
@@ -526,12 +521,7 @@ func TestPubDropsForFullSubscriber(t *testing.T) {
 	live := newSock(t, SUB, WithSubscribe(""))
 	mustConnect(t, live, ep)
 	waitPeers(t, pub, 2)
-	for {
-		if subscribedPeers(pub.c, "") == 2 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitSubscribed(t, pub, "", 2)
 	big := bytes.Repeat([]byte("x"), 16<<10)
 	const total = 5000 // 80 MiB: far beyond the stalled peer's socket buffers
 	for i := 0; i < total; i++ {
@@ -1358,9 +1348,6 @@ func TestGarbageHandshakes(t *testing.T) {
 	}
 }
 
-// Subscriptions are counted, as in libzmq: a prefix subscribed to twice
-// stays subscribed after one Unsubscribe, and only the last one cancels it
-// at the publisher.
 // xpubSees receives from xpub until it has had each of msgs (in any
 // order), failing on anything else.
 func xpubSees(t *testing.T, ctx context.Context, xpub *Socket, msgs ...string) {
@@ -1375,6 +1362,9 @@ func xpubSees(t *testing.T, ctx context.Context, xpub *Socket, msgs ...string) {
 	}
 }
 
+// Subscriptions are counted, as in libzmq: a prefix subscribed to twice
+// stays subscribed after one Unsubscribe, and only the last one cancels it
+// at the publisher.
 func TestUnsubscribeCounted(t *testing.T) {
 	ctx := testCtx(t)
 	xpub, sub := connected(t, XPUB, SUB, nil, []Option{WithSubscribe("a", "b", "a")})

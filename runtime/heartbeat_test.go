@@ -3,9 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"net"
 	goruntime "runtime"
 	"strings"
@@ -19,24 +17,6 @@ import (
 // hb is the heartbeat of the tests: short, so that a silent peer is found
 // quickly; the assertions never depend on it being met on time.
 var hb = Heartbeat{Interval: 50 * time.Millisecond, Liveness: 3}
-
-// readZMTPFrame reads one ZMTP frame from r.
-func readZMTPFrame(r io.Reader) (flags byte, body []byte, err error) {
-	var h [9]byte
-	if _, err := io.ReadFull(r, h[:2]); err != nil {
-		return 0, nil, err
-	}
-	size := uint64(h[1])
-	if h[0]&flagLong != 0 {
-		if _, err := io.ReadFull(r, h[2:9]); err != nil {
-			return 0, nil, err
-		}
-		size = binary.BigEndian.Uint64(h[1:9])
-	}
-	body = make([]byte, size)
-	_, err = io.ReadFull(r, body)
-	return h[0], body, err
-}
 
 // acceptZMTP accepts a connection on ln and runs a NULL handshake on it as
 // a socket of type typ.
@@ -60,7 +40,7 @@ func acceptZMTP(t *testing.T, ln net.Listener, typ zmq4.SocketType) net.Conn {
 func silentUntilEOF(t *testing.T, conn net.Conn) (pings [][]byte) {
 	t.Helper()
 	for {
-		flags, body, err := readZMTPFrame(conn)
+		flags, body, err := readWireFrame(conn)
 		if err != nil {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatalf("the silent peer was not disconnected (got %d PINGs)", len(pings))
@@ -397,54 +377,23 @@ func TestHeartbeatGoroutinesEndWithClose(t *testing.T) {
 // timer per peer cost a 10,000-peer socket 10,000 of each), and every
 // peer is still pinged.
 func TestHeartbeatOneLoopPerSocket(t *testing.T) {
-	ctx := testCtx(t)
 	loops := func() int {
 		buf := make([]byte, 1<<20)
 		return strings.Count(string(buf[:goruntime.Stack(buf, true)]), "runtime.heartbeatLoop(")
 	}
 	before := loops() // another test's socket still closing, if any
-	router := NewSocket(ROUTER, WithLogger(quietLogger()), WithHeartbeat(Heartbeat{Interval: 50 * time.Millisecond, Liveness: 100}))
-	defer router.Close()
-	if err := router.Bind("tcp://127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	router := newSock(t, ROUTER, WithHeartbeat(Heartbeat{Interval: 50 * time.Millisecond, Liveness: 100}))
+	ep := bindAny(t, router)
 	const peers = 20
 	var conns []net.Conn
 	for range peers {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(router.Addrs()[0], "tcp://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		if _, err := zmq4.Open(conn, null.Security(), zmq4.Dealer, zmq4.SocketIdentity(nil), false, nil); err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, conn)
+		conns = append(conns, rawPeer(t, ep, zmq4.Dealer))
 	}
-	for router.c.peerCount() < peers {
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		default:
-			goruntime.Gosched()
-		}
-	}
+	waitPeers(t, router, peers)
 	// Every peer gets a PING.
-	for i, conn := range conns {
-		r := newFrameReader(conn)
+	for _, conn := range conns {
 		for {
-			fl, err := r.readByte()
-			if err != nil {
-				t.Fatalf("peer %d: %v", i, err)
-			}
-			size, err := r.readByte()
-			if err != nil {
-				t.Fatalf("peer %d: %v", i, err)
-			}
-			body, err := r.next(int(size))
-			if err != nil {
-				t.Fatalf("peer %d: %v", i, err)
-			}
+			fl, body := rawRead(t, conn)
 			if fl&flagCommand != 0 && bytes.HasPrefix(body, []byte("\x04PING")) {
 				break
 			}

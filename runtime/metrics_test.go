@@ -73,12 +73,7 @@ func TestDropCountersStalledSubscriber(t *testing.T) {
 	pub := newSock(t, PUB, WithName(uniqueName(t, "pub")), WithSendHWM(10))
 	sub := newSock(t, SUB, WithName(uniqueName(t, "sub")), WithSubscribe(""), WithRecvHWM(10))
 	mustConnect(t, sub, bindAny(t, pub))
-	for {
-		if subscribedPeers(pub.c, "") == 1 {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	waitSubscribed(t, pub, "", 1)
 	const sent = 4000
 	body := make([]byte, 16<<10) // 64 MB in all: more than the kernel buffers
 	for i := 0; i < sent; i++ {

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/go-zeromq/zmq4"
@@ -26,7 +26,7 @@ func TestSubSendsSubscriptionsInOrder(t *testing.T) {
 			}
 			got = append(got, string(body[1:]))
 		}
-		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		if !slices.Equal(got, want) {
 			t.Fatalf("round %d: subscriptions %q, want %q", round, got, want)
 		}
 		pub.Close()
