@@ -126,10 +126,9 @@ type pod struct {
 
 // newCluster reads the Kubernetes manifests in file, strictly, into
 // namespace ns, which the cluster DNS server then serves. bins maps each
-// container command to its program.
+// container command to its program. The test has called canSimulate.
 func newCluster(t *testing.T, ns, file string, bins map[string]string) *cluster {
 	t.Helper()
-	canSimulate(t)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
