@@ -94,13 +94,11 @@ func (ng *nodeGen) genConfig(f *jen.File) {
 			}
 			// Every socket has the connect_all flags, so that a deployment
 			// can turn it on where a name stands for several replicas.
+			all := []jen.Code{jen.Id("Interval").Op(":").Qual(RuntimePath, "DefaultConnectAllInterval")}
 			if a := s.ConnectAll; a != nil {
-				b.Add(sc.Clone()).Dot("ConnectAll").Op("=").Qual(RuntimePath, "ConnectAll").Values(
-					jen.Id("On").Op(":").True(), jen.Id("Interval").Op(":").Add(durationLit(a.Interval)))
-			} else {
-				b.Add(sc.Clone()).Dot("ConnectAll").Op("=").Qual(RuntimePath, "ConnectAll").Values(
-					jen.Id("Interval").Op(":").Qual(RuntimePath, "DefaultConnectAllInterval"))
+				all = []jen.Code{jen.Id("On").Op(":").True(), jen.Id("Interval").Op(":").Add(durationLit(a.Interval))}
 			}
+			b.Add(sc.Clone()).Dot("ConnectAll").Op("=").Qual(RuntimePath, "ConnectAll").Values(all...)
 			if c := s.Curve; c != nil {
 				// Only the role and where the server's public key comes
 				// from: the node reads its keys from -keys when it starts.

@@ -102,7 +102,7 @@ func (check *checker) reachedByConnectAll(target *sockInfo) bool {
 	for _, ni := range check.nodeList {
 		for _, si := range ni.list {
 			for _, c := range si.connects {
-				if c.ref == nil || c.ref.Node.Name != target.node.n.Name || c.ref.Socket.Name != target.s.Name {
+				if c.to != target {
 					continue
 				}
 				if si.s.ConnectAll == nil {
@@ -336,7 +336,7 @@ func (check *checker) checkCurve(edges []*edgeInfo) {
 			if c == nil || c.Server || si.serverKey {
 				continue
 			}
-			block := curveBlock(si)
+			block := policyBlock(si, "curve")
 			for _, conn := range si.connects {
 				if conn.ref == nil {
 					check.errorf(conn.stmt.Addr, "curve client %s connects to %q and has no way to learn the server's public key; give it in the curve block: serverkey \"...\"", sockName(si), conn.addr.text)
@@ -355,10 +355,11 @@ func (check *checker) checkCurve(edges []*edgeInfo) {
 	}
 }
 
-// curveBlock returns the curve block of a socket's declaration.
-func curveBlock(si *sockInfo) syntax.Node {
+// policyBlock returns the kind policy block of a socket's declaration
+// (the first, if several), or the socket's name if it has none.
+func policyBlock(si *sockInfo, kind string) syntax.Node {
 	for _, st := range si.decl.Stmts {
-		if p, ok := st.(*syntax.Policy); ok && p.Kind.Name == "curve" {
+		if p, ok := st.(*syntax.Policy); ok && p.Kind.Name == kind {
 			return p.Kind
 		}
 	}

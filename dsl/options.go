@@ -8,6 +8,7 @@ import (
 
 	"github.com/zmqgen/zmqgen/dsl/internal/syntax"
 	"github.com/zmqgen/zmqgen/dsl/model"
+	"github.com/zmqgen/zmqgen/runtime"
 )
 
 // This file checks socket options (hwm, linger, ...) and the
@@ -138,12 +139,6 @@ const (
 	defaultReconnectMax      = 32 * time.Second
 	defaultHeartbeatInterval = time.Second
 	defaultHeartbeatLiveness = 3
-	// A second between lookups of a connect_all name: one DNS query a
-	// second per name is nothing to a cluster's DNS server, and a replica
-	// added to a headless Service is met about a second after its name
-	// says so (behind a DNS cache, after the record's TTL: CoreDNS's
-	// kubernetes plugin gives 5 s by default).
-	defaultConnectAllInterval = time.Second
 )
 
 var policySettings = map[string][]string{
@@ -281,7 +276,9 @@ func (check *checker) policy(si *sockInfo, p *syntax.Policy) {
 		}
 		s.Heartbeat = &model.Heartbeat{Interval: interval, Liveness: liveness}
 	case "connect_all":
-		interval, _ := dur("interval", defaultConnectAllInterval)
+		// The runtime's default, which a socket without the block gets
+		// from the generated code too.
+		interval, _ := dur("interval", runtime.DefaultConnectAllInterval)
 		s.ConnectAll = &model.ConnectAll{Interval: interval}
 	case "curve":
 		check.curve(si, p, vals)

@@ -117,11 +117,7 @@ func (check *checker) socketShape(si *sockInfo, typeKnown bool) {
 	if len(si.binds) == 0 && len(si.connects) == 0 && !hasStmt[*syntax.Bind](si) && !hasStmt[*syntax.Connect](si) {
 		check.errorf(si.decl.Name, "socket %s neither binds nor connects", sockName(si))
 	} else if s.ConnectAll != nil && !hasStmt[*syntax.Connect](si) {
-		for _, st := range si.decl.Stmts {
-			if p, ok := st.(*syntax.Policy); ok && p.Kind.Name == "connect_all" {
-				check.errorf(p.Kind, "connect_all applies to a socket that connects, and %s only binds", sockName(si))
-			}
-		}
+		check.errorf(policyBlock(si, "connect_all"), "connect_all applies to a socket that connects, and %s only binds", sockName(si))
 	}
 	if !typeKnown {
 		return

@@ -192,10 +192,16 @@ func (d *deployment) env(n *model.Node, host func(*model.Socket) string) []corev
 		}
 		var conns []string
 		changed = false
+		all := false
 		for _, c := range s.Connects {
 			if p := tcpPort(c.Addr); c.Ref != nil && p != "" {
 				conns = append(conns, "tcp://"+host(c.Ref)+":"+p)
 				changed = true
+				// A name that stands for several replicas (a headless
+				// Service, a compose alias) resolves to each replica's
+				// address; libzmq would connect to the first only
+				// (libzmq issue 2297).
+				all = all || c.Ref.Node.Replicas > 1
 			} else {
 				conns = append(conns, c.Addr)
 			}
@@ -203,14 +209,8 @@ func (d *deployment) env(n *model.Node, host func(*model.Socket) string) []corev
 		if changed {
 			out = append(out, corev1.EnvVar{Name: envVar(n.Name, s.Name, "connect"), Value: strings.Join(conns, ",")})
 		}
-		// A name that stands for several replicas (a headless Service,
-		// a compose alias) resolves to each replica's address; libzmq
-		// would connect to the first only (libzmq issue 2297).
-		for _, c := range s.Connects {
-			if c.Ref != nil && c.Ref.Node.Replicas > 1 && tcpPort(c.Addr) != "" {
-				out = append(out, corev1.EnvVar{Name: envVar(n.Name, s.Name, "connect_all"), Value: "true"})
-				break
-			}
+		if all {
+			out = append(out, corev1.EnvVar{Name: envVar(n.Name, s.Name, "connect_all"), Value: "true"})
 		}
 	}
 	return out

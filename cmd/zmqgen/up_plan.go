@@ -94,8 +94,11 @@ func planUp(t *model.Topology, opts *upOptions) ([]*proc, error) {
 			// The checker admits copies binding one fixed port only when
 			// their peers connect with connect_all, each copy on a host
 			// of its own.
+			if count <= 1 || !connectedToAll(t, s) {
+				continue
+			}
 			for _, b := range s.Binds {
-				if p := tcpPort(b.Addr); count > 1 && p != "" && p != "0" && connectedToAll(t, s) {
+				if p := tcpPort(b.Addr); p != "" && p != "0" {
 					return nil, fmt.Errorf("node %s: its %d replicas all bind %s, each meant for a host of its own (its peers connect with connect_all); up runs every node on one machine: run the topology with zmqgen deploy, or up -replicas %s=1",
 						n.Name, count, b.Addr, n.Name)
 				}
