@@ -123,13 +123,8 @@ type peer struct {
 	asked atomic.Bool
 
 	// Owned by the sender that set direct (under mu) until it clears it.
-	dbuf   []byte // scratch for direct writes
-	dwrite func(fd uintptr) bool
-	dw     struct {
-		b   []byte
-		n   int
-		err error
-	}
+	dbuf []byte   // scratch for direct writes
+	dw   fdWriter // what the socket takes at once, never waiting
 
 	// Synchronised by themselves.
 	wake       chan struct{} // cap 1: work for the writer
@@ -174,6 +169,7 @@ func newPeer(c *engine, conn net.Conn, zc *zmq4.Conn) *peer {
 	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		p.raw, _ = sc.SyscallConn()
+		p.dw.raw = p.raw
 	}
 	if id := zc.Peer.Meta["Identity"]; id != "" {
 		p.id = []byte(id)
@@ -334,27 +330,7 @@ var directBufs sync.Pool // *[]byte
 
 // tryWrite writes b to the socket without waiting; it returns how much
 // the socket took. Only the direct writer calls it.
-func (p *peer) tryWrite(b []byte) (int, error) {
-	if p.dwrite == nil {
-		// Made once: a closure per call would allocate.
-		p.dwrite = func(fd uintptr) bool {
-			n, err := writeFd(fd, p.dw.b)
-			if err == syscall.EAGAIN {
-				err = nil
-			}
-			p.dw.n, p.dw.err = n, err
-			return true // never wait for the socket to drain: the writer will
-		}
-	}
-	p.dw.b = b
-	err := p.raw.Write(p.dwrite)
-	n, werr := p.dw.n, p.dw.err
-	p.dw.b, p.dw.err = nil, nil
-	if err != nil {
-		return 0, err
-	}
-	return n, werr
-}
+func (p *peer) tryWrite(b []byte) (int, error) { return p.dw.write(b) }
 
 // appendMsg appends the ZMTP encoding of m (a command if cmd) to b.
 func appendMsg(b []byte, m Msg, cmd bool) []byte {
@@ -435,7 +411,7 @@ func (p *peer) writeLoop() {
 	defer close(p.writerDone)
 	// The buffer is small, so that a trickle costs little, until the
 	// first batch that overflows it: the peer takes big ones from then on.
-	cw := &countingWriter{w: p.conn, raw: p.raw}
+	cw := &countingWriter{w: p.conn, fd: fdWriter{raw: p.raw, wait: true}}
 	var bw *bufio.Writer // nil while there is nothing to write
 	big := false
 	take := func() {
@@ -588,52 +564,19 @@ func (p *peer) writeLoop() {
 
 // countingWriter counts the writes made through it, so that the writer
 // can tell when its buffer overflowed. It writes to the connection's
-// descriptor (raw) when it has one (rawio.go), else to w.
+// descriptor when it has one (rawio.go), else to w.
 type countingWriter struct {
-	w   io.Writer
-	raw syscall.RawConn
-	n   int
-	// The write in progress, for writeFD; fn is writeFD, made once (a
-	// closure per write would allocate).
-	b   []byte
-	k   int
-	err error
-	fn  func(fd uintptr) bool
+	w  io.Writer
+	fd fdWriter // w's descriptor, written to directly when it has one
+	n  int
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
 	c.n++
-	if c.raw == nil {
+	if c.fd.raw == nil {
 		return c.w.Write(b)
 	}
-	if c.fn == nil {
-		c.fn = c.writeFD
-	}
-	c.b, c.k, c.err = b, 0, nil
-	err := c.raw.Write(c.fn)
-	k, werr := c.k, c.err
-	c.b, c.err = nil, nil
-	if err != nil {
-		return k, err
-	}
-	return k, werr
-}
-
-// writeFD is Write's write, which RawConn.Write calls until it returns
-// true, waiting for the descriptor to take more in between.
-func (c *countingWriter) writeFD(fd uintptr) bool {
-	for c.k < len(c.b) {
-		n, err := writeFd(fd, c.b[c.k:])
-		if err == syscall.EAGAIN {
-			return false
-		}
-		if err != nil {
-			c.err = err
-			return true
-		}
-		c.k += n
-	}
-	return true
+	return c.fd.write(b)
 }
 
 // activityReader is what the frameReader reads from: before each read

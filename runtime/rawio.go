@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -34,4 +35,50 @@ func rawIO(trap, fd uintptr, b []byte) (int, error) {
 			return 0, e
 		}
 	}
+}
+
+// An fdWriter writes to a connection's descriptor through its RawConn:
+// everything, waiting for room (wait, the writer's), or what the
+// descriptor takes at once (a direct write's).
+type fdWriter struct {
+	raw  syscall.RawConn
+	wait bool
+	// The write in progress, for writeFD; fn is writeFD, made once (a
+	// closure per write would allocate).
+	b   []byte
+	k   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+// write writes b and returns how much of it the descriptor took.
+func (w *fdWriter) write(b []byte) (int, error) {
+	if w.fn == nil {
+		w.fn = w.writeFD
+	}
+	w.b, w.k, w.err = b, 0, nil
+	err := w.raw.Write(w.fn)
+	k, werr := w.k, w.err
+	w.b, w.err = nil, nil
+	if err != nil {
+		return k, err
+	}
+	return k, werr
+}
+
+// writeFD is write's write, which RawConn.Write calls until it returns
+// true, waiting for the descriptor to take more in between.
+func (w *fdWriter) writeFD(fd uintptr) bool {
+	for w.k < len(w.b) {
+		n, err := writeFd(fd, w.b[w.k:])
+		if err == syscall.EAGAIN {
+			return !w.wait
+		}
+		if err != nil {
+			w.err = err
+			return true
+		}
+		w.k += n
+	}
+	return true
 }
