@@ -217,41 +217,66 @@ func TestConnectAllLeavesAddressesAlone(t *testing.T) {
 	r.waitTotal(1, "127.0.0.1")
 }
 
-// TestConnectAllLingersOnLeftAddress: messages queued for an address when
-// it leaves the name are still written to it, within the linger time,
-// before its connection is closed; what is sent after goes to the
-// addresses the name gives now.
-func TestConnectAllLingersOnLeftAddress(t *testing.T) {
-	const name = "lingering.zmqgen.test."
-	ctx := testCtx(t)
-	// A replica that does not read for now: its receive HWM of 1 stops
-	// its reader, then TCP's buffers fill, then the PUSH's queue.
-	slow := NewSocket(PULL, WithLogger(quietLogger()), WithRecvHWM(1))
+// stalledReplica is the setup of the linger tests: a PULL on 127.0.0.2
+// that does not read for now (its receive HWM of 1 stops its reader, then
+// TCP's buffers fill, then the PUSH's queue), name resolving to it, and a
+// connect-all PUSH (linger a minute) that has queued for it the n
+// messages, numbered, that slow must then receive in order; push's
+// events are evs. It skips the test when nothing is left queued.
+func stalledReplica(t *testing.T, ctx context.Context, name string) (slow, push *Socket, evs <-chan Event, port string, dns *dnsServer, queued int) {
+	t.Helper()
+	slow = NewSocket(PULL, WithLogger(quietLogger()), WithRecvHWM(1))
 	if err := slow.Bind("tcp://127.0.0.2:0"); err != nil {
 		slow.Close()
 		t.Skipf("127.0.0.2 not usable here: %v", err)
 	}
 	t.Cleanup(func() { slow.Close() })
-	_, port, _ := net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
-	r := bindReplicas(t)
-	r.port = port
-	dns := startDNS(t, name, netip.MustParseAddr("127.0.0.2"))
+	_, port, _ = net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
+	dns = startDNS(t, name, netip.MustParseAddr("127.0.0.2"))
 	useDNS(t, dns)
 
-	push := newSock(t, PUSH, WithConnectAll(20*time.Millisecond), WithLinger(time.Minute), WithSendHWM(0))
+	push = newSock(t, PUSH, WithConnectAll(20*time.Millisecond), WithLinger(time.Minute), WithSendHWM(0))
 	evs, stop := push.Monitor(256)
-	defer stop()
+	t.Cleanup(stop)
 	mustConnect(t, push, "tcp://"+name+":"+port)
 	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.2:" + port})
 	big := strings.Repeat("x", 256<<10)
-	const n = 64 // 16 MiB: more than loopback's socket buffers hold
-	for i := range n {
+	for i := range stalledMsgs {
 		mustSend(t, ctx, push, fmt.Sprint(i), big)
 	}
-	if push.c.queuedOut() == 0 {
+	if queued = push.c.queuedOut(); queued == 0 {
 		t.Skip("the socket buffers took every message; nothing to linger on")
 	}
-	queued := push.c.queuedOut()
+	return slow, push, evs, port, dns, queued
+}
+
+// stalledMsgs is how many messages stalledReplica queues: 16 MiB, more
+// than loopback's socket buffers hold.
+const stalledMsgs = 64
+
+// recvStalled receives stalledReplica's messages from slow, in order.
+func recvStalled(t *testing.T, ctx context.Context, slow *Socket, queued int) {
+	t.Helper()
+	for i := range stalledMsgs {
+		m, err := slow.Recv(ctx)
+		if err != nil {
+			t.Fatalf("message %d of %d (%d were queued): %v", i, stalledMsgs, queued, err)
+		}
+		if string(m[0]) != fmt.Sprint(i) {
+			t.Fatalf("message %d is %q", i, m[0])
+		}
+	}
+}
+
+// TestConnectAllLingersOnLeftAddress: messages queued for an address when
+// it leaves the name are still written to it, within the linger time,
+// before its connection is closed; what is sent after goes to the
+// addresses the name gives now.
+func TestConnectAllLingersOnLeftAddress(t *testing.T) {
+	ctx := testCtx(t)
+	slow, push, evs, port, dns, queued := stalledReplica(t, ctx, "lingering.zmqgen.test.")
+	r := bindReplicas(t)
+	r.port = port
 
 	// The name moves to 127.0.0.3: the next lookup adds .3 and takes .2
 	// out, at once (one update), so once .3 is connected .2 has left.
@@ -263,15 +288,7 @@ func TestConnectAllLingersOnLeftAddress(t *testing.T) {
 
 	// .2 left the name with messages queued: it gets every one once it
 	// reads, and only then is its connection closed.
-	for i := range n {
-		m, err := slow.Recv(ctx)
-		if err != nil {
-			t.Fatalf("message %d of %d (%d were queued when the address left): %v", i, n, queued, err)
-		}
-		if string(m[0]) != fmt.Sprint(i) {
-			t.Fatalf("message %d is %q", i, m[0])
-		}
-	}
+	recvStalled(t, ctx, slow, queued)
 	for {
 		ev := waitEvent(t, ctx, evs, EventDisconnected)
 		if ev.Remote == "127.0.0.2:"+port {
@@ -281,58 +298,26 @@ func TestConnectAllLingersOnLeftAddress(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d of %d messages were queued when 127.0.0.2 left the name; all delivered", queued, n)
+	t.Logf("%d of %d messages were queued when 127.0.0.2 left the name; all delivered", queued, stalledMsgs)
 }
 
-// TestConnectAllNotReadyWithoutAddress: while its name gives no address,
-// a connect-to-all endpoint is a connect endpoint without a connection,
-// for Ready and the metrics; once an address connects, it is not.
 // Close lingers on a connect-all socket's connections as on any other:
 // what was queued for an address still in the name is written before its
 // connection closes.
 func TestConnectAllCloseLingers(t *testing.T) {
-	const name = "closing.zmqgen.test."
 	ctx := testCtx(t)
-	// A replica that does not read for now (see the test above).
-	slow := NewSocket(PULL, WithLogger(quietLogger()), WithRecvHWM(1))
-	if err := slow.Bind("tcp://127.0.0.2:0"); err != nil {
-		slow.Close()
-		t.Skipf("127.0.0.2 not usable here: %v", err)
-	}
-	t.Cleanup(func() { slow.Close() })
-	_, port, _ := net.SplitHostPort(slow.Addrs()[0][len("tcp://"):])
-	useDNS(t, startDNS(t, name, netip.MustParseAddr("127.0.0.2")))
-
-	push := newSock(t, PUSH, WithConnectAll(20*time.Millisecond), WithLinger(time.Minute), WithSendHWM(0))
-	evs, stop := push.Monitor(256)
-	defer stop()
-	mustConnect(t, push, "tcp://"+name+":"+port)
-	waitEvents(t, ctx, evs, evKey{EventConnected, "127.0.0.2:" + port})
-	big := strings.Repeat("x", 256<<10)
-	const n = 64 // 16 MiB: more than loopback's socket buffers hold
-	for i := range n {
-		mustSend(t, ctx, push, fmt.Sprint(i), big)
-	}
-	queued := push.c.queuedOut()
-	if queued == 0 {
-		t.Skip("the socket buffers took every message; nothing to linger on")
-	}
+	slow, push, _, _, _, queued := stalledReplica(t, ctx, "closing.zmqgen.test.")
 	closed := make(chan error, 1)
 	go func() { closed <- push.Close() }()
-	for i := range n {
-		m, err := slow.Recv(ctx)
-		if err != nil {
-			t.Fatalf("message %d of %d (%d were queued at Close): %v", i, n, queued, err)
-		}
-		if string(m[0]) != fmt.Sprint(i) {
-			t.Fatalf("message %d is %q", i, m[0])
-		}
-	}
+	recvStalled(t, ctx, slow, queued)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
 }
 
+// TestConnectAllNotReadyWithoutAddress: while its name gives no address,
+// a connect-to-all endpoint is a connect endpoint without a connection,
+// for Ready and the metrics; once an address connects, it is not.
 func TestConnectAllNotReadyWithoutAddress(t *testing.T) {
 	const name = "empty.zmqgen.test."
 	dns := startDNS(t, name)
