@@ -134,12 +134,17 @@ func (b *broadcaster) fire() {
 	}
 }
 
+// endpoint parses ep for Bind or Connect, on a socket of a valid type.
+func (c *engine) endpoint(ep string) (endpoint, error) {
+	if err := c.valid(); err != nil {
+		return endpoint{}, err
+	}
+	return parseEndpoint(ep)
+}
+
 // bind listens on ep and accepts connections until Close.
 func (c *engine) bind(ep string) error {
-	if err := c.valid(); err != nil {
-		return err
-	}
-	e, err := parseEndpoint(ep)
+	e, err := c.endpoint(ep)
 	if err != nil {
 		return err
 	}
@@ -208,10 +213,7 @@ func (c *engine) acceptLoop(l net.Listener, addr string) {
 
 // connect dials ep until Close, redialling whenever the connection is lost.
 func (c *engine) connect(ep string) error {
-	if err := c.valid(); err != nil {
-		return err
-	}
-	e, err := parseEndpoint(ep)
+	e, err := c.endpoint(ep)
 	if err != nil {
 		return err
 	}
